@@ -1,0 +1,101 @@
+//! Logging in, checking tokens, and the bootstrap owner.
+
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+use tracing::instrument;
+use uuid::Uuid;
+
+use super::{Actor, App, AppError, RequestMeta, Source};
+use crate::config::AdminSettings;
+use crate::domain::user::{UserDraft, UserRole, UserStatus};
+use crate::domain::values::Email;
+use crate::persistence::claims::{self, Claim};
+
+/// A token and when it stops being accepted.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    pub token: String,
+    pub expires: DateTime<Utc>,
+}
+
+/// The owner's id is fixed, so concurrent or repeated bootstraps can only ever create one owner.
+pub fn owner_id() -> Uuid {
+    Uuid::new_v5(&Uuid::NAMESPACE_OID, b"rollcall:portal-owner")
+}
+
+impl App {
+    /// Checks a user name or email and password; the answer never says which part was wrong.
+    #[instrument(skip_all)]
+    pub async fn login(
+        &self,
+        user_name: &str,
+        password: &SecretString,
+    ) -> Result<IssuedToken, AppError> {
+        let key = user_name.trim();
+        let holder = match Email::parse(key) {
+            Some(email) if key.contains('@') => {
+                claims::holder(self.pool(), Claim::Emails, &email.key()).await?
+            }
+            _ => claims::holder(self.pool(), Claim::UserNames, &key.to_lowercase()).await?,
+        };
+        let user = match holder {
+            Some(id) => self.load_user(id).await?,
+            None => None,
+        };
+        let hash = user.as_ref().and_then(|u| u.password_hash.as_ref());
+        let verified = self.inner.hasher.verify(password, hash).await;
+        match user {
+            Some(u) if verified && u.status == UserStatus::Active => {
+                let (token, expires) = self.inner.tokens.issue(u.id, Utc::now());
+                tracing::info!(user_id = %u.id, "login succeeded");
+                Ok(IssuedToken { token, expires })
+            }
+            _ => {
+                tracing::info!("login refused");
+                Err(AppError::Unauthenticated)
+            }
+        }
+    }
+
+    /// The actor behind a token: genuine, unexpired, and of an existing, active user.
+    pub async fn authenticate(&self, token: &str) -> Result<Actor, AppError> {
+        let id = self.inner.tokens.verify(token, Utc::now()).map_err(|e| {
+            tracing::debug!(error = %e, "token refused");
+            AppError::Unauthenticated
+        })?;
+        match self.load_user(id).await? {
+            Some(u) if u.status == UserStatus::Active => Ok(Actor::from_user(&u)),
+            _ => Err(AppError::Unauthenticated),
+        }
+    }
+
+    /// Creates the portal owner unless one exists. Safe to run on every start and on many instances.
+    #[instrument(skip_all)]
+    pub async fn ensure_owner(&self, admin: &AdminSettings) -> Result<(), AppError> {
+        let id = owner_id();
+        if let Some(owner) = self.load_user(id).await? {
+            if !owner
+                .email
+                .as_str()
+                .eq_ignore_ascii_case(admin.email.trim())
+            {
+                tracing::warn!(
+                    "ROLLCALL_ADMIN_EMAIL differs from the existing owner's; the owner is kept"
+                );
+            }
+            return Ok(());
+        }
+        let draft = UserDraft {
+            email: Some(admin.email.clone()),
+            first_name: Some("Portal".into()),
+            last_name: Some("Owner".into()),
+            password: Some(admin.password.clone()),
+            ..UserDraft::default()
+        };
+        let meta = RequestMeta::new(Actor::system(), Source::Bootstrap);
+        self.create_user_as(&meta, draft, UserRole::Owner, Some(id))
+            .await?;
+        tracing::info!(user_id = %id, "portal owner created");
+        Ok(())
+    }
+}

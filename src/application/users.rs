@@ -1,0 +1,191 @@
+//! Creating and reading portal users: admin-only, unique email and user name, idempotent.
+
+use chrono::Utc;
+use cqrs_es::{AggregateContext, AggregateError, EventStore};
+use secrecy::ExposeSecret;
+use tracing::instrument;
+use uuid::Uuid;
+
+use super::error::from_store_error;
+use super::persons::key_reused;
+use super::{Actor, App, AppError, RequestMeta, retry};
+use crate::domain::datetime::ApiDateTime;
+use crate::domain::user::{
+    CreateUser, User, UserCommand, UserCreated, UserDraft, UserError, UserRole,
+};
+use crate::domain::values::{Email, UserName};
+use crate::persistence::claims::{self, Claim};
+use crate::persistence::idempotency::{self, KeyOutcome};
+
+const COMMAND: &str = "people.user.create";
+/// Most user-name candidates tried (`john`, `john1`, … `john999`).
+const MAX_NAME_CANDIDATES: usize = 1_000;
+
+impl App {
+    /// Adds a portal user; the caller must be an admin or the owner.
+    #[instrument(skip_all, fields(correlation_id = %meta.correlation_id, source = meta.source.as_str()))]
+    pub async fn create_user(
+        &self,
+        meta: &RequestMeta,
+        draft: UserDraft,
+    ) -> Result<UserCreated, AppError> {
+        if !meta.actor.may_add_users() {
+            return Err(AppError::Forbidden("only administrators can add users"));
+        }
+        self.create_user_as(meta, draft, UserRole::Member, None)
+            .await
+    }
+
+    /// The shared create path; `fixed_id` is used by the bootstrap owner.
+    pub(super) async fn create_user_as(
+        &self,
+        meta: &RequestMeta,
+        draft: UserDraft,
+        role: UserRole,
+        fixed_id: Option<Uuid>,
+    ) -> Result<UserCreated, AppError> {
+        let now = ApiDateTime::from_utc(Utc::now());
+        let email = draft.validate(now)?.email;
+        let (id, replay) = match fixed_id {
+            Some(id) => (id, true),
+            None => self.user_id(meta, &draft).await?,
+        };
+        let user_name = self.claim_identity(&email, id).await?;
+        let cmd = CreateUser {
+            id,
+            user_name,
+            draft,
+            role,
+            created_by: (!meta.actor.is_system()).then_some(meta.actor.id),
+            created_at: now,
+        };
+        let aggregate_id = id.to_string();
+        let result = retry::on_conflict(|| {
+            let cmd = UserCommand::Create(Box::new(cmd.clone()));
+            self.inner
+                .users
+                .execute_with_metadata(&aggregate_id, cmd, meta.event_metadata())
+        })
+        .await;
+        let outcome = match result {
+            Ok(()) => Ok(()),
+            Err(AggregateError::UserError(UserError::AlreadyCreated)) if replay => Ok(()),
+            Err(AggregateError::UserError(e)) => Err(e.into()),
+            Err(e) => Err(from_store_error(e)),
+        };
+        if let Err(e) = outcome {
+            self.release_identity(&email, &cmd.user_name, id).await;
+            return Err(e);
+        }
+        tracing::info!(user_id = %id, replay, "user created");
+        self.load_user(id)
+            .await?
+            .ok_or_else(|| AppError::Internal("created user not found".into()))
+    }
+
+    async fn user_id(
+        &self,
+        meta: &RequestMeta,
+        draft: &UserDraft,
+    ) -> Result<(Uuid, bool), AppError> {
+        let candidate = Uuid::new_v4();
+        let Some(key) = self.idempotency_key(meta)? else {
+            return Ok((candidate, false));
+        };
+        let content = serde_json::to_vec(draft).map_err(AppError::internal)?;
+        let password = draft
+            .password
+            .as_ref()
+            .map(|p| p.expose_secret().as_bytes().to_vec())
+            .unwrap_or_default();
+        let fingerprint = self.fingerprint(COMMAND, meta, &[&content, &password]);
+        match idempotency::begin(
+            self.pool(),
+            key,
+            COMMAND,
+            &fingerprint,
+            &candidate.to_string(),
+        )
+        .await?
+        {
+            KeyOutcome::Fresh(_) => Ok((candidate, false)),
+            KeyOutcome::Replay(id) => id
+                .parse()
+                .map(|id| (id, true))
+                .map_err(|_| AppError::Internal("corrupt idempotency row".into())),
+            KeyOutcome::Mismatch => Err(key_reused()),
+        }
+    }
+
+    /// Claims the email, then the first free user name derived from it, for `id`.
+    async fn claim_identity(&self, email: &Email, id: Uuid) -> Result<UserName, AppError> {
+        let grace = self.inner.claim_grace;
+        if !claims::take(self.pool(), Claim::Emails, &email.key(), id, grace).await? {
+            return Err(AppError::EmailTaken);
+        }
+        for name in UserName::candidates(email).take(MAX_NAME_CANDIDATES) {
+            if claims::take(self.pool(), Claim::UserNames, &name.key(), id, grace).await? {
+                return Ok(name);
+            }
+        }
+        let _ = claims::release(self.pool(), Claim::Emails, &email.key(), id).await;
+        Err(AppError::Conflict(
+            "no free user name could be derived from this email".into(),
+        ))
+    }
+
+    /// Frees the claims of a command that did not create its user (best effort: a leftover
+    /// unconfirmed claim expires after the grace period anyway).
+    async fn release_identity(&self, email: &Email, name: &UserName, id: Uuid) {
+        for (claim, key) in [(Claim::Emails, email.key()), (Claim::UserNames, name.key())] {
+            if let Err(e) = claims::release(self.pool(), claim, &key, id).await {
+                tracing::warn!(error = %e, "could not release a claim; it expires after the grace period");
+            }
+        }
+    }
+
+    /// A user by GUID.
+    pub async fn get_user(&self, _actor: &Actor, id: Uuid) -> Result<UserCreated, AppError> {
+        self.load_user(id).await?.ok_or(AppError::NotFound("user"))
+    }
+
+    /// A user by user name (case-insensitive).
+    pub async fn get_user_by_name(
+        &self,
+        actor: &Actor,
+        user_name: &str,
+    ) -> Result<UserCreated, AppError> {
+        let key = user_name.trim().to_lowercase();
+        match claims::holder(self.pool(), Claim::UserNames, &key).await? {
+            Some(id) => self.get_user(actor, id).await,
+            None => Err(AppError::NotFound("user")),
+        }
+    }
+
+    /// A user by email (case-insensitive).
+    pub async fn get_user_by_email(
+        &self,
+        actor: &Actor,
+        email: &str,
+    ) -> Result<UserCreated, AppError> {
+        let Some(email) = Email::parse(email) else {
+            return Err(AppError::NotFound("user"));
+        };
+        match claims::holder(self.pool(), Claim::Emails, &email.key()).await? {
+            Some(id) => self.get_user(actor, id).await,
+            None => Err(AppError::NotFound("user")),
+        }
+    }
+
+    pub(super) async fn load_user(&self, id: Uuid) -> Result<Option<UserCreated>, AppError> {
+        let mut ctx = self
+            .inner
+            .user_store
+            .load_aggregate(&id.to_string())
+            .await
+            .map_err(from_store_error)?;
+        Ok(AggregateContext::<User>::aggregate(&mut ctx)
+            .record()
+            .cloned())
+    }
+}

@@ -1,0 +1,10 @@
+//! rollcall: an event-sourced People & CRM-contacts service speaking the ONLYOFFICE API 2.0 shape.
+#![forbid(unsafe_code)]
+
+pub mod application;
+pub mod config;
+pub mod domain;
+pub mod persistence;
+pub mod shutdown;
+pub mod startup;
+pub mod telemetry;

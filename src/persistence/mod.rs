@@ -1,0 +1,28 @@
+//! Postgres plumbing the application uses: the pool and migrations, the cqrs-es frameworks, and the
+//! tables that events cannot replace (idempotency keys, email and user-name claims, the id sequence).
+
+pub mod claims;
+pub mod idempotency;
+pub mod pool;
+
+/// Whether a database error means "the database is not there right now" rather than a bug.
+pub fn is_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_) => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|c| {
+            // 08: connection exception; 57P0x: shutdown / cannot connect now; 53: insufficient resources.
+            c.starts_with("08") || c.starts_with("57P0") || c.starts_with("53")
+        }),
+        _ => false,
+    }
+}
+
+/// Allocates the next CRM contact id (persons and companies share the sequence).
+pub async fn next_contact_id(pool: &sqlx::PgPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT nextval('crm_contact_id_seq')")
+        .fetch_one(pool)
+        .await
+}

@@ -27,7 +27,8 @@ impl App {
             return Err(AppError::Forbidden("visitors cannot create CRM contacts"));
         }
         draft.validate()?;
-        let (id, replay) = self.person_id(meta, &draft).await?;
+        // `keyed`: the id is bound to an idempotency key, so whoever created it did so for this request.
+        let (id, keyed) = self.person_id(meta, &draft).await?;
         let cmd = CreatePerson {
             id,
             draft,
@@ -44,17 +45,18 @@ impl App {
         .await;
         match result {
             Ok(()) => {}
-            Err(AggregateError::UserError(PersonError::AlreadyCreated)) if replay => {}
+            Err(AggregateError::UserError(PersonError::AlreadyCreated)) if keyed => {}
             Err(AggregateError::UserError(e)) => return Err(e.into()),
             Err(e) => return Err(from_store_error(e)),
         }
-        tracing::info!(person_id = id, replay, "person created");
+        tracing::info!(person_id = id, keyed, "person created");
         self.load_person(id)
             .await?
             .ok_or_else(|| AppError::Internal("created person not found".into()))
     }
 
-    /// The id to create: a fresh one, or the one an earlier request with the same key recorded.
+    /// The id to create (a fresh one, or the one an earlier request with the same key recorded), and
+    /// whether it is bound to an idempotency key.
     async fn person_id(
         &self,
         meta: &RequestMeta,
@@ -75,7 +77,7 @@ impl App {
         )
         .await?
         {
-            KeyOutcome::Fresh(_) => Ok((candidate, false)),
+            KeyOutcome::Fresh(_) => Ok((candidate, true)),
             KeyOutcome::Replay(id) => id
                 .parse()
                 .map(|id| (id, true))

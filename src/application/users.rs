@@ -46,7 +46,8 @@ impl App {
     ) -> Result<UserCreated, AppError> {
         let now = ApiDateTime::from_utc(Utc::now());
         let email = draft.validate(now)?.email;
-        let (id, replay) = match fixed_id {
+        // `keyed`: the id is bound to an idempotency key, so whoever created it did so for this request.
+        let (id, keyed) = match fixed_id {
             Some(id) => (id, true),
             None => self.user_id(meta, &draft).await?,
         };
@@ -69,15 +70,20 @@ impl App {
         .await;
         let outcome = match result {
             Ok(()) => Ok(()),
-            Err(AggregateError::UserError(UserError::AlreadyCreated)) if replay => Ok(()),
+            Err(AggregateError::UserError(UserError::AlreadyCreated)) if keyed => Ok(()),
             Err(AggregateError::UserError(e)) => Err(e.into()),
             Err(e) => Err(from_store_error(e)),
         };
         if let Err(e) = outcome {
-            self.release_identity(&email, &cmd.user_name, id).await;
+            // Requests sharing a key share the id and its claims: only a definitive rejection (which
+            // every such request gets alike) frees them; after a transient failure the claims wait
+            // for the retry, or expire after the grace period.
+            if !keyed || matches!(e, AppError::Invalid { .. }) {
+                self.release_identity(&email, &cmd.user_name, id).await;
+            }
             return Err(e);
         }
-        tracing::info!(user_id = %id, replay, "user created");
+        tracing::info!(user_id = %id, keyed, "user created");
         self.load_user(id)
             .await?
             .ok_or_else(|| AppError::Internal("created user not found".into()))
@@ -108,7 +114,7 @@ impl App {
         )
         .await?
         {
-            KeyOutcome::Fresh(_) => Ok((candidate, false)),
+            KeyOutcome::Fresh(_) => Ok((candidate, true)),
             KeyOutcome::Replay(id) => id
                 .parse()
                 .map(|id| (id, true))

@@ -1,0 +1,130 @@
+//! `TestApp`: a fresh database per test, the real application built on it, and polling helpers.
+
+use std::future::Future;
+use std::time::Duration;
+
+use rollcall::application::{Actor, App, RequestMeta, Source};
+use rollcall::config::{AdminSettings, AuthSettings, DatabaseSettings, Settings};
+use rollcall::domain::user::UserDraft;
+use rollcall::startup::Application;
+use secrecy::SecretString;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+pub const OWNER_EMAIL: &str = "Owner@Example.com";
+pub const OWNER_PASSWORD: &str = "owner-pass-123";
+pub const MEMBER_PASSWORD: &str = "member-pass-123";
+
+/// Where the tests' databases live (without a database name).
+pub fn server_url() -> String {
+    std::env::var("ROLLCALL_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+        .trim_end_matches('/')
+        .to_string()
+}
+
+/// Settings for a fresh, uniquely named database (not created yet).
+pub fn test_settings() -> (Settings, String) {
+    let db = format!("rollcall_test_{}", Uuid::new_v4().simple());
+    let settings = Settings {
+        database: DatabaseSettings {
+            url: SecretString::from(format!("{}/{db}", server_url())),
+            max_connections: 10,
+            acquire_timeout_secs: 5,
+        },
+        nats_url: std::env::var("ROLLCALL_TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into()),
+        http_addr: "127.0.0.1:0".parse().unwrap(),
+        grpc_addr: "127.0.0.1:0".parse().unwrap(),
+        nats_prefix: format!("t{}", Uuid::new_v4().simple()),
+        admin: Some(AdminSettings {
+            email: OWNER_EMAIL.into(),
+            password: SecretString::from(OWNER_PASSWORD.to_string()),
+        }),
+        auth: AuthSettings { secret: SecretString::from("x".repeat(40)), token_ttl: Duration::from_secs(3600) },
+        claim_grace: Duration::from_secs(30),
+    };
+    (settings, db)
+}
+
+pub struct TestApp {
+    pub app: App,
+    pub pool: PgPool,
+    pub settings: Settings,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::with(test_settings().0).await
+    }
+
+    pub async fn with(settings: Settings) -> TestApp {
+        let built = Application::build(&settings).await.expect("the application builds");
+        let pool = built.app.pool().clone();
+        TestApp { app: built.app, pool, settings }
+    }
+
+    pub async fn owner(&self) -> Actor {
+        self.actor_for(OWNER_EMAIL, OWNER_PASSWORD).await
+    }
+
+    /// Logs in and authenticates, as an adapter would.
+    pub async fn actor_for(&self, user: &str, password: &str) -> Actor {
+        let token = self.app.login(user, &secret(password)).await.expect("login succeeds");
+        self.app.authenticate(&token.token).await.expect("the token authenticates")
+    }
+
+    pub async fn owner_meta(&self) -> RequestMeta {
+        RequestMeta::new(self.owner().await, Source::Test)
+    }
+
+    /// Creates a member (or visitor) through the owner and returns them as an actor.
+    pub async fn member(&self, email: &str, visitor: bool) -> Actor {
+        let draft = UserDraft {
+            is_visitor: visitor,
+            password: Some(secret(MEMBER_PASSWORD)),
+            ..user_draft(email)
+        };
+        self.app.create_user(&self.owner_meta().await, draft).await.expect("member created");
+        self.actor_for(email, MEMBER_PASSWORD).await
+    }
+
+    pub async fn count_events(&self, aggregate_type: &str, event_type: &str) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM events WHERE aggregate_type = $1 AND event_type = $2")
+            .bind(aggregate_type)
+            .bind(event_type)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+}
+
+pub fn secret(s: &str) -> SecretString {
+    SecretString::from(s.to_string())
+}
+
+pub fn user_draft(email: &str) -> UserDraft {
+    UserDraft {
+        email: Some(email.into()),
+        first_name: Some("Mike".into()),
+        last_name: Some("Zanyatski".into()),
+        ..UserDraft::default()
+    }
+}
+
+/// Polls `check` until it yields `Some`, for at most `timeout`.
+pub async fn eventually<T, F, Fut>(timeout: Duration, mut check: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(v) = check().await {
+            return Some(v);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -1,0 +1,124 @@
+//! Creating and reading persons through the application.
+
+use rollcall::application::{AppError, RequestMeta, Source};
+use rollcall::domain::person::{PersonDraft, PersonError};
+use rollcall::domain::values::ShareType;
+use uuid::Uuid;
+
+use crate::helpers::TestApp;
+
+fn seed() -> PersonDraft {
+    PersonDraft {
+        first_name: Some("Tadjeddine".into()),
+        last_name: Some("Bachir".into()),
+        job_title: Some("Programmer".into()),
+        about: Some("some text".into()),
+        share_type: ShareType::None,
+        manager_list: vec![Uuid::nil()],
+        ..PersonDraft::default()
+    }
+}
+
+#[tokio::test]
+async fn a_created_person_can_be_read_back_with_the_caller_as_creator() {
+    let t = TestApp::spawn().await;
+    let meta = t.owner_meta().await;
+    let created = t.app.create_person(&meta, seed()).await.unwrap();
+    assert!(created.id > 0);
+    assert_eq!(created.created_by, meta.actor.id);
+    let read = t.app.get_person(&meta.actor, created.id).await.unwrap();
+    assert_eq!(read, created);
+    assert!(matches!(t.app.get_person(&meta.actor, created.id + 1000).await, Err(AppError::NotFound(_))));
+}
+
+#[tokio::test]
+async fn person_ids_are_distinct_integers() {
+    let t = TestApp::spawn().await;
+    let meta = t.owner_meta().await;
+    let a = t.app.create_person(&meta, seed()).await.unwrap();
+    let b = t.app.create_person(&meta, seed()).await.unwrap();
+    assert_ne!(a.id, b.id);
+}
+
+#[tokio::test]
+async fn an_invalid_person_is_refused_with_the_field_and_nothing_is_written() {
+    let t = TestApp::spawn().await;
+    let meta = t.owner_meta().await;
+    let draft = PersonDraft { first_name: Some("  ".into()), ..seed() };
+    match t.app.create_person(&meta, draft).await {
+        Err(AppError::Invalid { field, message }) => {
+            assert_eq!(field, Some("firstName"));
+            assert_eq!(message, PersonError::FirstNameRequired.to_string());
+        }
+        other => panic!("expected Invalid, got {other:?}"),
+    }
+    assert_eq!(t.count_events("Person", "PersonCreated").await, 0);
+}
+
+#[tokio::test]
+async fn a_visitor_cannot_create_a_person() {
+    let t = TestApp::spawn().await;
+    let visitor = t.member("guest@example.com", true).await;
+    let result = t.app.create_person(&RequestMeta::new(visitor, Source::Test), seed()).await;
+    assert!(matches!(result, Err(AppError::Forbidden(_))), "{result:?}");
+    assert_eq!(t.count_events("Person", "PersonCreated").await, 0);
+}
+
+#[tokio::test]
+async fn a_member_who_is_not_a_visitor_can_create_a_person() {
+    let t = TestApp::spawn().await;
+    let member = t.member("member@example.com", false).await;
+    let created = t.app.create_person(&RequestMeta::new(member.clone(), Source::Test), seed()).await.unwrap();
+    assert_eq!(created.created_by, member.id);
+}
+
+#[tokio::test]
+async fn retrying_a_person_create_with_the_same_key_returns_the_first_result() {
+    let t = TestApp::spawn().await;
+    let meta = t.owner_meta().await.with_idempotency_key("person-retry-1");
+    let first = t.app.create_person(&meta, seed()).await.unwrap();
+    let again = t.app.create_person(&meta, seed()).await.unwrap();
+    assert_eq!(first, again);
+    assert_eq!(t.count_events("Person", "PersonCreated").await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ten_concurrent_retries_of_a_person_create_leave_one_person() {
+    let t = TestApp::spawn().await;
+    let meta = t.owner_meta().await.with_idempotency_key("person-concurrent");
+    let tasks: Vec<_> = (0..10)
+        .map(|_| {
+            let (app, meta) = (t.app.clone(), meta.clone());
+            tokio::spawn(async move { app.create_person(&meta, seed()).await })
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for task in tasks {
+        ids.push(task.await.unwrap().expect("every retry succeeds").id);
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "all retries return the same person");
+    assert_eq!(t.count_events("Person", "PersonCreated").await, 1);
+}
+
+#[tokio::test]
+async fn a_key_reused_for_a_different_request_is_refused() {
+    let t = TestApp::spawn().await;
+    let meta = t.owner_meta().await.with_idempotency_key("person-reuse");
+    t.app.create_person(&meta, seed()).await.unwrap();
+    let other = PersonDraft { first_name: Some("Someone".into()), ..seed() };
+    assert!(matches!(t.app.create_person(&meta, other).await, Err(AppError::Conflict(_))));
+    assert_eq!(t.count_events("Person", "PersonCreated").await, 1);
+}
+
+#[tokio::test]
+async fn a_retry_after_a_crash_between_the_key_and_the_events_creates_the_same_person() {
+    let t = TestApp::spawn().await;
+    let meta = t.owner_meta().await.with_idempotency_key("person-crash");
+    let first = t.app.create_person(&meta, seed()).await.unwrap();
+    // Simulate a crash after the key row was written but before the events were appended.
+    sqlx::query("DELETE FROM events WHERE aggregate_type = 'Person'").execute(&t.pool).await.unwrap();
+    let healed = t.app.create_person(&meta, seed()).await.unwrap();
+    assert_eq!(healed.id, first.id, "the retry reuses the recorded id");
+    assert_eq!(t.count_events("Person", "PersonCreated").await, 1);
+}

@@ -32,7 +32,8 @@ pub fn test_settings() -> (Settings, String) {
             max_connections: 10,
             acquire_timeout_secs: 5,
         },
-        nats_url: std::env::var("ROLLCALL_TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into()),
+        nats_url: std::env::var("ROLLCALL_TEST_NATS_URL")
+            .unwrap_or_else(|_| "nats://127.0.0.1:4222".into()),
         http_addr: "127.0.0.1:0".parse().unwrap(),
         grpc_addr: "127.0.0.1:0".parse().unwrap(),
         nats_prefix: format!("t{}", Uuid::new_v4().simple()),
@@ -40,7 +41,10 @@ pub fn test_settings() -> (Settings, String) {
             email: OWNER_EMAIL.into(),
             password: SecretString::from(OWNER_PASSWORD.to_string()),
         }),
-        auth: AuthSettings { secret: SecretString::from("x".repeat(40)), token_ttl: Duration::from_secs(3600) },
+        auth: AuthSettings {
+            secret: SecretString::from("x".repeat(40)),
+            token_ttl: Duration::from_secs(3600),
+        },
         claim_grace: Duration::from_secs(30),
     };
     (settings, db)
@@ -58,9 +62,15 @@ impl TestApp {
     }
 
     pub async fn with(settings: Settings) -> TestApp {
-        let built = Application::build(&settings).await.expect("the application builds");
+        let built = Application::build(&settings)
+            .await
+            .expect("the application builds");
         let pool = built.app.pool().clone();
-        TestApp { app: built.app, pool, settings }
+        TestApp {
+            app: built.app,
+            pool,
+            settings,
+        }
     }
 
     pub async fn owner(&self) -> Actor {
@@ -69,8 +79,15 @@ impl TestApp {
 
     /// Logs in and authenticates, as an adapter would.
     pub async fn actor_for(&self, user: &str, password: &str) -> Actor {
-        let token = self.app.login(user, &secret(password)).await.expect("login succeeds");
-        self.app.authenticate(&token.token).await.expect("the token authenticates")
+        let token = self
+            .app
+            .login(user, &secret(password))
+            .await
+            .expect("login succeeds");
+        self.app
+            .authenticate(&token.token)
+            .await
+            .expect("the token authenticates")
     }
 
     pub async fn owner_meta(&self) -> RequestMeta {
@@ -84,17 +101,22 @@ impl TestApp {
             password: Some(secret(MEMBER_PASSWORD)),
             ..user_draft(email)
         };
-        self.app.create_user(&self.owner_meta().await, draft).await.expect("member created");
+        self.app
+            .create_user(&self.owner_meta().await, draft)
+            .await
+            .expect("member created");
         self.actor_for(email, MEMBER_PASSWORD).await
     }
 
     pub async fn count_events(&self, aggregate_type: &str, event_type: &str) -> i64 {
-        sqlx::query_scalar("SELECT count(*) FROM events WHERE aggregate_type = $1 AND event_type = $2")
-            .bind(aggregate_type)
-            .bind(event_type)
-            .fetch_one(&self.pool)
-            .await
-            .unwrap()
+        sqlx::query_scalar(
+            "SELECT count(*) FROM events WHERE aggregate_type = $1 AND event_type = $2",
+        )
+        .bind(aggregate_type)
+        .bind(event_type)
+        .fetch_one(&self.pool)
+        .await
+        .unwrap()
     }
 }
 

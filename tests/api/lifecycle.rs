@@ -42,15 +42,24 @@ async fn wait_for_log(child: &mut Child, needle: &str) -> String {
         false
     })
     .await;
-    assert!(matches!(found, Ok(true)), "never logged {needle:?}; log so far:\n{seen}");
+    assert!(
+        matches!(found, Ok(true)),
+        "never logged {needle:?}; log so far:\n{seen}"
+    );
     seen
 }
 
 async fn terminate(child: &mut Child) -> std::process::ExitStatus {
     let pid = child.id().expect("running").to_string();
-    let killed = std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
     assert!(killed.success());
-    tokio::time::timeout(Duration::from_secs(30), child.wait()).await.expect("exits after SIGTERM").unwrap()
+    tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .expect("exits after SIGTERM")
+        .unwrap()
 }
 
 #[tokio::test]
@@ -60,7 +69,10 @@ async fn serve_creates_its_database_and_the_owner_exactly_once_across_three_rest
     for run in 0..3 {
         let mut child = rollcall(&url).arg("serve").spawn().unwrap();
         let log = wait_for_log(&mut child, "rollcall is serving").await;
-        assert!(!log.contains(OWNER_PASSWORD), "the password never reaches the log");
+        assert!(
+            !log.contains(OWNER_PASSWORD),
+            "the password never reaches the log"
+        );
         let status = terminate(&mut child).await;
         assert_eq!(status.code(), Some(0), "run {run} exits cleanly");
     }
@@ -79,7 +91,12 @@ async fn serve_creates_its_database_and_the_owner_exactly_once_across_three_rest
 async fn migrate_applies_the_schema_and_exits() {
     let (settings, _) = test_settings();
     let url = settings.database.url.expose_secret().to_string();
-    let status = rollcall(&url).stderr(Stdio::null()).arg("migrate").status().await.unwrap();
+    let status = rollcall(&url)
+        .stderr(Stdio::null())
+        .arg("migrate")
+        .status()
+        .await
+        .unwrap();
     assert!(status.success());
     let pool = sqlx::PgPool::connect(&url).await.unwrap();
     let tables: i64 = sqlx::query_scalar(
@@ -93,13 +110,28 @@ async fn migrate_applies_the_schema_and_exits() {
 
 #[tokio::test]
 async fn help_documents_every_subcommand_and_variable() {
-    let out = std::process::Command::new(BIN).arg("--help").output().unwrap();
+    let out = std::process::Command::new(BIN)
+        .arg("--help")
+        .output()
+        .unwrap();
     let help = String::from_utf8(out.stdout).unwrap();
     for word in [
-        "serve", "migrate", "DATABASE_URL", "NATS_URL", "ROLLCALL_HTTP_ADDR", "ROLLCALL_GRPC_ADDR",
-        "ROLLCALL_NATS_PREFIX", "ROLLCALL_ADMIN_EMAIL", "ROLLCALL_ADMIN_PASSWORD", "ROLLCALL_AUTH_SECRET", "RUST_LOG",
+        "serve",
+        "migrate",
+        "DATABASE_URL",
+        "NATS_URL",
+        "ROLLCALL_HTTP_ADDR",
+        "ROLLCALL_GRPC_ADDR",
+        "ROLLCALL_NATS_PREFIX",
+        "ROLLCALL_ADMIN_EMAIL",
+        "ROLLCALL_ADMIN_PASSWORD",
+        "ROLLCALL_AUTH_SECRET",
+        "RUST_LOG",
     ] {
-        assert!(help.contains(word), "--help does not mention {word}:\n{help}");
+        assert!(
+            help.contains(word),
+            "--help does not mention {word}:\n{help}"
+        );
     }
 }
 

@@ -28,7 +28,10 @@ async fn a_created_person_can_be_read_back_with_the_caller_as_creator() {
     assert_eq!(created.created_by, meta.actor.id);
     let read = t.app.get_person(&meta.actor, created.id).await.unwrap();
     assert_eq!(read, created);
-    assert!(matches!(t.app.get_person(&meta.actor, created.id + 1000).await, Err(AppError::NotFound(_))));
+    assert!(matches!(
+        t.app.get_person(&meta.actor, created.id + 1000).await,
+        Err(AppError::NotFound(_))
+    ));
 }
 
 #[tokio::test]
@@ -44,7 +47,10 @@ async fn person_ids_are_distinct_integers() {
 async fn an_invalid_person_is_refused_with_the_field_and_nothing_is_written() {
     let t = TestApp::spawn().await;
     let meta = t.owner_meta().await;
-    let draft = PersonDraft { first_name: Some("  ".into()), ..seed() };
+    let draft = PersonDraft {
+        first_name: Some("  ".into()),
+        ..seed()
+    };
     match t.app.create_person(&meta, draft).await {
         Err(AppError::Invalid { field, message }) => {
             assert_eq!(field, Some("firstName"));
@@ -59,7 +65,10 @@ async fn an_invalid_person_is_refused_with_the_field_and_nothing_is_written() {
 async fn a_visitor_cannot_create_a_person() {
     let t = TestApp::spawn().await;
     let visitor = t.member("guest@example.com", true).await;
-    let result = t.app.create_person(&RequestMeta::new(visitor, Source::Test), seed()).await;
+    let result = t
+        .app
+        .create_person(&RequestMeta::new(visitor, Source::Test), seed())
+        .await;
     assert!(matches!(result, Err(AppError::Forbidden(_))), "{result:?}");
     assert_eq!(t.count_events("Person", "PersonCreated").await, 0);
 }
@@ -68,7 +77,11 @@ async fn a_visitor_cannot_create_a_person() {
 async fn a_member_who_is_not_a_visitor_can_create_a_person() {
     let t = TestApp::spawn().await;
     let member = t.member("member@example.com", false).await;
-    let created = t.app.create_person(&RequestMeta::new(member.clone(), Source::Test), seed()).await.unwrap();
+    let created = t
+        .app
+        .create_person(&RequestMeta::new(member.clone(), Source::Test), seed())
+        .await
+        .unwrap();
     assert_eq!(created.created_by, member.id);
 }
 
@@ -85,7 +98,10 @@ async fn retrying_a_person_create_with_the_same_key_returns_the_first_result() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn ten_concurrent_retries_of_a_person_create_leave_one_person() {
     let t = TestApp::spawn().await;
-    let meta = t.owner_meta().await.with_idempotency_key("person-concurrent");
+    let meta = t
+        .owner_meta()
+        .await
+        .with_idempotency_key("person-concurrent");
     let tasks: Vec<_> = (0..10)
         .map(|_| {
             let (app, meta) = (t.app.clone(), meta.clone());
@@ -106,8 +122,14 @@ async fn a_key_reused_for_a_different_request_is_refused() {
     let t = TestApp::spawn().await;
     let meta = t.owner_meta().await.with_idempotency_key("person-reuse");
     t.app.create_person(&meta, seed()).await.unwrap();
-    let other = PersonDraft { first_name: Some("Someone".into()), ..seed() };
-    assert!(matches!(t.app.create_person(&meta, other).await, Err(AppError::Conflict(_))));
+    let other = PersonDraft {
+        first_name: Some("Someone".into()),
+        ..seed()
+    };
+    assert!(matches!(
+        t.app.create_person(&meta, other).await,
+        Err(AppError::Conflict(_))
+    ));
     assert_eq!(t.count_events("Person", "PersonCreated").await, 1);
 }
 
@@ -117,7 +139,10 @@ async fn a_retry_after_a_crash_between_the_key_and_the_events_creates_the_same_p
     let meta = t.owner_meta().await.with_idempotency_key("person-crash");
     let first = t.app.create_person(&meta, seed()).await.unwrap();
     // Simulate a crash after the key row was written but before the events were appended.
-    sqlx::query("DELETE FROM events WHERE aggregate_type = 'Person'").execute(&t.pool).await.unwrap();
+    sqlx::query("DELETE FROM events WHERE aggregate_type = 'Person'")
+        .execute(&t.pool)
+        .await
+        .unwrap();
     let healed = t.app.create_person(&meta, seed()).await.unwrap();
     assert_eq!(healed.id, first.id, "the retry reuses the recorded id");
     assert_eq!(t.count_events("Person", "PersonCreated").await, 1);

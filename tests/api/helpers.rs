@@ -1,6 +1,5 @@
 //! `TestApp`: a fresh database per test, the real application built on it, and polling helpers.
 
-use std::future::Future;
 use std::time::Duration;
 
 use rollcall::application::{Actor, App, RequestMeta, Source};
@@ -130,23 +129,5 @@ pub fn user_draft(email: &str) -> UserDraft {
         first_name: Some("Mike".into()),
         last_name: Some("Zanyatski".into()),
         ..UserDraft::default()
-    }
-}
-
-/// Polls `check` until it yields `Some`, for at most `timeout`.
-pub async fn eventually<T, F, Fut>(timeout: Duration, mut check: F) -> Option<T>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        if let Some(v) = check().await {
-            return Some(v);
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return None;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -29,6 +29,18 @@ pub enum Command {
     Serve,
     /// Apply the database migrations and exit.
     Migrate,
+    /// Read-model maintenance.
+    Projections {
+        #[command(subcommand)]
+        command: ProjectionsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProjectionsCommand {
+    /// Rebuild every read model from the event store into shadow tables and swap them in; safe while
+    /// the service is serving. Prints progress and the rate (events/s).
+    Rebuild,
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,7 @@ pub mod application;
 pub mod config;
 pub mod domain;
 pub mod persistence;
+pub mod read_model;
 pub mod shutdown;
 pub mod startup;
 pub mod telemetry;

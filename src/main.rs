@@ -3,8 +3,9 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use rollcall::config::{Cli, Command, Settings};
-use rollcall::startup::{Application, prepare_database};
+use rollcall::config::{Cli, Command, ProjectionsCommand, Settings};
+use rollcall::read_model::rebuild;
+use rollcall::startup::{self, prepare_database};
 use rollcall::{shutdown, telemetry};
 
 #[tokio::main]
@@ -27,14 +28,15 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Migrate => prepare_database(&settings)
             .await
-            .map(|_| tracing::info!("migrations applied")),
-        Command::Serve => match Application::build(&settings).await {
-            Ok(app) => {
-                app.run_until_stopped(shutdown::on_signal()).await;
-                Ok(())
-            }
-            Err(e) => Err(e),
+            .map(|_| tracing::info!("migrations applied"))
+            .map_err(|e| e.to_string()),
+        Command::Serve => match startup::start(&settings, shutdown::on_signal()).await {
+            Ok(running) => running.stopped().await,
+            Err(e) => Err(e.to_string()),
         },
+        Command::Projections {
+            command: ProjectionsCommand::Rebuild,
+        } => rebuild_projections(&settings).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -43,4 +45,26 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+async fn rebuild_projections(settings: &Settings) -> Result<(), String> {
+    let pool = prepare_database(settings)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut last_print = std::time::Instant::now();
+    let done = rebuild::rebuild(&pool, |p| {
+        if last_print.elapsed().as_secs() >= 1 {
+            println!("rebuild: {} events, {:.0} events/s", p.events, p.rate());
+            last_print = std::time::Instant::now();
+        }
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    println!(
+        "rebuild: done, {} events in {:.2} s ({:.0} events/s); the new read models are live",
+        done.events,
+        done.elapsed.as_secs_f64(),
+        done.rate()
+    );
+    Ok(())
 }

@@ -24,6 +24,7 @@ pub use sessions::IssuedToken;
 use crate::config::Settings;
 use crate::domain::person::Person;
 use crate::domain::user::User;
+use crate::read_model::Signals;
 use auth::{Argon2Hasher, Tokens};
 
 /// Cheap to clone; every clone shares the same pool and frameworks.
@@ -41,11 +42,15 @@ struct Inner {
     hasher: Arc<Argon2Hasher>,
     tokens: Tokens,
     claim_grace: Duration,
+    signals: Signals,
 }
+
+/// How long a create waits for its own event to reach the read model before answering from the event.
+const READ_YOUR_WRITES: Duration = Duration::from_secs(5);
 
 impl App {
     /// Builds the application on an open, migrated pool.
-    pub fn new(pool: PgPool, settings: &Settings) -> App {
+    pub fn new(pool: PgPool, settings: &Settings, signals: Signals) -> App {
         let hasher = Arc::new(Argon2Hasher::default());
         let store = || PostgresEventRepository::new(pool.clone());
         App {
@@ -57,6 +62,7 @@ impl App {
                 hasher,
                 tokens: Tokens::new(settings.auth.secret.clone(), settings.auth.token_ttl),
                 claim_grace: settings.claim_grace,
+                signals,
                 pool,
             }),
         }
@@ -64,5 +70,44 @@ impl App {
 
     pub fn pool(&self) -> &PgPool {
         &self.inner.pool
+    }
+
+    /// The global position of the last event of an aggregate (what a read model must reach).
+    async fn last_position(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+    ) -> Result<i64, AppError> {
+        let position: Option<i64> = sqlx::query_scalar(
+            "SELECT max(global_position) FROM events WHERE aggregate_type = $1 AND aggregate_id = $2",
+        )
+        .bind(aggregate_type)
+        .bind(aggregate_id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(position.unwrap_or(0))
+    }
+
+    /// Polls `fetch` until the projector has written what it looks for, waking the projector and
+    /// waiting for its progress in between; `None` after [`READ_YOUR_WRITES`].
+    async fn projected<T, F, Fut>(&self, mut fetch: F) -> Result<Option<T>, AppError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<Option<T>, sqlx::Error>>,
+    {
+        let deadline = tokio::time::Instant::now() + READ_YOUR_WRITES;
+        let mut progress = self.inner.signals.progress.clone();
+        loop {
+            if let Some(found) = fetch().await? {
+                return Ok(Some(found));
+            }
+            if tokio::time::Instant::now() >= deadline {
+                tracing::warn!("the read model did not catch up in time; answering from the event");
+                return Ok(None);
+            }
+            self.inner.signals.wake.notify_one();
+            // Progress of this process's projector, or a short poll for another instance's.
+            let _ = tokio::time::timeout(Duration::from_millis(20), progress.changed()).await;
+        }
     }
 }

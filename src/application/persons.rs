@@ -1,17 +1,19 @@
 //! Creating and reading CRM persons.
 
-use chrono::Utc;
-use cqrs_es::{AggregateError, EventStore};
+use chrono::{SubsecRound, Utc};
+use cqrs_es::{AggregateContext, AggregateError, EventStore};
 use tracing::instrument;
 
 use super::error::from_store_error;
-use super::{App, AppError, RequestMeta, retry};
+use super::{Actor, App, AppError, RequestMeta, retry};
 use crate::domain::datetime::ApiDateTime;
 use crate::domain::person::{
     CreatePerson, Person, PersonCommand, PersonCreated, PersonDraft, PersonError,
 };
 use crate::persistence::idempotency::{self, KeyOutcome};
 use crate::persistence::next_contact_id;
+use crate::read_model::persons::{self, PersonView};
+use crate::read_model::{ListQuery, Page};
 
 const COMMAND: &str = "crm.person.create";
 
@@ -22,7 +24,7 @@ impl App {
         &self,
         meta: &RequestMeta,
         draft: PersonDraft,
-    ) -> Result<PersonCreated, AppError> {
+    ) -> Result<PersonView, AppError> {
         if !meta.actor.may_create_contacts() {
             return Err(AppError::Forbidden("visitors cannot create CRM contacts"));
         }
@@ -33,7 +35,7 @@ impl App {
             id,
             draft,
             created_by: meta.actor.id,
-            created_at: ApiDateTime::from_utc(Utc::now()),
+            created_at: now(),
         };
         let aggregate_id = id.to_string();
         let result = retry::on_conflict(|| {
@@ -49,10 +51,9 @@ impl App {
             Err(AggregateError::UserError(e)) => return Err(e.into()),
             Err(e) => return Err(from_store_error(e)),
         }
+        self.inner.signals.wake.notify_one();
         tracing::info!(person_id = id, keyed, "person created");
-        self.load_person(id)
-            .await?
-            .ok_or_else(|| AppError::Internal("created person not found".into()))
+        self.created_person(id).await
     }
 
     /// The id to create (a fresh one, or the one an earlier request with the same key recorded), and
@@ -86,20 +87,48 @@ impl App {
         }
     }
 
+    /// The view of a person just created, once the projector has applied its event.
+    async fn created_person(&self, id: i64) -> Result<PersonView, AppError> {
+        let position = self.last_position("Person", &id.to_string()).await?;
+        if let Some(view) = self
+            .projected(|| persons::get(self.pool(), id, position))
+            .await?
+        {
+            return Ok(view);
+        }
+        let created = self.load_person(id).await?;
+        created
+            .as_ref()
+            .map(PersonView::from_created)
+            .ok_or_else(|| AppError::Internal("created person not found".into()))
+    }
+
     /// A person by id.
-    pub async fn get_person(
-        &self,
-        _actor: &super::Actor,
-        id: i64,
-    ) -> Result<PersonCreated, AppError> {
+    pub async fn get_person(&self, _actor: &Actor, id: i64) -> Result<PersonView, AppError> {
         if id <= 0 {
             return Err(AppError::invalid("id", "id must be a positive integer"));
         }
-        self.load_person(id)
+        persons::get(self.pool(), id, 0)
             .await?
             .ok_or(AppError::NotFound("person"))
     }
 
+    /// Persons filtered, sorted and paged; the default order is newest first.
+    pub async fn list_persons(
+        &self,
+        _actor: &Actor,
+        query: &ListQuery,
+    ) -> Result<Page<PersonView>, AppError> {
+        if persons::sort_column(query.sort_by.as_deref()).is_none() {
+            return Err(AppError::invalid(
+                "sortBy",
+                "sortBy must be one of displayName, firstName, lastName, created, id",
+            ));
+        }
+        Ok(persons::list(self.pool(), query).await?)
+    }
+
+    /// The person as its events make it (the source of truth, not the read model).
     async fn load_person(&self, id: i64) -> Result<Option<PersonCreated>, AppError> {
         let mut ctx = self
             .inner
@@ -107,7 +136,7 @@ impl App {
             .load_aggregate(&id.to_string())
             .await
             .map_err(from_store_error)?;
-        Ok(cqrs_es::AggregateContext::<Person>::aggregate(&mut ctx)
+        Ok(AggregateContext::<Person>::aggregate(&mut ctx)
             .record()
             .cloned())
     }
@@ -139,6 +168,11 @@ impl App {
         parts.extend_from_slice(content);
         self.inner.tokens.fingerprint(&parts)
     }
+}
+
+/// "Now", at the precision the read models keep (microseconds), so events and views agree.
+pub(super) fn now() -> ApiDateTime {
+    ApiDateTime::from_utc(Utc::now().trunc_subsecs(6))
 }
 
 pub(super) fn key_reused() -> AppError {

@@ -1,21 +1,21 @@
 //! Creating and reading portal users: admin-only, unique email and user name, idempotent.
 
-use chrono::Utc;
 use cqrs_es::{AggregateContext, AggregateError, EventStore};
 use secrecy::ExposeSecret;
 use tracing::instrument;
 use uuid::Uuid;
 
 use super::error::from_store_error;
-use super::persons::key_reused;
+use super::persons::{key_reused, now};
 use super::{Actor, App, AppError, RequestMeta, retry};
-use crate::domain::datetime::ApiDateTime;
 use crate::domain::user::{
     CreateUser, User, UserCommand, UserCreated, UserDraft, UserError, UserRole,
 };
 use crate::domain::values::{Email, UserName};
 use crate::persistence::claims::{self, Claim};
 use crate::persistence::idempotency::{self, KeyOutcome};
+use crate::read_model::users::{self, UserKey, UserView};
+use crate::read_model::{ListQuery, Page};
 
 const COMMAND: &str = "people.user.create";
 /// Most user-name candidates tried (`john`, `john1`, … `john999`).
@@ -28,7 +28,7 @@ impl App {
         &self,
         meta: &RequestMeta,
         draft: UserDraft,
-    ) -> Result<UserCreated, AppError> {
+    ) -> Result<UserView, AppError> {
         if !meta.actor.may_add_users() {
             return Err(AppError::Forbidden("only administrators can add users"));
         }
@@ -43,8 +43,8 @@ impl App {
         draft: UserDraft,
         role: UserRole,
         fixed_id: Option<Uuid>,
-    ) -> Result<UserCreated, AppError> {
-        let now = ApiDateTime::from_utc(Utc::now());
+    ) -> Result<UserView, AppError> {
+        let now = now();
         let email = draft.validate(now)?.email;
         // `keyed`: the id is bound to an idempotency key, so whoever created it did so for this request.
         let (id, keyed) = match fixed_id {
@@ -83,9 +83,24 @@ impl App {
             }
             return Err(e);
         }
+        self.inner.signals.wake.notify_one();
         tracing::info!(user_id = %id, keyed, "user created");
-        self.load_user(id)
+        self.created_user(id).await
+    }
+
+    /// The view of a user just created, once the projector has applied its event.
+    async fn created_user(&self, id: Uuid) -> Result<UserView, AppError> {
+        let position = self.last_position("User", &id.to_string()).await?;
+        if let Some(view) = self
+            .projected(|| users::get(self.pool(), id, position))
             .await?
+        {
+            return Ok(view);
+        }
+        let created = self.load_user(id).await?;
+        created
+            .as_ref()
+            .map(UserView::from_created)
             .ok_or_else(|| AppError::Internal("created user not found".into()))
     }
 
@@ -151,36 +166,47 @@ impl App {
     }
 
     /// A user by GUID.
-    pub async fn get_user(&self, _actor: &Actor, id: Uuid) -> Result<UserCreated, AppError> {
-        self.load_user(id).await?.ok_or(AppError::NotFound("user"))
+    pub async fn get_user(&self, _actor: &Actor, id: Uuid) -> Result<UserView, AppError> {
+        users::get(self.pool(), id, 0)
+            .await?
+            .ok_or(AppError::NotFound("user"))
     }
 
     /// A user by user name (case-insensitive).
     pub async fn get_user_by_name(
         &self,
-        actor: &Actor,
+        _actor: &Actor,
         user_name: &str,
-    ) -> Result<UserCreated, AppError> {
-        let key = user_name.trim().to_lowercase();
-        match claims::holder(self.pool(), Claim::UserNames, &key).await? {
-            Some(id) => self.get_user(actor, id).await,
-            None => Err(AppError::NotFound("user")),
-        }
+    ) -> Result<UserView, AppError> {
+        users::find(self.pool(), UserKey::UserName(user_name))
+            .await?
+            .ok_or(AppError::NotFound("user"))
     }
 
     /// A user by email (case-insensitive).
     pub async fn get_user_by_email(
         &self,
-        actor: &Actor,
+        _actor: &Actor,
         email: &str,
-    ) -> Result<UserCreated, AppError> {
-        let Some(email) = Email::parse(email) else {
-            return Err(AppError::NotFound("user"));
-        };
-        match claims::holder(self.pool(), Claim::Emails, &email.key()).await? {
-            Some(id) => self.get_user(actor, id).await,
-            None => Err(AppError::NotFound("user")),
+    ) -> Result<UserView, AppError> {
+        users::find(self.pool(), UserKey::Email(email))
+            .await?
+            .ok_or(AppError::NotFound("user"))
+    }
+
+    /// Active users filtered, sorted and paged; the default order is by first name.
+    pub async fn list_users(
+        &self,
+        _actor: &Actor,
+        query: &ListQuery,
+    ) -> Result<Page<UserView>, AppError> {
+        if users::sort_column(query.sort_by.as_deref()).is_none() {
+            return Err(AppError::invalid(
+                "sortBy",
+                "sortBy must be one of firstname, lastname, displayName, userName, email, created",
+            ));
         }
+        Ok(users::list(self.pool(), query).await?)
     }
 
     pub(super) async fn load_user(&self, id: Uuid) -> Result<Option<UserCreated>, AppError> {

@@ -5,9 +5,10 @@ use std::time::Duration;
 use rollcall::application::{Actor, App, RequestMeta, Source};
 use rollcall::config::{AdminSettings, AuthSettings, DatabaseSettings, Settings};
 use rollcall::domain::user::UserDraft;
-use rollcall::startup::Application;
+use rollcall::startup;
 use secrecy::SecretString;
 use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 pub const OWNER_EMAIL: &str = "Owner@Example.com";
@@ -53,6 +54,13 @@ pub struct TestApp {
     pub app: App,
     pub pool: PgPool,
     pub settings: Settings,
+    pub shutdown: CancellationToken,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
 }
 
 impl TestApp {
@@ -61,14 +69,18 @@ impl TestApp {
     }
 
     pub async fn with(settings: Settings) -> TestApp {
-        let built = Application::build(&settings)
+        let shutdown = CancellationToken::new();
+        let running = startup::start(&settings, shutdown.clone())
             .await
-            .expect("the application builds");
-        let pool = built.app.pool().clone();
+            .expect("the application starts");
+        let app = running.app.clone();
+        tokio::spawn(running.stopped());
+        let pool = app.pool().clone();
         TestApp {
-            app: built.app,
+            app,
             pool,
             settings,
+            shutdown,
         }
     }
 

@@ -25,7 +25,11 @@ async fn a_created_person_can_be_read_back_with_the_caller_as_creator() {
     let meta = t.owner_meta().await;
     let created = t.app.create_person(&meta, seed()).await.unwrap();
     assert!(created.id > 0);
-    assert_eq!(created.created_by, meta.actor.id);
+    assert_eq!(created.created_by.id, meta.actor.id);
+    assert_eq!(
+        created.created_by.display_name.as_deref(),
+        Some("Portal Owner")
+    );
     let read = t.app.get_person(&meta.actor, created.id).await.unwrap();
     assert_eq!(read, created);
     assert!(matches!(
@@ -82,7 +86,7 @@ async fn a_member_who_is_not_a_visitor_can_create_a_person() {
         .create_person(&RequestMeta::new(member.clone(), Source::Test), seed())
         .await
         .unwrap();
-    assert_eq!(created.created_by, member.id);
+    assert_eq!(created.created_by.id, member.id);
 }
 
 #[tokio::test]

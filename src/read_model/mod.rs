@@ -1,0 +1,189 @@
+//! Read models: typed tables built from the event store by the catch-up projector, and the queries
+//! the application answers from them. One file per view owns its projection and its queries.
+
+pub mod persons;
+pub mod projector;
+pub mod rebuild;
+pub mod users;
+
+use std::sync::Arc;
+
+use tokio::sync::{Notify, watch};
+
+/// Default and largest page sizes of the list queries.
+pub const DEFAULT_COUNT: i64 = 25;
+pub const MAX_COUNT: i64 = 1000;
+/// Most words of a `filterValue` that are searched.
+const MAX_FILTER_WORDS: usize = 8;
+
+/// Which copy of the tables a projection writes: the live ones, or the shadow ones a rebuild fills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tables {
+    Live,
+    Shadow,
+}
+
+impl Tables {
+    pub fn persons(self) -> &'static str {
+        match self {
+            Tables::Live => "persons",
+            Tables::Shadow => "persons_rebuild",
+        }
+    }
+
+    pub fn users(self) -> &'static str {
+        match self {
+            Tables::Live => "users",
+            Tables::Shadow => "users_rebuild",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortOrder {
+    #[default]
+    Ascending,
+    Descending,
+}
+
+impl SortOrder {
+    /// ONLYOFFICE: `descending` (any case) is descending, anything else ascending.
+    pub fn parse(s: &str) -> SortOrder {
+        if s.trim().eq_ignore_ascii_case("descending") {
+            SortOrder::Descending
+        } else {
+            SortOrder::Ascending
+        }
+    }
+
+    fn sql(self) -> &'static str {
+        match self {
+            SortOrder::Ascending => "ASC",
+            SortOrder::Descending => "DESC",
+        }
+    }
+}
+
+/// Paging, sorting and search of a list, as ONLYOFFICE's filter endpoints take them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListQuery {
+    pub start_index: i64,
+    pub count: Option<i64>,
+    pub filter_value: Option<String>,
+    pub sort_by: Option<String>,
+    pub sort_order: Option<SortOrder>,
+}
+
+impl ListQuery {
+    pub fn limit(&self) -> i64 {
+        self.count.unwrap_or(DEFAULT_COUNT).clamp(0, MAX_COUNT)
+    }
+
+    pub fn offset(&self) -> i64 {
+        self.start_index.max(0)
+    }
+
+    /// `LIKE` patterns, one per word of the filter, lower-cased and escaped.
+    fn patterns(&self) -> Vec<String> {
+        let words = self
+            .filter_value
+            .as_deref()
+            .unwrap_or_default()
+            .split_whitespace();
+        words
+            .take(MAX_FILTER_WORDS)
+            .map(|w| {
+                let escaped = w
+                    .to_lowercase()
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                format!("%{escaped}%")
+            })
+            .collect()
+    }
+}
+
+/// One page of a list and how many items match in all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub start_index: i64,
+}
+
+/// How the application and the projector signal each other inside one process.
+#[derive(Clone)]
+pub struct Signals {
+    /// Rung after a command commits, so the projector looks for new events at once.
+    pub wake: Arc<Notify>,
+    /// Bumped after each projector batch commits.
+    pub progress: watch::Receiver<u64>,
+}
+
+/// The projector's ends of the signals.
+pub struct SignalSources {
+    pub wake: Arc<Notify>,
+    pub progress: watch::Sender<u64>,
+}
+
+pub fn signals() -> (Signals, SignalSources) {
+    let wake = Arc::new(Notify::new());
+    let (tx, rx) = watch::channel(0);
+    (
+        Signals {
+            wake: wake.clone(),
+            progress: rx,
+        },
+        SignalSources { wake, progress: tx },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filter_words_become_escaped_lowercase_patterns() {
+        let q = ListQuery {
+            filter_value: Some("  Ann 50%_off ".into()),
+            ..ListQuery::default()
+        };
+        assert_eq!(q.patterns(), ["%ann%", "%50\\%\\_off%"]);
+    }
+
+    #[test]
+    fn page_size_defaults_to_25_and_is_clamped() {
+        assert_eq!(ListQuery::default().limit(), 25);
+        assert_eq!(
+            ListQuery {
+                count: Some(5000),
+                ..ListQuery::default()
+            }
+            .limit(),
+            1000
+        );
+        assert_eq!(
+            ListQuery {
+                count: Some(-3),
+                ..ListQuery::default()
+            }
+            .limit(),
+            0
+        );
+        assert_eq!(
+            ListQuery {
+                start_index: -1,
+                ..ListQuery::default()
+            }
+            .offset(),
+            0
+        );
+    }
+
+    #[test]
+    fn only_descending_sorts_descending() {
+        assert_eq!(SortOrder::parse("Descending"), SortOrder::Descending);
+        assert_eq!(SortOrder::parse("desc"), SortOrder::Ascending);
+    }
+}

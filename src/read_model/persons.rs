@@ -1,0 +1,236 @@
+//! The Person view: its projection (`PersonCreated` → `persons` row) and its queries.
+
+use chrono::{DateTime, Utc};
+use sqlx::types::Json;
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use super::{ListQuery, Page, SortOrder, Tables};
+use crate::domain::datetime::ApiDateTime;
+use crate::domain::person::{CustomField, PersonCreated};
+use crate::domain::values::{PhotoRef, ShareType};
+
+/// A person as the read model holds it, with its creator's summary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersonView {
+    pub id: i64,
+    pub first_name: String,
+    pub last_name: String,
+    pub title: Option<String>,
+    pub company_id: Option<i64>,
+    pub about: String,
+    pub share_type: ShareType,
+    pub managers: Vec<Uuid>,
+    pub custom_fields: Vec<CustomField>,
+    pub photo: Option<PhotoRef>,
+    pub created_by: Creator,
+    pub created_at: ApiDateTime,
+}
+
+/// Who created a contact (`createBy`): the user, if the users view knows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Creator {
+    pub id: Uuid,
+    pub user_name: Option<String>,
+    pub display_name: Option<String>,
+    pub title: Option<String>,
+}
+
+impl PersonView {
+    /// The view an event makes, before the projector has written it (no creator details).
+    pub fn from_created(e: &PersonCreated) -> PersonView {
+        let f = e.fields.clone();
+        PersonView {
+            id: e.id,
+            first_name: f.first_name,
+            last_name: f.last_name,
+            title: f.title,
+            company_id: f.company_id,
+            about: f.about,
+            share_type: f.share_type,
+            managers: f.managers,
+            custom_fields: f.custom_fields,
+            photo: f.photo,
+            created_by: Creator {
+                id: e.created_by,
+                user_name: None,
+                display_name: None,
+                title: None,
+            },
+            created_at: e.created_at,
+        }
+    }
+
+    /// ONLYOFFICE's person `displayName`: "First Last", untrimmed.
+    pub fn display_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    first_name: String,
+    last_name: String,
+    title: Option<String>,
+    company_id: Option<i64>,
+    about: String,
+    share_type: i16,
+    managers: Vec<Uuid>,
+    custom_fields: Json<Vec<CustomField>>,
+    photo: Option<Json<PhotoRef>>,
+    created_by: Uuid,
+    created_at: DateTime<Utc>,
+    creator_user_name: Option<String>,
+    creator_first_name: Option<String>,
+    creator_last_name: Option<String>,
+    creator_title: Option<String>,
+}
+
+impl From<Row> for PersonView {
+    fn from(r: Row) -> Self {
+        let display_name = match (&r.creator_first_name, &r.creator_last_name) {
+            (Some(f), Some(l)) => Some(format!("{f} {l}")),
+            _ => None,
+        };
+        PersonView {
+            id: r.id,
+            first_name: r.first_name,
+            last_name: r.last_name,
+            title: r.title,
+            company_id: r.company_id,
+            about: r.about,
+            share_type: ShareType::from_code(r.share_type.into()).unwrap_or_default(),
+            managers: r.managers,
+            custom_fields: r.custom_fields.0,
+            photo: r.photo.map(|p| p.0),
+            created_by: Creator {
+                id: r.created_by,
+                user_name: r.creator_user_name,
+                display_name,
+                title: r.creator_title,
+            },
+            created_at: ApiDateTime::from_utc(r.created_at),
+        }
+    }
+}
+
+const SELECT: &str =
+    "SELECT p.id, p.first_name, p.last_name, p.title, p.company_id, p.about, p.share_type,
+        p.managers, p.custom_fields, p.photo, p.created_by, p.created_at,
+        u.user_name AS creator_user_name, u.first_name AS creator_first_name,
+        u.last_name AS creator_last_name, u.title AS creator_title
+   FROM persons p LEFT JOIN users u ON u.id = p.created_by";
+
+/// Writes a created person, unless the row already reflects this position or a later one.
+pub async fn project_created(
+    conn: &mut PgConnection,
+    tables: Tables,
+    e: &PersonCreated,
+    position: i64,
+) -> Result<(), sqlx::Error> {
+    let f = &e.fields;
+    let search = format!(
+        "{} {} {}",
+        f.first_name,
+        f.last_name,
+        f.title.as_deref().unwrap_or_default()
+    )
+    .to_lowercase();
+    let sql = format!(
+        "INSERT INTO {t} AS t (id, first_name, last_name, title, company_id, about, share_type, managers,
+                custom_fields, photo, created_by, created_at, search, position)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+         ON CONFLICT (id) DO UPDATE SET first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
+                title = EXCLUDED.title, company_id = EXCLUDED.company_id, about = EXCLUDED.about,
+                share_type = EXCLUDED.share_type, managers = EXCLUDED.managers,
+                custom_fields = EXCLUDED.custom_fields, photo = EXCLUDED.photo, created_by = EXCLUDED.created_by,
+                created_at = EXCLUDED.created_at, search = EXCLUDED.search, position = EXCLUDED.position
+          WHERE t.position < EXCLUDED.position",
+        t = tables.persons()
+    );
+    sqlx::query(&sql)
+        .bind(e.id)
+        .bind(&f.first_name)
+        .bind(&f.last_name)
+        .bind(&f.title)
+        .bind(f.company_id)
+        .bind(&f.about)
+        .bind(f.share_type.code() as i16)
+        .bind(&f.managers)
+        .bind(Json(&f.custom_fields))
+        .bind(f.photo.as_ref().map(Json))
+        .bind(e.created_by)
+        .bind(e.created_at.as_utc())
+        .bind(search)
+        .bind(position)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The person `id`, once the view has applied at least `min_position`.
+pub async fn get(
+    pool: &PgPool,
+    id: i64,
+    min_position: i64,
+) -> Result<Option<PersonView>, sqlx::Error> {
+    let sql = format!("{SELECT} WHERE p.id = $1 AND p.position >= $2");
+    let row: Option<Row> = sqlx::query_as(&sql)
+        .bind(id)
+        .bind(min_position)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.map(PersonView::from))
+}
+
+/// Whether `sort_by` names a sortable person field.
+pub fn sort_column(sort_by: Option<&str>) -> Option<Option<&'static str>> {
+    match sort_by.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("") => Some(None),
+        Some("displayname") => Some(Some("lower(p.first_name || ' ' || p.last_name)")),
+        Some("firstname") => Some(Some("lower(p.first_name)")),
+        Some("lastname") => Some(Some("lower(p.last_name)")),
+        Some("created") => Some(Some("p.created_at")),
+        Some("id") => Some(Some("p.id")),
+        _ => None,
+    }
+}
+
+fn filtered<'q>(qb: &mut QueryBuilder<'q, Postgres>, patterns: &'q [String]) {
+    qb.push(" WHERE true");
+    for p in patterns {
+        qb.push(" AND p.search LIKE ").push_bind(p);
+    }
+}
+
+/// A page of persons. `sort_by` must have passed [`sort_column`]; without it, newest first.
+pub async fn list(pool: &PgPool, q: &ListQuery) -> Result<Page<PersonView>, sqlx::Error> {
+    let patterns = q.patterns();
+    let column = sort_column(q.sort_by.as_deref()).flatten();
+    let (column, order) = match column {
+        Some(c) => (c, q.sort_order.unwrap_or_default()),
+        None => (
+            "p.created_at",
+            q.sort_order.unwrap_or(SortOrder::Descending),
+        ),
+    };
+    let mut qb = QueryBuilder::new(SELECT);
+    filtered(&mut qb, &patterns);
+    qb.push(format!(
+        " ORDER BY {column} {o}, p.id {o} LIMIT ",
+        o = order.sql()
+    ));
+    qb.push_bind(q.limit())
+        .push(" OFFSET ")
+        .push_bind(q.offset());
+    let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
+    let mut count = QueryBuilder::new("SELECT count(*) FROM persons p");
+    filtered(&mut count, &patterns);
+    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+    Ok(Page {
+        items: rows.into_iter().map(PersonView::from).collect(),
+        total,
+        start_index: q.offset(),
+    })
+}

@@ -1,0 +1,287 @@
+//! The User view: its projection (`UserCreated` → `users` row, never the password hash) and its queries.
+
+use chrono::{DateTime, Utc};
+use sqlx::types::Json;
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use super::{ListQuery, Page, SortOrder, Tables};
+use crate::domain::datetime::ApiDateTime;
+use crate::domain::user::{ActivationStatus, UserContact, UserCreated, UserStatus};
+use crate::domain::values::Sex;
+
+/// A user as the read model holds it (no credentials).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserView {
+    pub id: Uuid,
+    pub user_name: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub is_visitor: bool,
+    pub is_admin: bool,
+    pub is_owner: bool,
+    pub department: Vec<Uuid>,
+    pub title: Option<String>,
+    pub location: Option<String>,
+    pub sex: Option<Sex>,
+    pub birthday: Option<ApiDateTime>,
+    pub works_from: ApiDateTime,
+    pub notes: Option<String>,
+    pub contacts: Vec<UserContact>,
+    pub avatar_url: Option<String>,
+    pub lead: Option<Uuid>,
+    pub status: UserStatus,
+    pub activation_status: ActivationStatus,
+    pub created_by: Option<Uuid>,
+    pub created_at: ApiDateTime,
+}
+
+impl UserView {
+    /// The view an event makes, before the projector has written it.
+    pub fn from_created(e: &UserCreated) -> UserView {
+        UserView {
+            id: e.id,
+            user_name: e.user_name.as_str().to_string(),
+            email: e.email.as_str().to_string(),
+            first_name: e.first_name.clone(),
+            last_name: e.last_name.clone(),
+            is_visitor: e.is_visitor,
+            is_admin: e.is_admin,
+            is_owner: e.is_owner,
+            department: e.department.clone(),
+            title: e.title.clone(),
+            location: e.location.clone(),
+            sex: e.sex,
+            birthday: e.birthday,
+            works_from: e.works_from,
+            notes: e.notes.clone(),
+            contacts: e.contacts.clone(),
+            avatar_url: e.avatar_url.clone(),
+            lead: e.lead,
+            status: e.status,
+            activation_status: e.activation_status,
+            created_by: e.created_by,
+            created_at: e.created_at,
+        }
+    }
+
+    /// ONLYOFFICE's user `displayName`: "First Last".
+    pub fn display_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    user_name: String,
+    email: String,
+    first_name: String,
+    last_name: String,
+    is_visitor: bool,
+    is_admin: bool,
+    is_owner: bool,
+    department: Vec<Uuid>,
+    title: Option<String>,
+    location: Option<String>,
+    sex: Option<String>,
+    birthday: Option<DateTime<Utc>>,
+    works_from: DateTime<Utc>,
+    notes: Option<String>,
+    contacts: Json<Vec<UserContact>>,
+    avatar_url: Option<String>,
+    lead: Option<Uuid>,
+    status: i16,
+    activation_status: i16,
+    created_by: Option<Uuid>,
+    created_at: DateTime<Utc>,
+}
+
+fn status(code: i16) -> UserStatus {
+    match code {
+        2 => UserStatus::Terminated,
+        4 => UserStatus::LeaveOfAbsence,
+        _ => UserStatus::Active,
+    }
+}
+
+fn activation(code: i16) -> ActivationStatus {
+    match code {
+        0 => ActivationStatus::NotActivated,
+        1 => ActivationStatus::Activated,
+        _ => ActivationStatus::Pending,
+    }
+}
+
+impl From<Row> for UserView {
+    fn from(r: Row) -> Self {
+        UserView {
+            id: r.id,
+            user_name: r.user_name,
+            email: r.email,
+            first_name: r.first_name,
+            last_name: r.last_name,
+            is_visitor: r.is_visitor,
+            is_admin: r.is_admin,
+            is_owner: r.is_owner,
+            department: r.department,
+            title: r.title,
+            location: r.location,
+            sex: r.sex.as_deref().and_then(Sex::parse_lenient),
+            birthday: r.birthday.map(ApiDateTime::from_utc),
+            works_from: ApiDateTime::from_utc(r.works_from),
+            notes: r.notes,
+            contacts: r.contacts.0,
+            avatar_url: r.avatar_url,
+            lead: r.lead,
+            status: status(r.status),
+            activation_status: activation(r.activation_status),
+            created_by: r.created_by,
+            created_at: ApiDateTime::from_utc(r.created_at),
+        }
+    }
+}
+
+const SELECT: &str = "SELECT id, user_name, email, first_name, last_name, is_visitor, is_admin, is_owner,
+        department, title, location, sex, birthday, works_from, notes, contacts, avatar_url, lead, status,
+        activation_status, created_by, created_at FROM users";
+
+/// Writes a created user, unless the row already reflects this position or a later one.
+pub async fn project_created(
+    conn: &mut PgConnection,
+    tables: Tables,
+    e: &UserCreated,
+    position: i64,
+) -> Result<(), sqlx::Error> {
+    let search = format!(
+        "{} {} {} {}",
+        e.first_name,
+        e.last_name,
+        e.user_name.as_str(),
+        e.email.as_str()
+    )
+    .to_lowercase();
+    let sql = format!(
+        "INSERT INTO {t} AS t (id, user_name, email, first_name, last_name, is_visitor, is_admin, is_owner,
+                department, title, location, sex, birthday, works_from, notes, contacts, avatar_url, lead, status,
+                activation_status, created_by, created_at, search, position)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+                 $21, $22, $23, $24)
+         ON CONFLICT (id) DO UPDATE SET user_name = EXCLUDED.user_name, email = EXCLUDED.email,
+                first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, is_visitor = EXCLUDED.is_visitor,
+                is_admin = EXCLUDED.is_admin, is_owner = EXCLUDED.is_owner, department = EXCLUDED.department,
+                title = EXCLUDED.title, location = EXCLUDED.location, sex = EXCLUDED.sex,
+                birthday = EXCLUDED.birthday, works_from = EXCLUDED.works_from, notes = EXCLUDED.notes,
+                contacts = EXCLUDED.contacts, avatar_url = EXCLUDED.avatar_url, lead = EXCLUDED.lead,
+                status = EXCLUDED.status, activation_status = EXCLUDED.activation_status,
+                created_by = EXCLUDED.created_by, created_at = EXCLUDED.created_at, search = EXCLUDED.search,
+                position = EXCLUDED.position
+          WHERE t.position < EXCLUDED.position",
+        t = tables.users()
+    );
+    sqlx::query(&sql)
+        .bind(e.id)
+        .bind(e.user_name.as_str())
+        .bind(e.email.as_str())
+        .bind(&e.first_name)
+        .bind(&e.last_name)
+        .bind(e.is_visitor)
+        .bind(e.is_admin)
+        .bind(e.is_owner)
+        .bind(&e.department)
+        .bind(&e.title)
+        .bind(&e.location)
+        .bind(e.sex.map(Sex::as_str))
+        .bind(e.birthday.map(|b| b.as_utc()))
+        .bind(e.works_from.as_utc())
+        .bind(&e.notes)
+        .bind(Json(&e.contacts))
+        .bind(&e.avatar_url)
+        .bind(e.lead)
+        .bind(e.status as i16)
+        .bind(e.activation_status as i16)
+        .bind(e.created_by)
+        .bind(e.created_at.as_utc())
+        .bind(search)
+        .bind(position)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The user `id`, once the view has applied at least `min_position`.
+pub async fn get(
+    pool: &PgPool,
+    id: Uuid,
+    min_position: i64,
+) -> Result<Option<UserView>, sqlx::Error> {
+    let sql = format!("{SELECT} WHERE id = $1 AND position >= $2");
+    let row: Option<Row> = sqlx::query_as(&sql)
+        .bind(id)
+        .bind(min_position)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.map(UserView::from))
+}
+
+/// The user with this user name or email (case-insensitive).
+pub async fn find(pool: &PgPool, by: UserKey<'_>) -> Result<Option<UserView>, sqlx::Error> {
+    let (sql, key) = match by {
+        UserKey::UserName(n) => (format!("{SELECT} WHERE lower(user_name) = lower($1)"), n),
+        UserKey::Email(e) => (format!("{SELECT} WHERE lower(email) = lower($1)"), e),
+    };
+    let row: Option<Row> = sqlx::query_as(&sql)
+        .bind(key.trim())
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.map(UserView::from))
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum UserKey<'a> {
+    UserName(&'a str),
+    Email(&'a str),
+}
+
+/// Whether `sort_by` names a sortable user field.
+pub fn sort_column(sort_by: Option<&str>) -> Option<&'static str> {
+    match sort_by.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("") | Some("firstname") => Some("lower(first_name)"),
+        Some("lastname") => Some("lower(last_name)"),
+        Some("displayname") => Some("lower(first_name || ' ' || last_name)"),
+        Some("username") => Some("lower(user_name)"),
+        Some("email") => Some("lower(email)"),
+        Some("created") => Some("created_at"),
+        _ => None,
+    }
+}
+
+fn filtered<'q>(qb: &mut QueryBuilder<'q, Postgres>, patterns: &'q [String]) {
+    qb.push(" WHERE status = 1");
+    for p in patterns {
+        qb.push(" AND search LIKE ").push_bind(p);
+    }
+}
+
+/// A page of active users. `sort_by` must have passed [`sort_column`]; default: first name.
+pub async fn list(pool: &PgPool, q: &ListQuery) -> Result<Page<UserView>, sqlx::Error> {
+    let patterns = q.patterns();
+    let column = sort_column(q.sort_by.as_deref()).unwrap_or("lower(first_name)");
+    let order = q.sort_order.unwrap_or(SortOrder::Ascending).sql();
+    let mut qb = QueryBuilder::new(SELECT);
+    filtered(&mut qb, &patterns);
+    qb.push(format!(" ORDER BY {column} {order}, id {order} LIMIT "));
+    qb.push_bind(q.limit())
+        .push(" OFFSET ")
+        .push_bind(q.offset());
+    let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
+    let mut count = QueryBuilder::new("SELECT count(*) FROM users");
+    filtered(&mut count, &patterns);
+    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+    Ok(Page {
+        items: rows.into_iter().map(UserView::from).collect(),
+        total,
+        start_index: q.offset(),
+    })
+}

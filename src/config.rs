@@ -55,82 +55,37 @@ pub struct EnvArgs {
     )]
     pub database_url: String,
     /// Largest number of pooled database connections.
-    #[arg(
-        long,
-        global = true,
-        env = "ROLLCALL_DB_MAX_CONNECTIONS",
-        default_value_t = 16
-    )]
+    #[arg(long, global = true, env = "ROLLCALL_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
     /// NATS server URL.
-    #[arg(
-        long,
-        global = true,
-        env = "NATS_URL",
-        default_value = "nats://127.0.0.1:4222"
-    )]
+    #[arg(long, global = true, env = "NATS_URL", default_value = "nats://127.0.0.1:4222")]
     pub nats_url: String,
     /// Address of the REST facade, /healthz, /readyz and /metrics.
-    #[arg(
-        long,
-        global = true,
-        env = "ROLLCALL_HTTP_ADDR",
-        default_value = "127.0.0.1:8080"
-    )]
+    #[arg(long, global = true, env = "ROLLCALL_HTTP_ADDR", default_value = "127.0.0.1:8080")]
     pub http_addr: SocketAddr,
     /// Address of the gRPC server.
-    #[arg(
-        long,
-        global = true,
-        env = "ROLLCALL_GRPC_ADDR",
-        default_value = "127.0.0.1:50051"
-    )]
+    #[arg(long, global = true, env = "ROLLCALL_GRPC_ADDR", default_value = "127.0.0.1:50051")]
     pub grpc_addr: SocketAddr,
     /// Prefix of every NATS subject, stream and consumer name.
-    #[arg(
-        long,
-        global = true,
-        env = "ROLLCALL_NATS_PREFIX",
-        default_value = "rollcall"
-    )]
+    #[arg(long, global = true, env = "ROLLCALL_NATS_PREFIX", default_value = "rollcall")]
     pub nats_prefix: String,
     /// Email of the portal owner, created once at start if no owner exists.
     #[arg(long, global = true, env = "ROLLCALL_ADMIN_EMAIL")]
     pub admin_email: Option<String>,
     /// Password of the portal owner (8-120 printable ASCII characters).
-    #[arg(
-        long,
-        global = true,
-        env = "ROLLCALL_ADMIN_PASSWORD",
-        hide_env_values = true
-    )]
+    #[arg(long, global = true, env = "ROLLCALL_ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<String>,
     /// Key that signs and checks tokens (at least 32 characters); shared by all instances.
-    #[arg(
-        long,
-        global = true,
-        env = "ROLLCALL_AUTH_SECRET",
-        hide_env_values = true
-    )]
+    #[arg(long, global = true, env = "ROLLCALL_AUTH_SECRET", hide_env_values = true)]
     pub auth_secret: Option<String>,
     /// Lifetime of an issued token, in seconds.
-    #[arg(
-        long,
-        global = true,
-        env = "ROLLCALL_TOKEN_TTL_SECS",
-        default_value_t = 86_400
-    )]
+    #[arg(long, global = true, env = "ROLLCALL_TOKEN_TTL_SECS", default_value_t = 86_400)]
     pub token_ttl_secs: u64,
     /// Log filter (tracing EnvFilter syntax).
     #[arg(long, global = true, env = "RUST_LOG", default_value = "info")]
     pub log_filter: String,
     /// Log format: `text` or `json`.
-    #[arg(
-        long,
-        global = true,
-        env = "ROLLCALL_LOG_FORMAT",
-        default_value = "text"
-    )]
+    #[arg(long, global = true, env = "ROLLCALL_LOG_FORMAT", default_value = "text")]
     pub log_format: LogFormat,
 }
 
@@ -170,6 +125,8 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// How long an unconfirmed email/user-name claim blocks others (a crashed command's claim).
     pub claim_grace: Duration,
+    /// How long a create waits for its own event to reach the read model before answering from the event.
+    pub read_your_writes: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -216,6 +173,7 @@ impl Settings {
                 token_ttl: Duration::from_secs(args.token_ttl_secs),
             },
             claim_grace: Duration::from_secs(30),
+            read_your_writes: Duration::from_secs(5),
         };
         settings.validate()?;
         Ok((settings, generated))
@@ -239,9 +197,7 @@ impl Settings {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
         if !prefix_ok {
-            return invalid(
-                "ROLLCALL_NATS_PREFIX must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'",
-            );
+            return invalid("ROLLCALL_NATS_PREFIX must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'");
         }
         if !self.database.url.expose_secret().starts_with("postgres") {
             return invalid("DATABASE_URL must be a postgres:// or postgresql:// URL");

@@ -4,6 +4,9 @@
 pub mod application;
 pub mod config;
 pub mod domain;
+pub mod grpc;
+pub mod http;
+pub mod nats;
 pub mod persistence;
 pub mod read_model;
 pub mod shutdown;

@@ -48,9 +48,7 @@ async fn main() -> ExitCode {
 }
 
 async fn rebuild_projections(settings: &Settings) -> Result<(), String> {
-    let pool = prepare_database(settings)
-        .await
-        .map_err(|e| e.to_string())?;
+    let pool = prepare_database(settings).await.map_err(|e| e.to_string())?;
     let mut last_print = std::time::Instant::now();
     let done = rebuild::rebuild(&pool, |p| {
         if last_print.elapsed().as_secs() >= 1 {

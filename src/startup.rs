@@ -2,8 +2,10 @@
 //! server, all run under one cancellation token.
 
 use std::future::Future;
+use std::net::SocketAddr;
 
 use sqlx::PgPool;
+use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -11,6 +13,7 @@ use crate::application::{App, AppError};
 use crate::config::Settings;
 use crate::persistence::pool;
 use crate::read_model::{self, projector::Projector};
+use crate::{grpc, http, nats};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -20,6 +23,16 @@ pub enum StartupError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("cannot create the portal owner: {0}")]
     Owner(#[source] AppError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("cannot connect to NATS: {0}")]
+    Nats(#[from] async_nats::ConnectError),
+}
+
+async fn bind(addr: SocketAddr) -> Result<TcpListener, StartupError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartupError::Bind { addr, source })
 }
 
 /// Creates the database if missing, connects and migrates.
@@ -33,29 +46,37 @@ pub async fn prepare_database(settings: &Settings) -> Result<PgPool, StartupErro
 /// A started service: the application and the tasks that serve it.
 pub struct Running {
     pub app: App,
+    /// Where the servers actually listen (the configured port may be 0).
+    pub http_addr: SocketAddr,
+    pub grpc_addr: SocketAddr,
+    pub nats: async_nats::Client,
     pool: PgPool,
     shutdown: CancellationToken,
     tasks: JoinSet<(&'static str, Result<(), String>)>,
 }
 
 /// Starts everything; the tasks stop when `shutdown` is cancelled.
-pub async fn start(
-    settings: &Settings,
-    shutdown: CancellationToken,
-) -> Result<Running, StartupError> {
+pub async fn start(settings: &Settings, shutdown: CancellationToken) -> Result<Running, StartupError> {
     let pool = prepare_database(settings).await?;
+    let http_listener = bind(settings.http_addr).await?;
+    let grpc_listener = bind(settings.grpc_addr).await?;
+    let nats = nats::connect(&settings.nats_url).await?;
     let (signals, sources) = read_model::signals();
     let app = App::new(pool.clone(), settings, signals);
     let mut running = Running {
         app,
+        http_addr: local_addr(&http_listener)?,
+        grpc_addr: local_addr(&grpc_listener)?,
+        nats,
         pool: pool.clone(),
         shutdown: shutdown.clone(),
         tasks: JoinSet::new(),
     };
 
     let projector = Projector::new(pool, sources);
+    let token = shutdown.clone();
     running.spawn("projector", async move {
-        projector.run(shutdown).await;
+        projector.run(token).await;
         Ok(())
     });
 
@@ -66,25 +87,35 @@ pub async fn start(
                 return Err(StartupError::Owner(e));
             }
         }
-        None => tracing::warn!(
-            "ROLLCALL_ADMIN_EMAIL/ROLLCALL_ADMIN_PASSWORD are not set: no owner is created"
-        ),
+        None => tracing::warn!("ROLLCALL_ADMIN_EMAIL/ROLLCALL_ADMIN_PASSWORD are not set: no owner is created"),
     }
-    tracing::info!("rollcall is serving");
+
+    let (app, token) = (running.app.clone(), shutdown.clone());
+    running.spawn("http", http::serve(http_listener, app, token));
+    let (app, token) = (running.app.clone(), shutdown.clone());
+    running.spawn("grpc", grpc::serve(grpc_listener, app, token));
+    tracing::info!(http = %running.http_addr, grpc = %running.grpc_addr, "rollcall is serving");
     Ok(running)
 }
 
+fn local_addr(listener: &TcpListener) -> Result<SocketAddr, StartupError> {
+    listener.local_addr().map_err(|source| StartupError::Bind {
+        addr: "0.0.0.0:0".parse().expect("valid"),
+        source,
+    })
+}
+
 impl Running {
-    fn spawn(
-        &mut self,
-        name: &'static str,
-        task: impl Future<Output = Result<(), String>> + Send + 'static,
-    ) {
+    fn spawn(&mut self, name: &'static str, task: impl Future<Output = Result<(), String>> + Send + 'static) {
         self.tasks.spawn(async move { (name, task.await) });
     }
 
     /// Waits until every task has stopped. A task that ends before shutdown was asked for stops the
     /// others; the result says whether everything ended cleanly.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
     pub async fn stopped(mut self) -> Result<(), String> {
         let mut failure = None;
         while let Some(joined) = self.tasks.join_next().await {
@@ -93,10 +124,7 @@ impl Running {
                 tracing::error!(task = name, error = %e, "task failed");
             }
             if !self.shutdown.is_cancelled() {
-                tracing::error!(
-                    task = name,
-                    "task ended before shutdown; stopping the service"
-                );
+                tracing::error!(task = name, "task ended before shutdown; stopping the service");
                 failure.get_or_insert(format!("{name} ended unexpectedly"));
                 self.shutdown.cancel();
             } else if let Err(e) = result {

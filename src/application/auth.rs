@@ -4,9 +4,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use argon2::Argon2;
-use argon2::password_hash::{
-    PasswordHasher as _, PasswordVerifier as _, SaltString, rand_core::OsRng,
-};
+use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _, SaltString, rand_core::OsRng};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
@@ -36,15 +34,8 @@ impl Default for Argon2Hasher {
 }
 
 impl Argon2Hasher {
-    async fn blocking<T: Send + 'static>(
-        &self,
-        f: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, HashError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|e| HashError(e.to_string()))?;
+    async fn blocking<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T, HashError> {
+        let _permit = self.permits.acquire().await.map_err(|e| HashError(e.to_string()))?;
         tokio::task::spawn_blocking(f)
             .await
             .map_err(|e| HashError(e.to_string()))
@@ -58,10 +49,7 @@ impl Argon2Hasher {
             Some(h) => (h.as_str().to_string(), true),
             None => (
                 DUMMY
-                    .get_or_init(|| {
-                        hash_now(&SecretString::from("dummy-password".to_string()))
-                            .unwrap_or_default()
-                    })
+                    .get_or_init(|| hash_now(&SecretString::from("dummy-password".to_string())).unwrap_or_default())
                     .clone(),
                 false,
             ),
@@ -92,9 +80,7 @@ fn hash_now(password: &SecretString) -> Result<String, HashError> {
 impl PasswordHasher for Argon2Hasher {
     async fn hash(&self, password: &SecretString) -> Result<PasswordHash, HashError> {
         let password = password.clone();
-        self.blocking(move || hash_now(&password))
-            .await?
-            .map(PasswordHash::new)
+        self.blocking(move || hash_now(&password)).await?.map(PasswordHash::new)
     }
 }
 
@@ -139,8 +125,7 @@ impl Tokens {
 
     /// A token for `user` that expires `ttl` after `now`.
     pub fn issue(&self, user: Uuid, now: DateTime<Utc>) -> (String, DateTime<Utc>) {
-        let expires =
-            now + chrono::Duration::from_std(self.ttl).unwrap_or(chrono::Duration::days(1));
+        let expires = now + chrono::Duration::from_std(self.ttl).unwrap_or(chrono::Duration::days(1));
         let claims = Claims {
             sub: user,
             iat: now.timestamp(),
@@ -159,15 +144,11 @@ impl Tokens {
         if version != VERSION {
             return Err(TokenError::Malformed);
         }
-        let sig = URL_SAFE_NO_PAD
-            .decode(sig)
-            .map_err(|_| TokenError::Malformed)?;
+        let sig = URL_SAFE_NO_PAD.decode(sig).map_err(|_| TokenError::Malformed)?;
         self.mac(signed.as_bytes())
             .verify_slice(&sig)
             .map_err(|_| TokenError::BadSignature)?;
-        let raw = URL_SAFE_NO_PAD
-            .decode(body)
-            .map_err(|_| TokenError::Malformed)?;
+        let raw = URL_SAFE_NO_PAD.decode(body).map_err(|_| TokenError::Malformed)?;
         let claims: Claims = serde_json::from_slice(&raw).map_err(|_| TokenError::Malformed)?;
         if claims.exp <= now.timestamp() {
             return Err(TokenError::Expired);
@@ -182,11 +163,7 @@ impl Tokens {
             mac.update(&(p.len() as u64).to_be_bytes());
             mac.update(p);
         }
-        mac.finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
     }
 }
 
@@ -195,10 +172,7 @@ mod tests {
     use super::*;
 
     fn tokens(secret: &str) -> Tokens {
-        Tokens::new(
-            SecretString::from(secret.to_string()),
-            Duration::from_secs(60),
-        )
+        Tokens::new(SecretString::from(secret.to_string()), Duration::from_secs(60))
     }
 
     #[test]
@@ -238,10 +212,7 @@ mod tests {
             tokens(&"a".repeat(32)).verify(&forged, now),
             Err(TokenError::BadSignature)
         );
-        assert_eq!(
-            tokens(&"a".repeat(32)).verify(head, now),
-            Err(TokenError::Malformed)
-        );
+        assert_eq!(tokens(&"a".repeat(32)).verify(head, now), Err(TokenError::Malformed));
         assert_eq!(
             tokens(&"a".repeat(32)).verify("garbage", now),
             Err(TokenError::Malformed)

@@ -95,9 +95,7 @@ pub fn from_store_error<E: std::error::Error>(e: AggregateError<E>) -> AppError 
         AggregateError::DeserializationError(e) => AppError::Internal(e),
         AggregateError::UnexpectedError(e) => match e.downcast::<sqlx::Error>() {
             Ok(sql) => match *sql {
-                sqlx::Error::Database(ref db) if db.code().as_deref() == Some(CLAIM_LOST) => {
-                    AppError::EmailTaken
-                }
+                sqlx::Error::Database(ref db) if db.code().as_deref() == Some(CLAIM_LOST) => AppError::EmailTaken,
                 other => AppError::from(other),
             },
             Err(e) => AppError::Internal(e),

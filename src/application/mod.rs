@@ -42,11 +42,9 @@ struct Inner {
     hasher: Arc<Argon2Hasher>,
     tokens: Tokens,
     claim_grace: Duration,
+    read_your_writes: Duration,
     signals: Signals,
 }
-
-/// How long a create waits for its own event to reach the read model before answering from the event.
-const READ_YOUR_WRITES: Duration = Duration::from_secs(5);
 
 impl App {
     /// Builds the application on an open, migrated pool.
@@ -62,6 +60,7 @@ impl App {
                 hasher,
                 tokens: Tokens::new(settings.auth.secret.clone(), settings.auth.token_ttl),
                 claim_grace: settings.claim_grace,
+                read_your_writes: settings.read_your_writes,
                 signals,
                 pool,
             }),
@@ -72,12 +71,14 @@ impl App {
         &self.inner.pool
     }
 
+    /// Whether Postgres answers right now (bounded by the pool's acquire timeout and 2 s).
+    pub async fn database_ready(&self) -> bool {
+        let ping = sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(self.pool());
+        matches!(tokio::time::timeout(Duration::from_secs(2), ping).await, Ok(Ok(1)))
+    }
+
     /// The global position of the last event of an aggregate (what a read model must reach).
-    async fn last_position(
-        &self,
-        aggregate_type: &str,
-        aggregate_id: &str,
-    ) -> Result<i64, AppError> {
+    async fn last_position(&self, aggregate_type: &str, aggregate_id: &str) -> Result<i64, AppError> {
         let position: Option<i64> = sqlx::query_scalar(
             "SELECT max(global_position) FROM events WHERE aggregate_type = $1 AND aggregate_id = $2",
         )
@@ -89,13 +90,13 @@ impl App {
     }
 
     /// Polls `fetch` until the projector has written what it looks for, waking the projector and
-    /// waiting for its progress in between; `None` after [`READ_YOUR_WRITES`].
+    /// waiting for its progress in between; `None` after the read-your-writes bound.
     async fn projected<T, F, Fut>(&self, mut fetch: F) -> Result<Option<T>, AppError>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<Option<T>, sqlx::Error>>,
     {
-        let deadline = tokio::time::Instant::now() + READ_YOUR_WRITES;
+        let deadline = tokio::time::Instant::now() + self.inner.read_your_writes;
         let mut progress = self.inner.signals.progress.clone();
         loop {
             if let Some(found) = fetch().await? {

@@ -7,9 +7,7 @@ use tracing::instrument;
 use super::error::from_store_error;
 use super::{Actor, App, AppError, RequestMeta, retry};
 use crate::domain::datetime::ApiDateTime;
-use crate::domain::person::{
-    CreatePerson, Person, PersonCommand, PersonCreated, PersonDraft, PersonError,
-};
+use crate::domain::person::{CreatePerson, Person, PersonCommand, PersonCreated, PersonDraft, PersonError};
 use crate::persistence::idempotency::{self, KeyOutcome};
 use crate::persistence::next_contact_id;
 use crate::read_model::persons::{self, PersonView};
@@ -20,11 +18,7 @@ const COMMAND: &str = "crm.person.create";
 impl App {
     /// Creates a person for the caller; with an idempotency key, a retry returns the first result.
     #[instrument(skip_all, fields(correlation_id = %meta.correlation_id, source = meta.source.as_str()))]
-    pub async fn create_person(
-        &self,
-        meta: &RequestMeta,
-        draft: PersonDraft,
-    ) -> Result<PersonView, AppError> {
+    pub async fn create_person(&self, meta: &RequestMeta, draft: PersonDraft) -> Result<PersonView, AppError> {
         if !meta.actor.may_create_contacts() {
             return Err(AppError::Forbidden("visitors cannot create CRM contacts"));
         }
@@ -58,26 +52,14 @@ impl App {
 
     /// The id to create (a fresh one, or the one an earlier request with the same key recorded), and
     /// whether it is bound to an idempotency key.
-    async fn person_id(
-        &self,
-        meta: &RequestMeta,
-        draft: &PersonDraft,
-    ) -> Result<(i64, bool), AppError> {
+    async fn person_id(&self, meta: &RequestMeta, draft: &PersonDraft) -> Result<(i64, bool), AppError> {
         let candidate = next_contact_id(self.pool()).await?;
         let Some(key) = self.idempotency_key(meta)? else {
             return Ok((candidate, false));
         };
         let content = serde_json::to_vec(draft).map_err(AppError::internal)?;
         let fingerprint = self.fingerprint(COMMAND, meta, &[&content]);
-        match idempotency::begin(
-            self.pool(),
-            key,
-            COMMAND,
-            &fingerprint,
-            &candidate.to_string(),
-        )
-        .await?
-        {
+        match idempotency::begin(self.pool(), key, COMMAND, &fingerprint, &candidate.to_string()).await? {
             KeyOutcome::Fresh(_) => Ok((candidate, true)),
             KeyOutcome::Replay(id) => id
                 .parse()
@@ -90,10 +72,7 @@ impl App {
     /// The view of a person just created, once the projector has applied its event.
     async fn created_person(&self, id: i64) -> Result<PersonView, AppError> {
         let position = self.last_position("Person", &id.to_string()).await?;
-        if let Some(view) = self
-            .projected(|| persons::get(self.pool(), id, position))
-            .await?
-        {
+        if let Some(view) = self.projected(|| persons::get(self.pool(), id, position)).await? {
             return Ok(view);
         }
         let created = self.load_person(id).await?;
@@ -114,11 +93,7 @@ impl App {
     }
 
     /// Persons filtered, sorted and paged; the default order is newest first.
-    pub async fn list_persons(
-        &self,
-        _actor: &Actor,
-        query: &ListQuery,
-    ) -> Result<Page<PersonView>, AppError> {
+    pub async fn list_persons(&self, _actor: &Actor, query: &ListQuery) -> Result<Page<PersonView>, AppError> {
         if persons::sort_column(query.sort_by.as_deref()).is_none() {
             return Err(AppError::invalid(
                 "sortBy",
@@ -136,33 +111,22 @@ impl App {
             .load_aggregate(&id.to_string())
             .await
             .map_err(from_store_error)?;
-        Ok(AggregateContext::<Person>::aggregate(&mut ctx)
-            .record()
-            .cloned())
+        Ok(AggregateContext::<Person>::aggregate(&mut ctx).record().cloned())
     }
 
     /// The request's idempotency key, checked for length.
-    pub(super) fn idempotency_key<'m>(
-        &self,
-        meta: &'m RequestMeta,
-    ) -> Result<Option<&'m str>, AppError> {
+    pub(super) fn idempotency_key<'m>(&self, meta: &'m RequestMeta) -> Result<Option<&'m str>, AppError> {
         match meta.idempotency_key.as_deref().map(str::trim) {
             None | Some("") => Ok(None),
-            Some(k) if k.len() > super::MAX_IDEMPOTENCY_KEY => Err(AppError::invalid(
-                "Idempotency-Key",
-                "must be at most 255 characters",
-            )),
+            Some(k) if k.len() > super::MAX_IDEMPOTENCY_KEY => {
+                Err(AppError::invalid("Idempotency-Key", "must be at most 255 characters"))
+            }
             Some(k) => Ok(Some(k)),
         }
     }
 
     /// A keyed hash of the command name, the actor and the content.
-    pub(super) fn fingerprint(
-        &self,
-        command: &str,
-        meta: &RequestMeta,
-        content: &[&[u8]],
-    ) -> String {
+    pub(super) fn fingerprint(&self, command: &str, meta: &RequestMeta, content: &[&[u8]]) -> String {
         let actor = meta.actor.id.to_string();
         let mut parts: Vec<&[u8]> = vec![command.as_bytes(), actor.as_bytes()];
         parts.extend_from_slice(content);

@@ -26,16 +26,10 @@ pub fn owner_id() -> Uuid {
 impl App {
     /// Checks a user name or email and password; the answer never says which part was wrong.
     #[instrument(skip_all)]
-    pub async fn login(
-        &self,
-        user_name: &str,
-        password: &SecretString,
-    ) -> Result<IssuedToken, AppError> {
+    pub async fn login(&self, user_name: &str, password: &SecretString) -> Result<IssuedToken, AppError> {
         let key = user_name.trim();
         let holder = match Email::parse(key) {
-            Some(email) if key.contains('@') => {
-                claims::holder(self.pool(), Claim::Emails, &email.key()).await?
-            }
+            Some(email) if key.contains('@') => claims::holder(self.pool(), Claim::Emails, &email.key()).await?,
             _ => claims::holder(self.pool(), Claim::UserNames, &key.to_lowercase()).await?,
         };
         let user = match holder {
@@ -74,14 +68,8 @@ impl App {
     pub async fn ensure_owner(&self, admin: &AdminSettings) -> Result<(), AppError> {
         let id = owner_id();
         if let Some(owner) = self.load_user(id).await? {
-            if !owner
-                .email
-                .as_str()
-                .eq_ignore_ascii_case(admin.email.trim())
-            {
-                tracing::warn!(
-                    "ROLLCALL_ADMIN_EMAIL differs from the existing owner's; the owner is kept"
-                );
+            if !owner.email.as_str().eq_ignore_ascii_case(admin.email.trim()) {
+                tracing::warn!("ROLLCALL_ADMIN_EMAIL differs from the existing owner's; the owner is kept");
             }
             return Ok(());
         }
@@ -93,8 +81,7 @@ impl App {
             ..UserDraft::default()
         };
         let meta = RequestMeta::new(Actor::system(), Source::Bootstrap);
-        self.create_user_as(&meta, draft, UserRole::Owner, Some(id))
-            .await?;
+        self.create_user_as(&meta, draft, UserRole::Owner, Some(id)).await?;
         tracing::info!(user_id = %id, "portal owner created");
         Ok(())
     }

@@ -8,9 +8,7 @@ use uuid::Uuid;
 use super::error::from_store_error;
 use super::persons::{key_reused, now};
 use super::{Actor, App, AppError, RequestMeta, retry};
-use crate::domain::user::{
-    CreateUser, User, UserCommand, UserCreated, UserDraft, UserError, UserRole,
-};
+use crate::domain::user::{CreateUser, User, UserCommand, UserCreated, UserDraft, UserError, UserRole};
 use crate::domain::values::{Email, UserName};
 use crate::persistence::claims::{self, Claim};
 use crate::persistence::idempotency::{self, KeyOutcome};
@@ -24,16 +22,11 @@ const MAX_NAME_CANDIDATES: usize = 1_000;
 impl App {
     /// Adds a portal user; the caller must be an admin or the owner.
     #[instrument(skip_all, fields(correlation_id = %meta.correlation_id, source = meta.source.as_str()))]
-    pub async fn create_user(
-        &self,
-        meta: &RequestMeta,
-        draft: UserDraft,
-    ) -> Result<UserView, AppError> {
+    pub async fn create_user(&self, meta: &RequestMeta, draft: UserDraft) -> Result<UserView, AppError> {
         if !meta.actor.may_add_users() {
             return Err(AppError::Forbidden("only administrators can add users"));
         }
-        self.create_user_as(meta, draft, UserRole::Member, None)
-            .await
+        self.create_user_as(meta, draft, UserRole::Member, None).await
     }
 
     /// The shared create path; `fixed_id` is used by the bootstrap owner.
@@ -91,10 +84,7 @@ impl App {
     /// The view of a user just created, once the projector has applied its event.
     async fn created_user(&self, id: Uuid) -> Result<UserView, AppError> {
         let position = self.last_position("User", &id.to_string()).await?;
-        if let Some(view) = self
-            .projected(|| users::get(self.pool(), id, position))
-            .await?
-        {
+        if let Some(view) = self.projected(|| users::get(self.pool(), id, position)).await? {
             return Ok(view);
         }
         let created = self.load_user(id).await?;
@@ -104,11 +94,7 @@ impl App {
             .ok_or_else(|| AppError::Internal("created user not found".into()))
     }
 
-    async fn user_id(
-        &self,
-        meta: &RequestMeta,
-        draft: &UserDraft,
-    ) -> Result<(Uuid, bool), AppError> {
+    async fn user_id(&self, meta: &RequestMeta, draft: &UserDraft) -> Result<(Uuid, bool), AppError> {
         let candidate = Uuid::new_v4();
         let Some(key) = self.idempotency_key(meta)? else {
             return Ok((candidate, false));
@@ -120,15 +106,7 @@ impl App {
             .map(|p| p.expose_secret().as_bytes().to_vec())
             .unwrap_or_default();
         let fingerprint = self.fingerprint(COMMAND, meta, &[&content, &password]);
-        match idempotency::begin(
-            self.pool(),
-            key,
-            COMMAND,
-            &fingerprint,
-            &candidate.to_string(),
-        )
-        .await?
-        {
+        match idempotency::begin(self.pool(), key, COMMAND, &fingerprint, &candidate.to_string()).await? {
             KeyOutcome::Fresh(_) => Ok((candidate, true)),
             KeyOutcome::Replay(id) => id
                 .parse()
@@ -167,39 +145,25 @@ impl App {
 
     /// A user by GUID.
     pub async fn get_user(&self, _actor: &Actor, id: Uuid) -> Result<UserView, AppError> {
-        users::get(self.pool(), id, 0)
-            .await?
-            .ok_or(AppError::NotFound("user"))
+        users::get(self.pool(), id, 0).await?.ok_or(AppError::NotFound("user"))
     }
 
     /// A user by user name (case-insensitive).
-    pub async fn get_user_by_name(
-        &self,
-        _actor: &Actor,
-        user_name: &str,
-    ) -> Result<UserView, AppError> {
+    pub async fn get_user_by_name(&self, _actor: &Actor, user_name: &str) -> Result<UserView, AppError> {
         users::find(self.pool(), UserKey::UserName(user_name))
             .await?
             .ok_or(AppError::NotFound("user"))
     }
 
     /// A user by email (case-insensitive).
-    pub async fn get_user_by_email(
-        &self,
-        _actor: &Actor,
-        email: &str,
-    ) -> Result<UserView, AppError> {
+    pub async fn get_user_by_email(&self, _actor: &Actor, email: &str) -> Result<UserView, AppError> {
         users::find(self.pool(), UserKey::Email(email))
             .await?
             .ok_or(AppError::NotFound("user"))
     }
 
     /// Active users filtered, sorted and paged; the default order is by first name.
-    pub async fn list_users(
-        &self,
-        _actor: &Actor,
-        query: &ListQuery,
-    ) -> Result<Page<UserView>, AppError> {
+    pub async fn list_users(&self, _actor: &Actor, query: &ListQuery) -> Result<Page<UserView>, AppError> {
         if users::sort_column(query.sort_by.as_deref()).is_none() {
             return Err(AppError::invalid(
                 "sortBy",
@@ -216,8 +180,6 @@ impl App {
             .load_aggregate(&id.to_string())
             .await
             .map_err(from_store_error)?;
-        Ok(AggregateContext::<User>::aggregate(&mut ctx)
-            .record()
-            .cloned())
+        Ok(AggregateContext::<User>::aggregate(&mut ctx).record().cloned())
     }
 }

@@ -15,9 +15,7 @@
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
 
 /// A UTC instant as the ONLYOFFICE API exchanges it.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
 pub struct ApiDateTime(DateTime<Utc>);
 
@@ -154,10 +152,7 @@ mod tests {
     fn colon_forms_with_one_to_nine_fraction_digits_are_accepted() {
         assert_accepts(&[
             ("2008-04-10T06:30:00.0000000Z", "2008-04-10T06:30:00Z"),
-            (
-                "2008-04-10T06:30:00.1234567Z",
-                "2008-04-10T06:30:00.1234567Z",
-            ),
+            ("2008-04-10T06:30:00.1234567Z", "2008-04-10T06:30:00.1234567Z"),
             ("2021-11-26T04:36:28.54Z", "2021-11-26T04:36:28.540Z"),
             ("2008-04-10T06:30:00.5z", "2008-04-10T06:30:00.500Z"),
             ("2008-04-10T06:30:00Z", "2008-04-10T06:30:00Z"),
@@ -174,10 +169,7 @@ mod tests {
     fn hyphenated_forms_with_zero_three_or_seven_fraction_digits_are_accepted() {
         assert_accepts(&[
             ("2008-04-10T06-30-00.250Z", "2008-04-10T06:30:00.250Z"),
-            (
-                "2008-04-10T06-30-00.1234567Z",
-                "2008-04-10T06:30:00.1234567Z",
-            ),
+            ("2008-04-10T06-30-00.1234567Z", "2008-04-10T06:30:00.1234567Z"),
             ("2008-04-10T06-30-00Z", "2008-04-10T06:30:00Z"),
             ("2008-04-10T06-30-00", "2008-04-10T06:30:00Z"),
         ]);
@@ -190,10 +182,7 @@ mod tests {
     fn offsets_are_converted_to_utc() {
         assert_accepts(&[
             ("2008-04-10T06:30:00.000+03:00", "2008-04-10T03:30:00Z"),
-            (
-                "2008-04-10T06:30:00.123456789+03:00",
-                "2008-04-10T03:30:00.123456789Z",
-            ),
+            ("2008-04-10T06:30:00.123456789+03:00", "2008-04-10T03:30:00.123456789Z"),
             ("2008-04-10T06:30:00-05:00", "2008-04-10T11:30:00Z"),
             ("2008-04-10T01:00:00+03:30", "2008-04-09T21:30:00Z"),
             ("2008-04-10T06-30-00.000+01:00", "2008-04-10T05:30:00Z"),

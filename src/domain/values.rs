@@ -83,8 +83,7 @@ impl UserName {
     /// Candidates in the order ONLYOFFICE tries them: `john`, `john1`, `john2`, …
     pub fn candidates(email: &Email) -> impl Iterator<Item = UserName> + '_ {
         let base = email.local_part();
-        std::iter::once(UserName(base.to_string()))
-            .chain((1u32..).map(move |n| UserName(format!("{base}{n}"))))
+        std::iter::once(UserName(base.to_string())).chain((1u32..).map(move |n| UserName(format!("{base}{n}"))))
     }
 
     pub fn as_str(&self) -> &str {
@@ -168,10 +167,7 @@ impl Sex {
 /// Parses a GUID in any .NET form (hyphens or not, braces or not); the all-zero GUID is a value too.
 pub fn parse_guid(input: &str) -> Option<Uuid> {
     let s = input.trim();
-    let s = s
-        .strip_prefix('{')
-        .and_then(|x| x.strip_suffix('}'))
-        .unwrap_or(s);
+    let s = s.strip_prefix('{').and_then(|x| x.strip_suffix('}')).unwrap_or(s);
     Uuid::try_parse(s).ok()
 }
 
@@ -190,10 +186,7 @@ mod tests {
 
     #[test]
     fn plain_and_display_name_addresses_are_accepted_and_keep_their_case() {
-        assert_eq!(
-            Email::parse(" Mike@Domain.com ").unwrap().as_str(),
-            "Mike@Domain.com"
-        );
+        assert_eq!(Email::parse(" Mike@Domain.com ").unwrap().as_str(), "Mike@Domain.com");
         let e = Email::parse("John Smith <John.Smith@example.io>").unwrap();
         assert_eq!(e.as_str(), "John.Smith@example.io");
         assert_eq!(e.key(), "john.smith@example.io");
@@ -225,10 +218,7 @@ mod tests {
     fn user_name_candidates_follow_the_local_part_then_count_up() {
         let e = Email::parse("Mike.Zanyatski@domain.com").unwrap();
         let names: Vec<_> = UserName::candidates(&e).take(3).map(|n| n.0).collect();
-        assert_eq!(
-            names,
-            ["Mike.Zanyatski", "Mike.Zanyatski1", "Mike.Zanyatski2"]
-        );
+        assert_eq!(names, ["Mike.Zanyatski", "Mike.Zanyatski1", "Mike.Zanyatski2"]);
         assert!(UserName("Mike.Zanyatski12".into()).derives_from(&e));
         assert!(!UserName("Mike.Zanyatski01".into()).derives_from(&e));
         assert!(!UserName("admin".into()).derives_from(&e));

@@ -23,13 +23,7 @@ impl Claim {
 }
 
 /// Claims `key` for `user_id`. `Ok(true)` when the claim is (now or already) this user's.
-pub async fn take(
-    pool: &PgPool,
-    claim: Claim,
-    key: &str,
-    user_id: Uuid,
-    grace: Duration,
-) -> Result<bool, sqlx::Error> {
+pub async fn take(pool: &PgPool, claim: Claim, key: &str, user_id: Uuid, grace: Duration) -> Result<bool, sqlx::Error> {
     let (table, column) = claim.table_and_column();
     let sql = format!(
         "INSERT INTO {table} AS c ({column}, user_id) VALUES ($1, $2)
@@ -48,19 +42,10 @@ pub async fn take(
 }
 
 /// Gives up this user's unconfirmed claim on `key` (after a rejected command).
-pub async fn release(
-    pool: &PgPool,
-    claim: Claim,
-    key: &str,
-    user_id: Uuid,
-) -> Result<(), sqlx::Error> {
+pub async fn release(pool: &PgPool, claim: Claim, key: &str, user_id: Uuid) -> Result<(), sqlx::Error> {
     let (table, column) = claim.table_and_column();
     let sql = format!("DELETE FROM {table} WHERE {column} = $1 AND user_id = $2 AND NOT confirmed");
-    sqlx::query(&sql)
-        .bind(key)
-        .bind(user_id)
-        .execute(pool)
-        .await?;
+    sqlx::query(&sql).bind(key).bind(user_id).execute(pool).await?;
     Ok(())
 }
 
@@ -68,8 +53,5 @@ pub async fn release(
 pub async fn holder(pool: &PgPool, claim: Claim, key: &str) -> Result<Option<Uuid>, sqlx::Error> {
     let (table, column) = claim.table_and_column();
     let sql = format!("SELECT user_id FROM {table} WHERE {column} = $1 AND confirmed");
-    sqlx::query_scalar(&sql)
-        .bind(key)
-        .fetch_optional(pool)
-        .await
+    sqlx::query_scalar(&sql).bind(key).fetch_optional(pool).await
 }

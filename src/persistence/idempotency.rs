@@ -35,17 +35,14 @@ pub async fn begin(
     if let Some(id) = inserted {
         return Ok(KeyOutcome::Fresh(id));
     }
-    let (stored_command, stored_fingerprint, id): (String, String, String) = sqlx::query_as(
-        "SELECT command, fingerprint, aggregate_id FROM idempotency_keys WHERE key = $1",
-    )
-    .bind(key)
-    .fetch_one(pool)
-    .await?;
-    Ok(
-        if stored_command == command && stored_fingerprint == fingerprint {
-            KeyOutcome::Replay(id)
-        } else {
-            KeyOutcome::Mismatch
-        },
-    )
+    let (stored_command, stored_fingerprint, id): (String, String, String) =
+        sqlx::query_as("SELECT command, fingerprint, aggregate_id FROM idempotency_keys WHERE key = $1")
+            .bind(key)
+            .fetch_one(pool)
+            .await?;
+    Ok(if stored_command == command && stored_fingerprint == fingerprint {
+        KeyOutcome::Replay(id)
+    } else {
+        KeyOutcome::Mismatch
+    })
 }

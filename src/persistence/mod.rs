@@ -8,10 +8,7 @@ pub mod pool;
 /// Whether a database error means "the database is not there right now" rather than a bug.
 pub fn is_unavailable(err: &sqlx::Error) -> bool {
     match err {
-        sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_) => true,
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => true,
         sqlx::Error::Database(db) => db.code().is_some_and(|c| {
             // 08: connection exception; 57P0x: shutdown / cannot connect now; 53: insufficient resources.
             c.starts_with("08") || c.starts_with("57P0") || c.starts_with("53")

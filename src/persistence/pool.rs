@@ -29,8 +29,7 @@ pub async fn ensure_database(settings: &DatabaseSettings) -> Result<(), sqlx::Er
 
 /// Opens the pool. Acquisition is bounded so an unreachable database shows as "unavailable" quickly.
 pub async fn connect(settings: &DatabaseSettings) -> Result<PgPool, sqlx::Error> {
-    let options =
-        PgConnectOptions::from_str(settings.url.expose_secret())?.application_name("rollcall");
+    let options = PgConnectOptions::from_str(settings.url.expose_secret())?.application_name("rollcall");
     PgPoolOptions::new()
         .max_connections(settings.max_connections)
         .acquire_timeout(Duration::from_secs(settings.acquire_timeout_secs))

@@ -85,11 +85,7 @@ impl ListQuery {
 
     /// `LIKE` patterns, one per word of the filter, lower-cased and escaped.
     fn patterns(&self) -> Vec<String> {
-        let words = self
-            .filter_value
-            .as_deref()
-            .unwrap_or_default()
-            .split_whitespace();
+        let words = self.filter_value.as_deref().unwrap_or_default().split_whitespace();
         words
             .take(MAX_FILTER_WORDS)
             .map(|w| {

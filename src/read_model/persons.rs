@@ -115,8 +115,7 @@ impl From<Row> for PersonView {
     }
 }
 
-const SELECT: &str =
-    "SELECT p.id, p.first_name, p.last_name, p.title, p.company_id, p.about, p.share_type,
+const SELECT: &str = "SELECT p.id, p.first_name, p.last_name, p.title, p.company_id, p.about, p.share_type,
         p.managers, p.custom_fields, p.photo, p.created_by, p.created_at,
         u.user_name AS creator_user_name, u.first_name AS creator_first_name,
         u.last_name AS creator_last_name, u.title AS creator_title
@@ -170,11 +169,7 @@ pub async fn project_created(
 }
 
 /// The person `id`, once the view has applied at least `min_position`.
-pub async fn get(
-    pool: &PgPool,
-    id: i64,
-    min_position: i64,
-) -> Result<Option<PersonView>, sqlx::Error> {
+pub async fn get(pool: &PgPool, id: i64, min_position: i64) -> Result<Option<PersonView>, sqlx::Error> {
     let sql = format!("{SELECT} WHERE p.id = $1 AND p.position >= $2");
     let row: Option<Row> = sqlx::query_as(&sql)
         .bind(id)
@@ -210,20 +205,12 @@ pub async fn list(pool: &PgPool, q: &ListQuery) -> Result<Page<PersonView>, sqlx
     let column = sort_column(q.sort_by.as_deref()).flatten();
     let (column, order) = match column {
         Some(c) => (c, q.sort_order.unwrap_or_default()),
-        None => (
-            "p.created_at",
-            q.sort_order.unwrap_or(SortOrder::Descending),
-        ),
+        None => ("p.created_at", q.sort_order.unwrap_or(SortOrder::Descending)),
     };
     let mut qb = QueryBuilder::new(SELECT);
     filtered(&mut qb, &patterns);
-    qb.push(format!(
-        " ORDER BY {column} {o}, p.id {o} LIMIT ",
-        o = order.sql()
-    ));
-    qb.push_bind(q.limit())
-        .push(" OFFSET ")
-        .push_bind(q.offset());
+    qb.push(format!(" ORDER BY {column} {o}, p.id {o} LIMIT ", o = order.sql()));
+    qb.push_bind(q.limit()).push(" OFFSET ").push_bind(q.offset());
     let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
     let mut count = QueryBuilder::new("SELECT count(*) FROM persons p");
     filtered(&mut count, &patterns);

@@ -102,12 +102,7 @@ pub async fn lock_checkpoint(conn: &mut PgConnection, name: &str) -> Result<Curs
     Ok(Cursor { tx, position })
 }
 
-pub async fn save_checkpoint(
-    conn: &mut PgConnection,
-    name: &str,
-    at: Cursor,
-    applied: i64,
-) -> Result<(), sqlx::Error> {
+pub async fn save_checkpoint(conn: &mut PgConnection, name: &str, at: Cursor, applied: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE projector_checkpoints SET transaction_id = $2::text::xid8, global_position = $3,
                 events_applied = events_applied + $4, updated_at = now()
@@ -131,17 +126,11 @@ fn decode<T: serde::de::DeserializeOwned>(row: &EventRow) -> Result<T, Projectio
 }
 
 /// Folds one event into the read models.
-pub async fn apply(
-    conn: &mut PgConnection,
-    tables: Tables,
-    row: &EventRow,
-) -> Result<(), ProjectionError> {
+pub async fn apply(conn: &mut PgConnection, tables: Tables, row: &EventRow) -> Result<(), ProjectionError> {
     let position = row.global_position;
     match row.aggregate_type.as_str() {
         "Person" => match decode::<PersonEvent>(row)? {
-            PersonEvent::PersonCreated(e) => {
-                persons::project_created(conn, tables, &e, position).await?
-            }
+            PersonEvent::PersonCreated(e) => persons::project_created(conn, tables, &e, position).await?,
         },
         "User" => match decode::<UserEvent>(row)? {
             UserEvent::UserCreated(e) => users::project_created(conn, tables, &e, position).await?,

@@ -52,15 +52,10 @@ async fn fill(
 }
 
 /// Rebuilds the read models and returns how many events were applied and how long it took.
-pub async fn rebuild(
-    pool: &PgPool,
-    mut report: impl FnMut(Progress),
-) -> Result<Progress, ProjectionError> {
+pub async fn rebuild(pool: &PgPool, mut report: impl FnMut(Progress)) -> Result<Progress, ProjectionError> {
     let start = Instant::now();
     let mut done = 0;
-    sqlx::query("SELECT rollcall_prepare_rebuild()")
-        .execute(pool)
-        .await?;
+    sqlx::query("SELECT rollcall_prepare_rebuild()").execute(pool).await?;
     let cursor = fill(pool, Cursor::default(), &mut done, start, &mut report).await?;
 
     // Final catch-up and swap, with the live projector held off by the checkpoint lock.
@@ -77,9 +72,7 @@ pub async fn rebuild(
         cursor = last.cursor();
         done += rows.len() as u64;
     }
-    sqlx::query("SELECT rollcall_swap_rebuild()")
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query("SELECT rollcall_swap_rebuild()").execute(&mut *tx).await?;
     sqlx::query(
         "UPDATE projector_checkpoints SET transaction_id = $2::text::xid8, global_position = $3, updated_at = now()
           WHERE name = $1",

@@ -211,11 +211,7 @@ pub async fn project_created(
 }
 
 /// The user `id`, once the view has applied at least `min_position`.
-pub async fn get(
-    pool: &PgPool,
-    id: Uuid,
-    min_position: i64,
-) -> Result<Option<UserView>, sqlx::Error> {
+pub async fn get(pool: &PgPool, id: Uuid, min_position: i64) -> Result<Option<UserView>, sqlx::Error> {
     let sql = format!("{SELECT} WHERE id = $1 AND position >= $2");
     let row: Option<Row> = sqlx::query_as(&sql)
         .bind(id)
@@ -231,10 +227,7 @@ pub async fn find(pool: &PgPool, by: UserKey<'_>) -> Result<Option<UserView>, sq
         UserKey::UserName(n) => (format!("{SELECT} WHERE lower(user_name) = lower($1)"), n),
         UserKey::Email(e) => (format!("{SELECT} WHERE lower(email) = lower($1)"), e),
     };
-    let row: Option<Row> = sqlx::query_as(&sql)
-        .bind(key.trim())
-        .fetch_optional(pool)
-        .await?;
+    let row: Option<Row> = sqlx::query_as(&sql).bind(key.trim()).fetch_optional(pool).await?;
     Ok(row.map(UserView::from))
 }
 
@@ -272,9 +265,7 @@ pub async fn list(pool: &PgPool, q: &ListQuery) -> Result<Page<UserView>, sqlx::
     let mut qb = QueryBuilder::new(SELECT);
     filtered(&mut qb, &patterns);
     qb.push(format!(" ORDER BY {column} {order}, id {order} LIMIT "));
-    qb.push_bind(q.limit())
-        .push(" OFFSET ")
-        .push_bind(q.offset());
+    qb.push_bind(q.limit()).push(" OFFSET ").push_bind(q.offset());
     let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
     let mut count = QueryBuilder::new("SELECT count(*) FROM users");
     filtered(&mut count, &patterns);

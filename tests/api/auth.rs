@@ -11,9 +11,7 @@ use crate::helpers::{OWNER_EMAIL, OWNER_PASSWORD, TestApp, secret};
 #[tokio::test]
 async fn the_owner_logs_in_by_email_or_user_name_and_is_an_admin() {
     let t = TestApp::spawn().await;
-    let by_email = t
-        .actor_for(&OWNER_EMAIL.to_lowercase(), OWNER_PASSWORD)
-        .await;
+    let by_email = t.actor_for(&OWNER_EMAIL.to_lowercase(), OWNER_PASSWORD).await;
     assert!(by_email.is_owner && by_email.is_admin && !by_email.is_visitor);
     let by_name = t.actor_for("Owner", OWNER_PASSWORD).await;
     assert_eq!(by_name, by_email);
@@ -23,10 +21,7 @@ async fn the_owner_logs_in_by_email_or_user_name_and_is_an_admin() {
 async fn wrong_credentials_are_refused_without_saying_which_part_was_wrong() {
     let t = TestApp::spawn().await;
     let wrong_password = t.app.login(OWNER_EMAIL, &secret("not-the-password")).await;
-    let unknown_user = t
-        .app
-        .login("nobody@example.com", &secret(OWNER_PASSWORD))
-        .await;
+    let unknown_user = t.app.login("nobody@example.com", &secret(OWNER_PASSWORD)).await;
     assert!(matches!(wrong_password, Err(AppError::Unauthenticated)));
     assert!(matches!(unknown_user, Err(AppError::Unauthenticated)));
 }
@@ -52,14 +47,8 @@ async fn an_expired_token_is_refused() {
     let t = TestApp::spawn().await;
     let owner = t.owner().await;
     let tokens = Tokens::new(t.settings.auth.secret.clone(), Duration::from_secs(60));
-    let (old, _) = tokens.issue(
-        owner.id,
-        chrono::Utc::now() - chrono::Duration::seconds(120),
-    );
-    assert!(matches!(
-        t.app.authenticate(&old).await,
-        Err(AppError::Unauthenticated)
-    ));
+    let (old, _) = tokens.issue(owner.id, chrono::Utc::now() - chrono::Duration::seconds(120));
+    assert!(matches!(t.app.authenticate(&old).await, Err(AppError::Unauthenticated)));
     let (fresh, _) = tokens.issue(owner.id, chrono::Utc::now());
     assert_eq!(
         t.app.authenticate(&fresh).await.unwrap(),

@@ -32,8 +32,7 @@ pub fn test_settings() -> (Settings, String) {
             max_connections: 10,
             acquire_timeout_secs: 5,
         },
-        nats_url: std::env::var("ROLLCALL_TEST_NATS_URL")
-            .unwrap_or_else(|_| "nats://127.0.0.1:4222".into()),
+        nats_url: std::env::var("ROLLCALL_TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into()),
         http_addr: "127.0.0.1:0".parse().unwrap(),
         grpc_addr: "127.0.0.1:0".parse().unwrap(),
         nats_prefix: format!("t{}", Uuid::new_v4().simple()),
@@ -46,12 +45,16 @@ pub fn test_settings() -> (Settings, String) {
             token_ttl: Duration::from_secs(3600),
         },
         claim_grace: Duration::from_secs(30),
+        read_your_writes: Duration::from_secs(5),
     };
     (settings, db)
 }
 
 pub struct TestApp {
     pub app: App,
+    pub http_addr: std::net::SocketAddr,
+    pub grpc_addr: std::net::SocketAddr,
+    pub nats: async_nats::Client,
     pub pool: PgPool,
     pub settings: Settings,
     pub shutdown: CancellationToken,
@@ -74,10 +77,14 @@ impl TestApp {
             .await
             .expect("the application starts");
         let app = running.app.clone();
+        let (http_addr, grpc_addr, nats) = (running.http_addr, running.grpc_addr, running.nats.clone());
         tokio::spawn(running.stopped());
         let pool = app.pool().clone();
         TestApp {
             app,
+            http_addr,
+            grpc_addr,
+            nats,
             pool,
             settings,
             shutdown,
@@ -90,11 +97,7 @@ impl TestApp {
 
     /// Logs in and authenticates, as an adapter would.
     pub async fn actor_for(&self, user: &str, password: &str) -> Actor {
-        let token = self
-            .app
-            .login(user, &secret(password))
-            .await
-            .expect("login succeeds");
+        let token = self.app.login(user, &secret(password)).await.expect("login succeeds");
         self.app
             .authenticate(&token.token)
             .await
@@ -120,14 +123,12 @@ impl TestApp {
     }
 
     pub async fn count_events(&self, aggregate_type: &str, event_type: &str) -> i64 {
-        sqlx::query_scalar(
-            "SELECT count(*) FROM events WHERE aggregate_type = $1 AND event_type = $2",
-        )
-        .bind(aggregate_type)
-        .bind(event_type)
-        .fetch_one(&self.pool)
-        .await
-        .unwrap()
+        sqlx::query_scalar("SELECT count(*) FROM events WHERE aggregate_type = $1 AND event_type = $2")
+            .bind(aggregate_type)
+            .bind(event_type)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
     }
 }
 

@@ -69,10 +69,7 @@ async fn serve_creates_its_database_and_the_owner_exactly_once_across_three_rest
     for run in 0..3 {
         let mut child = rollcall(&url).arg("serve").spawn().unwrap();
         let log = wait_for_log(&mut child, "rollcall is serving").await;
-        assert!(
-            !log.contains(OWNER_PASSWORD),
-            "the password never reaches the log"
-        );
+        assert!(!log.contains(OWNER_PASSWORD), "the password never reaches the log");
         let status = terminate(&mut child).await;
         assert_eq!(status.code(), Some(0), "run {run} exits cleanly");
     }
@@ -110,10 +107,7 @@ async fn migrate_applies_the_schema_and_exits() {
 
 #[tokio::test]
 async fn help_documents_every_subcommand_and_variable() {
-    let out = std::process::Command::new(BIN)
-        .arg("--help")
-        .output()
-        .unwrap();
+    let out = std::process::Command::new(BIN).arg("--help").output().unwrap();
     let help = String::from_utf8(out.stdout).unwrap();
     for word in [
         "serve",
@@ -128,10 +122,7 @@ async fn help_documents_every_subcommand_and_variable() {
         "ROLLCALL_AUTH_SECRET",
         "RUST_LOG",
     ] {
-        assert!(
-            help.contains(word),
-            "--help does not mention {word}:\n{help}"
-        );
+        assert!(help.contains(word), "--help does not mention {word}:\n{help}");
     }
 }
 

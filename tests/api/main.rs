@@ -1,7 +1,11 @@
-//! Integration tests: the real application against real Postgres (a fresh database per test).
+//! Integration tests: the real application against real Postgres and NATS (a fresh database and a
+//! unique NATS prefix per test).
 
 mod auth;
+mod grpc;
 mod helpers;
 mod lifecycle;
+mod nats;
 mod persons;
+mod rest;
 mod users;

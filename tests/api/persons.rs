@@ -26,10 +26,7 @@ async fn a_created_person_can_be_read_back_with_the_caller_as_creator() {
     let created = t.app.create_person(&meta, seed()).await.unwrap();
     assert!(created.id > 0);
     assert_eq!(created.created_by.id, meta.actor.id);
-    assert_eq!(
-        created.created_by.display_name.as_deref(),
-        Some("Portal Owner")
-    );
+    assert_eq!(created.created_by.display_name.as_deref(), Some("Portal Owner"));
     let read = t.app.get_person(&meta.actor, created.id).await.unwrap();
     assert_eq!(read, created);
     assert!(matches!(
@@ -102,10 +99,7 @@ async fn retrying_a_person_create_with_the_same_key_returns_the_first_result() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn ten_concurrent_retries_of_a_person_create_leave_one_person() {
     let t = TestApp::spawn().await;
-    let meta = t
-        .owner_meta()
-        .await
-        .with_idempotency_key("person-concurrent");
+    let meta = t.owner_meta().await.with_idempotency_key("person-concurrent");
     let tasks: Vec<_> = (0..10)
         .map(|_| {
             let (app, meta) = (t.app.clone(), meta.clone());

@@ -23,13 +23,7 @@ async fn an_admin_adds_a_user_who_can_be_read_by_id_name_and_email() {
     assert_eq!(user.created_by, Some(meta.actor.id));
     let actor = &meta.actor;
     assert_eq!(t.app.get_user(actor, user.id).await.unwrap(), user);
-    assert_eq!(
-        t.app
-            .get_user_by_name(actor, "mike.zanyatski")
-            .await
-            .unwrap(),
-        user
-    );
+    assert_eq!(t.app.get_user_by_name(actor, "mike.zanyatski").await.unwrap(), user);
     assert_eq!(
         t.app
             .get_user_by_email(actor, "MIKE.ZANYATSKI@domain.com")
@@ -47,27 +41,11 @@ async fn an_admin_adds_a_user_who_can_be_read_by_id_name_and_email() {
 async fn user_names_count_up_when_the_local_part_is_taken() {
     let t = TestApp::spawn().await;
     let meta = t.owner_meta().await;
-    let a = t
-        .app
-        .create_user(&meta, user_draft("john@a.io"))
-        .await
-        .unwrap();
-    let b = t
-        .app
-        .create_user(&meta, user_draft("John@b.io"))
-        .await
-        .unwrap();
-    let c = t
-        .app
-        .create_user(&meta, user_draft("john@c.io"))
-        .await
-        .unwrap();
+    let a = t.app.create_user(&meta, user_draft("john@a.io")).await.unwrap();
+    let b = t.app.create_user(&meta, user_draft("John@b.io")).await.unwrap();
+    let c = t.app.create_user(&meta, user_draft("john@c.io")).await.unwrap();
     assert_eq!(
-        [
-            a.user_name.as_str(),
-            b.user_name.as_str(),
-            c.user_name.as_str()
-        ],
+        [a.user_name.as_str(), b.user_name.as_str(), c.user_name.as_str()],
         ["john", "John1", "john2"]
     );
 }
@@ -78,10 +56,7 @@ async fn a_non_admin_cannot_add_a_user() {
     let member = t.member("member@example.com", false).await;
     let result = t
         .app
-        .create_user(
-            &RequestMeta::new(member, Source::Test),
-            user_draft("x@y.io"),
-        )
+        .create_user(&RequestMeta::new(member, Source::Test), user_draft("x@y.io"))
         .await;
     assert!(matches!(result, Err(AppError::Forbidden(_))), "{result:?}");
 }
@@ -90,14 +65,8 @@ async fn a_non_admin_cannot_add_a_user() {
 async fn an_email_already_registered_in_another_case_is_refused() {
     let t = TestApp::spawn().await;
     let meta = t.owner_meta().await;
-    t.app
-        .create_user(&meta, user_draft("dup@example.com"))
-        .await
-        .unwrap();
-    let again = t
-        .app
-        .create_user(&meta, user_draft("DUP@Example.COM"))
-        .await;
+    t.app.create_user(&meta, user_draft("dup@example.com")).await.unwrap();
+    let again = t.app.create_user(&meta, user_draft("DUP@Example.COM")).await;
     assert!(matches!(again, Err(AppError::EmailTaken)), "{again:?}");
 }
 
@@ -138,22 +107,10 @@ async fn twenty_concurrent_creates_with_one_email_give_exactly_one_user() {
 async fn retrying_a_user_create_with_the_same_key_returns_the_first_result() {
     let t = TestApp::spawn().await;
     let meta = t.owner_meta().await.with_idempotency_key("user-retry");
-    let first = t
-        .app
-        .create_user(&meta, user_draft("retry@example.com"))
-        .await
-        .unwrap();
-    let again = t
-        .app
-        .create_user(&meta, user_draft("retry@example.com"))
-        .await
-        .unwrap();
+    let first = t.app.create_user(&meta, user_draft("retry@example.com")).await.unwrap();
+    let again = t.app.create_user(&meta, user_draft("retry@example.com")).await.unwrap();
     assert_eq!(first, again);
-    assert_eq!(
-        t.count_events("User", "UserCreated").await,
-        2,
-        "the owner and one user"
-    );
+    assert_eq!(t.count_events("User", "UserCreated").await, 2, "the owner and one user");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -163,9 +120,7 @@ async fn ten_concurrent_retries_of_a_user_create_leave_one_user() {
     let tasks: Vec<_> = (0..10)
         .map(|_| {
             let (app, meta) = (t.app.clone(), meta.clone());
-            tokio::spawn(
-                async move { app.create_user(&meta, user_draft("conc@example.com")).await },
-            )
+            tokio::spawn(async move { app.create_user(&meta, user_draft("conc@example.com")).await })
         })
         .collect();
     let mut ids = Vec::new();
@@ -174,11 +129,7 @@ async fn ten_concurrent_retries_of_a_user_create_leave_one_user() {
     }
     ids.dedup();
     assert_eq!(ids.len(), 1);
-    assert_eq!(
-        t.count_events("User", "UserCreated").await,
-        2,
-        "the owner and one user"
-    );
+    assert_eq!(t.count_events("User", "UserCreated").await, 2, "the owner and one user");
 }
 
 #[tokio::test]
@@ -187,18 +138,13 @@ async fn a_claim_left_by_a_crashed_command_expires_after_the_grace_period() {
     settings.claim_grace = Duration::from_secs(1);
     let t = TestApp::with(settings).await;
     // A command that died after claiming, before appending its event.
-    sqlx::query(
-        "INSERT INTO user_email_claims (email_key, user_id) VALUES ('ghost@example.com', $1)",
-    )
-    .bind(Uuid::new_v4())
-    .execute(&t.pool)
-    .await
-    .unwrap();
+    sqlx::query("INSERT INTO user_email_claims (email_key, user_id) VALUES ('ghost@example.com', $1)")
+        .bind(Uuid::new_v4())
+        .execute(&t.pool)
+        .await
+        .unwrap();
     let meta = t.owner_meta().await;
-    let blocked = t
-        .app
-        .create_user(&meta, user_draft("Ghost@example.com"))
-        .await;
+    let blocked = t.app.create_user(&meta, user_draft("Ghost@example.com")).await;
     assert!(
         matches!(blocked, Err(AppError::EmailTaken)),
         "a fresh claim blocks: {blocked:?}"
@@ -207,10 +153,7 @@ async fn a_claim_left_by_a_crashed_command_expires_after_the_grace_period() {
         .execute(&t.pool)
         .await
         .unwrap();
-    let user = t
-        .app
-        .create_user(&meta, user_draft("Ghost@example.com"))
-        .await;
+    let user = t.app.create_user(&meta, user_draft("Ghost@example.com")).await;
     assert!(user.is_ok(), "a stale claim is taken over: {user:?}");
 }
 
@@ -220,14 +163,8 @@ async fn a_confirmed_claim_is_never_taken_over() {
     settings.claim_grace = Duration::from_secs(0);
     let t = TestApp::with(settings).await;
     let meta = t.owner_meta().await;
-    t.app
-        .create_user(&meta, user_draft("kept@example.com"))
-        .await
-        .unwrap();
-    let again = t
-        .app
-        .create_user(&meta, user_draft("kept@example.com"))
-        .await;
+    t.app.create_user(&meta, user_draft("kept@example.com")).await.unwrap();
+    let again = t.app.create_user(&meta, user_draft("kept@example.com")).await;
     assert!(matches!(again, Err(AppError::EmailTaken)), "{again:?}");
 }
 
@@ -243,10 +180,7 @@ async fn an_invalid_user_is_refused_with_the_field_and_claims_nothing() {
         Err(AppError::Invalid { field, .. }) => assert_eq!(field, Some("password")),
         other => panic!("expected Invalid, got {other:?}"),
     }
-    let ok = t
-        .app
-        .create_user(&meta, user_draft("weak@example.com"))
-        .await;
+    let ok = t.app.create_user(&meta, user_draft("weak@example.com")).await;
     assert!(ok.is_ok(), "the email stays free: {ok:?}");
 }
 
@@ -260,17 +194,13 @@ async fn no_event_holds_the_password_in_any_form_but_its_hash() {
         ..user_draft("pw@example.com")
     };
     let user = t.app.create_user(&meta, draft).await.unwrap();
-    let hash: String = sqlx::query_scalar(
-        "SELECT payload->'UserCreated'->>'password_hash' FROM events WHERE aggregate_id = $1",
-    )
-    .bind(user.id.to_string())
-    .fetch_one(&t.pool)
-    .await
-    .unwrap();
-    assert!(
-        hash.starts_with("$argon2id$"),
-        "only the argon2id hash is stored"
-    );
+    let hash: String =
+        sqlx::query_scalar("SELECT payload->'UserCreated'->>'password_hash' FROM events WHERE aggregate_id = $1")
+            .bind(user.id.to_string())
+            .fetch_one(&t.pool)
+            .await
+            .unwrap();
+    assert!(hash.starts_with("$argon2id$"), "only the argon2id hash is stored");
     let rows: Vec<String> = sqlx::query_scalar(
         "SELECT payload::text || metadata::text FROM events
          UNION ALL SELECT row_to_json(k)::text FROM idempotency_keys k

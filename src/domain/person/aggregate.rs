@@ -88,10 +88,7 @@ mod tests {
             share_type: ShareType::None,
             manager_list: vec![Uuid::nil(), Uuid::nil()],
             custom_field_list: vec![
-                CustomFieldInput {
-                    key: 0,
-                    value: None,
-                },
+                CustomFieldInput { key: 0, value: None },
                 CustomFieldInput {
                     key: 3,
                     value: Some("blue".into()),
@@ -140,11 +137,7 @@ mod tests {
         assert_eq!(e.id, 42);
         assert_eq!(e.created_by, actor());
         assert_eq!(e.fields.about, "some text", "about is trimmed");
-        assert_eq!(
-            e.fields.managers,
-            vec![Uuid::nil()],
-            "managers are deduplicated"
-        );
+        assert_eq!(e.fields.managers, vec![Uuid::nil()], "managers are deduplicated");
         assert_eq!(
             e.fields.custom_fields,
             vec![CustomField {

@@ -6,9 +6,7 @@ use uuid::Uuid;
 use super::error::PersonError;
 use super::events::{CustomField, PersonFields};
 use crate::domain::datetime::ApiDateTime;
-use crate::domain::values::{
-    MAX_LINE, MAX_LIST, MAX_TEXT, PhotoRef, ShareType, char_len, non_blank,
-};
+use crate::domain::values::{MAX_LINE, MAX_LIST, MAX_TEXT, PhotoRef, ShareType, char_len, non_blank};
 
 /// What a client sent, as typed as the wire allows; business rules are applied by `validate`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -82,8 +82,7 @@ impl Aggregate for User {
                     created_by: cmd.created_by,
                     created_at: cmd.created_at,
                 };
-                sink.write(UserEvent::UserCreated(Box::new(event)), self)
-                    .await;
+                sink.write(UserEvent::UserCreated(Box::new(event)), self).await;
                 Ok(())
             }
         }

@@ -8,9 +8,7 @@ use super::error::UserError;
 use super::events::UserContact;
 use super::password::check_password_policy;
 use crate::domain::datetime::ApiDateTime;
-use crate::domain::values::{
-    Email, MAX_LINE, MAX_LIST, MAX_TEXT, MAX_URL, Sex, UserName, char_len, non_blank,
-};
+use crate::domain::values::{Email, MAX_LINE, MAX_LIST, MAX_TEXT, MAX_URL, Sex, UserName, char_len, non_blank};
 
 /// What a client sent for `POST people`, as typed as the wire allows.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -84,11 +82,7 @@ pub struct ValidUser {
     pub lead: Option<Uuid>,
 }
 
-fn required(
-    value: Option<&str>,
-    missing: UserError,
-    too_long: UserError,
-) -> Result<String, UserError> {
+fn required(value: Option<&str>, missing: UserError, too_long: UserError) -> Result<String, UserError> {
     let v = value.and_then(non_blank).ok_or(missing)?;
     if char_len(v) > MAX_LINE {
         return Err(too_long);
@@ -96,11 +90,7 @@ fn required(
     Ok(v.to_string())
 }
 
-fn optional(
-    value: Option<&str>,
-    max: usize,
-    too_long: UserError,
-) -> Result<Option<String>, UserError> {
+fn optional(value: Option<&str>, max: usize, too_long: UserError) -> Result<Option<String>, UserError> {
     match value.and_then(non_blank) {
         Some(v) if char_len(v) > max => Err(too_long),
         v => Ok(v.map(str::to_string)),
@@ -128,11 +118,7 @@ impl UserDraft {
             UserError::LastNameTooLong,
         )?;
         let title = optional(self.title.as_deref(), MAX_LINE, UserError::TitleTooLong)?;
-        let location = optional(
-            self.location.as_deref(),
-            MAX_LINE,
-            UserError::LocationTooLong,
-        )?;
+        let location = optional(self.location.as_deref(), MAX_LINE, UserError::LocationTooLong)?;
         let notes = optional(self.comment.as_deref(), MAX_TEXT, UserError::CommentTooLong)?;
         let avatar_url = optional(self.files.as_deref(), MAX_URL, UserError::AvatarUrlTooLong)?;
         if self.department.len() > MAX_LIST {

@@ -34,9 +34,7 @@ pub enum UserError {
     AvatarUrlTooLong,
     #[error("birthday is in the future")]
     BirthdayInFuture,
-    #[error(
-        "password must contain from 8 to 120 characters, ASCII symbols (a-z, 0-9, special characters, no spaces)"
-    )]
+    #[error("password must contain from 8 to 120 characters, ASCII symbols (a-z, 0-9, special characters, no spaces)")]
     PasswordPolicy,
     #[error("the user name does not derive from the email")]
     UserNameMismatch,

@@ -91,21 +91,14 @@ async fn rejects(draft: UserDraft, error: UserError) {
 #[tokio::test]
 async fn the_seed_request_creates_an_active_pending_user_with_a_hash_only() {
     let e = created_event(seed_draft(), UserRole::Member).await;
-    assert_eq!(
-        e.email.as_str(),
-        "Mike.Zanyatski@domain.com",
-        "case is kept"
-    );
+    assert_eq!(e.email.as_str(), "Mike.Zanyatski@domain.com", "case is kept");
     assert_eq!(e.user_name.as_str(), "Mike.Zanyatski");
     assert_eq!(e.status, UserStatus::Active);
     assert_eq!(e.activation_status, ActivationStatus::Pending);
     assert!(e.is_visitor && !e.is_admin && !e.is_owner);
     assert_eq!(e.department, vec![Uuid::from_u128(1), Uuid::from_u128(2)]);
     assert_eq!(e.lead, None, "the empty GUID means no lead");
-    assert_eq!(
-        e.password_hash,
-        Some(PasswordHash::new("$fake$hash".into()))
-    );
+    assert_eq!(e.password_hash, Some(PasswordHash::new("$fake$hash".into())));
     assert_eq!(
         e.works_from.to_api_string(),
         "2025-01-10T00:00:00.0000000Z",
@@ -131,10 +124,7 @@ async fn an_empty_password_creates_a_user_without_a_hash() {
         password: Some(SecretString::from("   ".to_string())),
         ..seed_draft()
     };
-    assert_eq!(
-        created_event(draft, UserRole::Member).await.password_hash,
-        None
-    );
+    assert_eq!(created_event(draft, UserRole::Member).await.password_hash, None);
 }
 
 #[tokio::test]
@@ -355,9 +345,7 @@ async fn the_user_name_must_derive_from_the_email() {
 #[tokio::test]
 async fn events_have_stable_names_and_a_version() {
     use cqrs_es::DomainEvent;
-    let e = UserEvent::UserCreated(Box::new(
-        created_event(seed_draft(), UserRole::Member).await,
-    ));
+    let e = UserEvent::UserCreated(Box::new(created_event(seed_draft(), UserRole::Member).await));
     assert_eq!(e.event_type(), "UserCreated");
     assert_eq!(e.event_version(), "1");
 }

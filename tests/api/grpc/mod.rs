@@ -1,0 +1,1 @@
+//! grpc adapter tests against the real server.

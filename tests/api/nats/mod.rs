@@ -1,0 +1,1 @@
+//! nats adapter tests against the real server.

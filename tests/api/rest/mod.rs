@@ -1,0 +1,1 @@
+//! rest adapter tests against the real server.

@@ -12,3 +12,4 @@ pub mod read_model;
 pub mod shutdown;
 pub mod startup;
 pub mod telemetry;
+pub mod wire;

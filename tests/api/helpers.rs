@@ -144,3 +144,21 @@ pub fn user_draft(email: &str) -> UserDraft {
         ..UserDraft::default()
     }
 }
+
+/// Polls `check` until it yields `Some`, for at most `timeout` (never a bare sleep).
+pub async fn eventually<T, F, Fut>(timeout: Duration, mut check: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(v) = check().await {
+            return Some(v);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}

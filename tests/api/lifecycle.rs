@@ -137,3 +137,15 @@ async fn invalid_configuration_is_refused_before_touching_anything() {
         .unwrap();
     assert_eq!(status.code(), Some(2));
 }
+
+#[tokio::test]
+async fn the_servers_listen_on_their_bound_ports_and_nats_connects() {
+    let t = crate::helpers::TestApp::spawn().await;
+    tokio::net::TcpStream::connect(t.http_addr).await.expect("HTTP accepts");
+    tokio::net::TcpStream::connect(t.grpc_addr).await.expect("gRPC accepts");
+    let connected = crate::helpers::eventually(Duration::from_secs(10), || async {
+        (t.nats.connection_state() == async_nats::connection::State::Connected).then_some(())
+    })
+    .await;
+    assert!(connected.is_some(), "NATS never connected");
+}

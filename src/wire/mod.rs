@@ -1,0 +1,6 @@
+//! The ONLYOFFICE wire shapes shared by the REST facade and NATS: how a request body (JSON, or a form
+//! or XML body already turned into a JSON value) binds to a draft, and how views and errors are
+//! written back (seed-shaped DTOs inside the ONLYOFFICE envelope).
+
+pub mod input;
+pub mod output;

@@ -1,0 +1,324 @@
+//! Writing views back in the ONLYOFFICE shapes: the Person of seed 000 (camelCase), the user of seed 003
+//! (PascalCase), inside the envelope. Key order follows the seeds; XML is produced from the same JSON.
+
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::application::Actor;
+use crate::domain::values::ShareType;
+use crate::read_model::persons::PersonView;
+use crate::read_model::users::UserView;
+
+const AVATAR_SMALL: &str = "/skins/default/images/default_user_photo_size_32-32.png";
+const AVATAR_MEDIUM: &str = "/skins/default/images/default_user_photo_size_48-48.png";
+const AVATAR: &str = "/skins/default/images/default_user_photo_size_82-82.png";
+
+/// The profile page of a user, relative to the portal.
+pub fn profile_url(user_name: &str) -> String {
+    format!("/Products/People/Profile.aspx?user={user_name}")
+}
+
+/// Where a contact's photo is served.
+pub fn photo_url(contact_id: i64) -> String {
+    format!("/api/2.0/crm/contact/{contact_id}/photo")
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatorDto {
+    pub id: Uuid,
+    pub display_name: Option<String>,
+    pub title: Option<String>,
+    pub avatar_small: &'static str,
+    pub profile_url: String,
+}
+
+/// The company a person belongs to (the base contact wrapper of ONLYOFFICE).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CompanyDto {
+    pub company_name: Option<String>,
+    pub about: String,
+    pub have_late_tasks: bool,
+    pub display_name: Option<String>,
+    pub is_company: bool,
+    pub is_private: bool,
+    pub is_shared: bool,
+    pub share_type: i32,
+    pub currency: Option<()>,
+    pub can_edit: bool,
+    pub can_delete: bool,
+    pub id: i64,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PersonDto {
+    pub first_name: String,
+    pub last_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub company: Option<CompanyDto>,
+    pub title: Option<String>,
+    pub create_by: CreatorDto,
+    pub created: String,
+    pub about: String,
+    pub have_late_tasks: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub small_foto_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub medium_foto_url: Option<String>,
+    pub display_name: String,
+    pub is_company: bool,
+    pub is_private: bool,
+    pub is_shared: bool,
+    pub share_type: i32,
+    pub currency: Option<()>,
+    pub can_edit: bool,
+    pub can_delete: bool,
+    pub id: i64,
+}
+
+/// ONLYOFFICE's `canEdit`: shared read/write, a CRM admin, or a listed manager.
+fn can_edit(share: ShareType, managers: &[Uuid], viewer: &Actor) -> bool {
+    share == ShareType::ReadWrite || viewer.is_admin || viewer.is_owner || managers.contains(&viewer.id)
+}
+
+pub fn person(v: &PersonView, viewer: &Actor) -> PersonDto {
+    let editable = can_edit(v.share_type, &v.managers, viewer);
+    let creator = &v.created_by;
+    PersonDto {
+        first_name: v.first_name.clone(),
+        last_name: v.last_name.clone(),
+        company: v.company_id.map(|id| CompanyDto {
+            company_name: None,
+            about: String::new(),
+            have_late_tasks: false,
+            display_name: None,
+            is_company: true,
+            is_private: true,
+            is_shared: false,
+            share_type: 0,
+            currency: None,
+            can_edit: false,
+            can_delete: false,
+            id,
+        }),
+        title: v.title.clone(),
+        create_by: CreatorDto {
+            id: creator.id,
+            display_name: creator.display_name.clone(),
+            title: creator.title.clone(),
+            avatar_small: AVATAR_SMALL,
+            profile_url: creator.user_name.as_deref().map(profile_url).unwrap_or_default(),
+        },
+        created: v.created_at.to_api_string(),
+        about: v.about.clone(),
+        have_late_tasks: false,
+        small_foto_url: v.photo.as_ref().map(|_| format!("{}?size=small", photo_url(v.id))),
+        medium_foto_url: v.photo.as_ref().map(|_| format!("{}?size=medium", photo_url(v.id))),
+        display_name: v.display_name(),
+        is_company: false,
+        is_private: v.share_type == ShareType::None,
+        is_shared: v.share_type != ShareType::None,
+        share_type: v.share_type.code(),
+        currency: None,
+        can_edit: editable,
+        can_delete: editable,
+        id: v.id,
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ContactDto {
+    #[serde(rename = "Type")]
+    pub kind: String,
+    pub value: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GroupDto {
+    pub id: Uuid,
+    pub name: Option<String>,
+    pub manager: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UserDto {
+    pub id: Uuid,
+    pub user_name: String,
+    pub is_visitor: bool,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub birthday: Option<String>,
+    pub sex: Option<&'static str>,
+    pub status: i32,
+    pub activation_status: i32,
+    pub terminated: Option<String>,
+    pub department: String,
+    pub work_from: String,
+    pub location: Option<String>,
+    pub notes: Option<String>,
+    pub display_name: String,
+    pub mobile_phone: Option<String>,
+    pub mobile_phone_activation_status: String,
+    pub title: Option<String>,
+    pub contacts: Vec<ContactDto>,
+    pub groups: Vec<GroupDto>,
+    pub lead: Option<Uuid>,
+    pub avatar_medium: String,
+    pub avatar: String,
+    pub is_admin: bool,
+    #[serde(rename = "IsLDAP")]
+    pub is_ldap: bool,
+    pub list_admin_modules: Vec<&'static str>,
+    pub is_owner: bool,
+    pub culture_name: &'static str,
+    #[serde(rename = "IsSSO")]
+    pub is_sso: bool,
+    pub avatar_small: String,
+    pub profile_url: String,
+}
+
+pub fn user(v: &UserView) -> UserDto {
+    let avatar = |default: &str| v.avatar_url.clone().unwrap_or_else(|| default.to_string());
+    UserDto {
+        id: v.id,
+        user_name: v.user_name.clone(),
+        is_visitor: v.is_visitor,
+        first_name: v.first_name.clone(),
+        last_name: v.last_name.clone(),
+        email: v.email.clone(),
+        birthday: v.birthday.map(|d| d.to_api_string()),
+        sex: v.sex.map(|s| s.as_str()),
+        status: v.status as i32,
+        activation_status: v.activation_status as i32,
+        terminated: None,
+        department: v.department.iter().map(Uuid::to_string).collect::<Vec<_>>().join(", "),
+        work_from: v.works_from.to_api_string(),
+        location: v.location.clone(),
+        notes: v.notes.clone(),
+        display_name: v.display_name(),
+        mobile_phone: None,
+        mobile_phone_activation_status: "0".to_string(),
+        title: v.title.clone(),
+        contacts: v
+            .contacts
+            .iter()
+            .map(|c| ContactDto {
+                kind: c.kind.clone(),
+                value: c.value.clone(),
+            })
+            .collect(),
+        groups: v
+            .department
+            .iter()
+            .map(|id| GroupDto {
+                id: *id,
+                name: None,
+                manager: None,
+            })
+            .collect(),
+        lead: v.lead,
+        avatar_medium: avatar(AVATAR_MEDIUM),
+        avatar: avatar(AVATAR),
+        is_admin: v.is_admin,
+        is_ldap: false,
+        list_admin_modules: if v.is_admin || v.is_owner {
+            vec!["crm", "people"]
+        } else {
+            vec![]
+        },
+        is_owner: v.is_owner,
+        culture_name: "en-US",
+        is_sso: false,
+        avatar_small: avatar(AVATAR_SMALL),
+        profile_url: profile_url(&v.user_name),
+    }
+}
+
+/// The success envelope: `{count, startIndex, nextIndex, total, status, statusCode, response}`, where
+/// `count`/`startIndex` are left out when 0 and `nextIndex`/`total` when unknown.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Envelope {
+    #[serde(skip_serializing_if = "is_zero")]
+    pub count: i64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub start_index: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_index: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
+    pub status: i32,
+    pub status_code: u16,
+    pub response: Value,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
+impl Envelope {
+    /// One object.
+    pub fn single(status_code: u16, response: impl Serialize) -> Envelope {
+        let response = serde_json::to_value(response).unwrap_or(Value::Null);
+        Envelope {
+            count: 1,
+            start_index: 0,
+            next_index: None,
+            total: None,
+            status: 0,
+            status_code,
+            response,
+        }
+    }
+
+    /// A page of a list; `nextIndex` is where the next page starts, when there is one.
+    pub fn list(status_code: u16, items: Vec<Value>, start_index: i64, total: i64) -> Envelope {
+        let count = items.len() as i64;
+        let next = start_index + count;
+        Envelope {
+            count,
+            start_index,
+            next_index: (count > 0 && next < total).then_some(next),
+            total: Some(total),
+            status: 0,
+            status_code,
+            response: Value::Array(items),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ErrorBody {
+    pub message: String,
+}
+
+/// The error envelope: `{"status":1,"statusCode":N,"error":{"message":…}}`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorEnvelope {
+    pub status: i32,
+    pub status_code: u16,
+    pub error: ErrorBody,
+}
+
+impl ErrorEnvelope {
+    pub fn new(status_code: u16, message: impl Into<String>) -> ErrorEnvelope {
+        ErrorEnvelope {
+            status: 1,
+            status_code,
+            error: ErrorBody {
+                message: message.into(),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

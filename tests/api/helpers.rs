@@ -61,8 +61,28 @@ pub struct TestApp {
 }
 
 impl Drop for TestApp {
+    /// Stops the service and deletes the test's JetStream streams (on a thread of its own, so it also
+    /// runs when a test panics), so test runs leave nothing behind on the shared NATS server.
     fn drop(&mut self) {
         self.shutdown.cancel();
+        let (url, prefix) = (self.settings.nats_url.clone(), self.settings.nats_prefix.clone());
+        let cleanup = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                return;
+            };
+            rt.block_on(async move {
+                let Ok(client) = async_nats::connect(&url).await else {
+                    return;
+                };
+                let js = async_nats::jetstream::new(client);
+                for stream in ["commands", "events"] {
+                    let _ =
+                        tokio::time::timeout(Duration::from_secs(5), js.delete_stream(format!("{prefix}-{stream}")))
+                            .await;
+                }
+            });
+        });
+        let _ = cleanup.join();
     }
 }
 

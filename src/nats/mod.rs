@@ -1,4 +1,7 @@
-//! NATS: the connection, and (in submodules) command ingestion from JetStream and request-reply.
+//! NATS: the connection, and (in submodules) command ingestion from JetStream and request-reply,
+//! and domain events out.
+
+pub mod events;
 
 use std::time::Duration;
 

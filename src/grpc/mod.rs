@@ -4,7 +4,7 @@ mod auth;
 mod convert;
 mod health;
 mod persons;
-mod status;
+pub mod status;
 mod users;
 
 use std::time::Duration;

@@ -1,6 +1,8 @@
 //! `AppError` → `tonic::Status`, every variant mapped explicitly. Field names in messages are the
-//! proto's (snake_case); internal errors are logged with their chain and answered generically.
+//! proto's (snake_case), and INVALID_ARGUMENT also carries a `google.rpc.BadRequest` detail; internal
+//! errors are logged with their chain and answered generically.
 
+use prost::Message;
 use tonic::{Code, Status};
 
 use crate::application::AppError;
@@ -26,9 +28,56 @@ impl From<AppError> for Status {
     }
 }
 
-/// INVALID_ARGUMENT naming the request field at fault: `"<field>: <message>"`.
+/// INVALID_ARGUMENT naming the request field at fault: `"<field>: <message>"`, with the field and
+/// message also as a `google.rpc.BadRequest` field violation in the status details.
 pub fn invalid(field: &str, message: impl std::fmt::Display) -> Status {
-    Status::new(Code::InvalidArgument, format!("{field}: {message}"))
+    let description = message.to_string();
+    let text = format!("{field}: {description}");
+    let violation = FieldViolation {
+        field: field.to_string(),
+        description,
+    };
+    let bad_request = BadRequest {
+        field_violations: vec![violation],
+    };
+    let details = RpcStatus {
+        code: Code::InvalidArgument as i32,
+        message: text.clone(),
+        details: vec![prost_types::Any {
+            type_url: BAD_REQUEST_TYPE_URL.to_string(),
+            value: bad_request.encode_to_vec(),
+        }],
+    };
+    Status::with_details(Code::InvalidArgument, text, details.encode_to_vec().into())
+}
+
+pub const BAD_REQUEST_TYPE_URL: &str = "type.googleapis.com/google.rpc.BadRequest";
+
+/// `google.rpc.Status`, the payload of the `grpc-status-details-bin` trailer.
+#[derive(Clone, PartialEq, Message)]
+pub struct RpcStatus {
+    #[prost(int32, tag = "1")]
+    pub code: i32,
+    #[prost(string, tag = "2")]
+    pub message: String,
+    #[prost(message, repeated, tag = "3")]
+    pub details: Vec<prost_types::Any>,
+}
+
+/// `google.rpc.BadRequest`: which request fields were at fault.
+#[derive(Clone, PartialEq, Message)]
+pub struct BadRequest {
+    #[prost(message, repeated, tag = "1")]
+    pub field_violations: Vec<FieldViolation>,
+}
+
+/// `google.rpc.BadRequest.FieldViolation`.
+#[derive(Clone, PartialEq, Message)]
+pub struct FieldViolation {
+    #[prost(string, tag = "1")]
+    pub field: String,
+    #[prost(string, tag = "2")]
+    pub description: String,
 }
 
 /// The proto name of a field the application names as REST does.
@@ -68,6 +117,17 @@ mod tests {
         assert_eq!(status.message(), "first_name: firstName is required");
         let status = Status::from(AppError::invalid("Idempotency-Key", "too long"));
         assert_eq!(status.message(), "request_id: too long");
+    }
+
+    #[test]
+    fn invalid_argument_carries_a_bad_request_detail() {
+        let status = invalid("lead", "must be a GUID");
+        let details = RpcStatus::decode(status.details()).unwrap();
+        assert_eq!(details.code, Code::InvalidArgument as i32);
+        assert_eq!(details.details[0].type_url, BAD_REQUEST_TYPE_URL);
+        let bad = BadRequest::decode(details.details[0].value.as_slice()).unwrap();
+        assert_eq!(bad.field_violations[0].field, "lead");
+        assert_eq!(bad.field_violations[0].description, "must be a GUID");
     }
 
     #[test]

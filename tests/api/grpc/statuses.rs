@@ -1,9 +1,11 @@
 //! Every status code the gRPC API answers with, and the field named by INVALID_ARGUMENT.
 
+use prost::Message;
 use prost_types::Timestamp;
 use rollcall::grpc::pb::{
     CreatePersonRequest, CreateUserRequest, GetPersonRequest, GetUserRequest, ListPersonsRequest, ListUsersRequest,
 };
+use rollcall::grpc::status::{BadRequest, RpcStatus};
 use tonic::{Code, Request, Status};
 
 use super::{Clients, authed, clients, member_token, owner_token};
@@ -29,6 +31,9 @@ fn user(email: &str) -> CreateUserRequest {
 fn assert_invalid(status: Status, field: &str) {
     assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
     assert!(status.message().starts_with(&format!("{field}: ")), "{status:?}");
+    let details = RpcStatus::decode(status.details()).expect("google.rpc.Status details");
+    let bad_request = BadRequest::decode(details.details[0].value.as_slice()).expect("a BadRequest");
+    assert_eq!(bad_request.field_violations[0].field, field);
 }
 
 async fn create_person(c: &mut Clients, request: CreatePersonRequest, token: &str) -> Status {

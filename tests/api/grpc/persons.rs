@@ -16,7 +16,7 @@ fn seed(first_name: &str) -> CreatePersonRequest {
         first_name: Some(first_name.into()),
         last_name: Some("Bachir".into()),
         job_title: Some("Programmer".into()),
-        company_id: Some(1234),
+        company_id: None,
         about: Some("some text".into()),
         share_type: ShareType::Read.into(),
         manager_list: vec![format!("{{{}}}", MANAGER.to_uppercase())],
@@ -33,9 +33,18 @@ async fn a_person_created_over_grpc_carries_every_field_and_reads_back_the_same(
     let t = TestApp::spawn().await;
     let (mut c, token) = (clients(&t).await, owner_token(&t).await);
     let owner = t.owner().await;
+    let company = rollcall::domain::company::CompanyDraft {
+        company_name: Some("Food and Culture Project".into()),
+        ..Default::default()
+    };
+    let company = t.app.create_company(&t.owner_meta().await, company).await.unwrap();
+    let request = CreatePersonRequest {
+        company_id: Some(company.id),
+        ..seed("Tadjeddine")
+    };
     let created = c
         .persons
-        .create_person(authed(seed("Tadjeddine"), &token))
+        .create_person(authed(request, &token))
         .await
         .unwrap()
         .into_inner();
@@ -44,7 +53,7 @@ async fn a_person_created_over_grpc_carries_every_field_and_reads_back_the_same(
     assert_eq!(created.last_name, "Bachir");
     assert_eq!(created.display_name, "Tadjeddine Bachir");
     assert_eq!(created.title.as_deref(), Some("Programmer"));
-    assert_eq!(created.company_id, Some(1234));
+    assert_eq!(created.company_id, Some(company.id));
     assert_eq!(created.about, "some text");
     assert_eq!(created.share_type(), ShareType::Read);
     assert_eq!(created.manager_list, [MANAGER]);

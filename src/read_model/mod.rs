@@ -64,7 +64,7 @@ impl SortOrder {
         }
     }
 
-    fn sql(self) -> &'static str {
+    pub(crate) fn sql(self) -> &'static str {
         match self {
             SortOrder::Ascending => "ASC",
             SortOrder::Descending => "DESC",
@@ -92,7 +92,7 @@ impl ListQuery {
     }
 
     /// `LIKE` patterns, one per word of the filter, lower-cased and escaped.
-    fn patterns(&self) -> Vec<String> {
+    pub(crate) fn patterns(&self) -> Vec<String> {
         let words = self.filter_value.as_deref().unwrap_or_default().split_whitespace();
         words
             .take(MAX_FILTER_WORDS)

@@ -161,26 +161,11 @@ pub fn sort_column(sort_by: Option<&str>) -> Option<Option<&'static str>> {
 
 /// A page of companies. `sort_by` must have passed [`sort_column`]; without it, newest first.
 pub async fn list(pool: &PgPool, q: &super::ListQuery) -> Result<super::Page<CompanyView>, sqlx::Error> {
-    use sqlx::QueryBuilder;
-    let patterns = q.patterns();
-    let (column, order) = match sort_column(q.sort_by.as_deref()).flatten() {
+    let order = match sort_column(q.sort_by.as_deref()).flatten() {
         Some(c) => (c, q.sort_order.unwrap_or_default()),
         None => ("c.created_at", q.sort_order.unwrap_or(super::SortOrder::Descending)),
     };
-    let filter = |qb: &mut QueryBuilder<'_, sqlx::Postgres>| {
-        qb.push(" WHERE true");
-        for p in &patterns {
-            qb.push(" AND c.search LIKE ").push_bind(p.clone());
-        }
-    };
-    let mut qb = QueryBuilder::new(SELECT);
-    filter(&mut qb);
-    qb.push(format!(" ORDER BY {column} {o}, c.id {o} LIMIT ", o = order.sql()));
-    qb.push_bind(q.limit()).push(" OFFSET ").push_bind(q.offset());
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
-    let mut count = QueryBuilder::new("SELECT count(*) FROM companies c");
-    filter(&mut count);
-    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+    let (rows, total): (Vec<Row>, i64) = super::page(pool, (SELECT, "companies", "c"), "true", order, q).await?;
     Ok(super::Page {
         items: rows.into_iter().map(CompanyView::from).collect(),
         total,

@@ -6,6 +6,7 @@ pub mod auth;
 mod error;
 mod metadata;
 mod persons;
+mod photos;
 mod retry;
 mod sessions;
 mod users;

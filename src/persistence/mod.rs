@@ -3,6 +3,7 @@
 
 pub mod claims;
 pub mod idempotency;
+pub mod photos;
 pub mod pool;
 
 /// Whether a database error means "the database is not there right now" rather than a bug.

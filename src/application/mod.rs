@@ -8,6 +8,7 @@ mod companies;
 mod error;
 mod metadata;
 mod persons;
+mod photos;
 mod retry;
 mod sessions;
 mod users;

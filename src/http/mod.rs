@@ -1,15 +1,55 @@
 //! The REST facade (ONLYOFFICE API 2.0 shape) and the operational endpoints, served by axum.
+//!
+//! Layers, outermost first: [`trace::correlate`] (span + correlation id), [`negotiate::negotiate`]
+//! (suffix stripping before routing, JSON/XML rendering after), then the routes. Handlers only
+//! translate: [`body`] turns any body into a JSON value, `wire::input` binds it, `App` decides,
+//! `wire::output` shapes the answer, and [`error`] maps failures.
+
+mod auth;
+mod authentication;
+mod body;
+mod error;
+mod negotiate;
+mod openapi;
+mod params;
+mod people;
+mod persons;
+mod trace;
+mod xml;
 
 use axum::Router;
-use axum::routing::get;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::from_fn;
+use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::application::App;
+use crate::application::{App, AppError};
+pub use body::{BODY_LIMIT, MULTIPART_LIMIT, PHOTO_LIMIT};
 
 /// Every HTTP route of the service.
 pub fn router(app: App) -> Router {
-    Router::new().route("/healthz", get(|| async { "ok" })).with_state(app)
+    let routes = Router::new()
+        .route("/api/2.0/authentication", post(authentication::login))
+        .route("/api/2.0/crm/contact/person", post(persons::create))
+        .route("/api/2.0/crm/contact/filter", get(persons::filter))
+        .route("/api/2.0/crm/contact/{id}", get(persons::get))
+        .route("/api/2.0/crm/contact/{id}/photo", get(persons::photo))
+        .route("/api/2.0/people", get(people::all).post(people::create))
+        .route("/api/2.0/people/filter", get(people::filter))
+        .route("/api/2.0/people/email", get(people::by_email))
+        .route("/api/2.0/people/@self", get(people::me))
+        .route("/api/2.0/people/{id}", get(people::get))
+        .route("/api/2.0/openapi.json", get(openapi::document))
+        .route("/healthz", get(|| async { "ok" }))
+        .fallback(|| async { error::ApiError::from(AppError::NotFound("route")) })
+        .layer(DefaultBodyLimit::max(MULTIPART_LIMIT))
+        .with_state(app);
+    // The rewrite must run before routing, so the routes sit behind an outer router's layers.
+    Router::new()
+        .fallback_service(routes)
+        .layer(from_fn(negotiate::negotiate))
+        .layer(from_fn(trace::correlate))
 }
 
 /// Serves `router(app)` on `listener` until `shutdown`, letting in-flight requests finish.
@@ -19,3 +59,6 @@ pub async fn serve(listener: TcpListener, app: App, shutdown: CancellationToken)
         .await
         .map_err(|e| e.to_string())
 }
+
+#[cfg(test)]
+mod tests;

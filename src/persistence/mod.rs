@@ -3,6 +3,7 @@
 
 pub mod claims;
 pub mod idempotency;
+pub mod photos;
 pub mod pool;
 
 /// Whether a database error means "the database is not there right now" rather than a bug.
@@ -11,8 +12,9 @@ pub fn is_unavailable(err: &sqlx::Error) -> bool {
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => true,
         sqlx::Error::Database(db) => db.code().is_some_and(|c| {
             // 08: connection exception; 57P0x: shutdown / cannot connect now; 53: insufficient resources;
-            // 55000 at connect: the database is not accepting connections (ALLOW_CONNECTIONS false).
-            c.starts_with("08") || c.starts_with("57P0") || c.starts_with("53") || c == "55000"
+            // 55000 at connect: the database is not accepting connections (ALLOW_CONNECTIONS false);
+            // 3D000: the database is gone.
+            c.starts_with("08") || c.starts_with("57P0") || c.starts_with("53") || c == "55000" || c == "3D000"
         }),
         _ => false,
     }

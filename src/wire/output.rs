@@ -1,5 +1,6 @@
 //! Writing views back in the ONLYOFFICE shapes: the Person of seed 000 (camelCase), the user of seed 003
 //! (PascalCase), inside the envelope. Key order follows the seeds; XML is produced from the same JSON.
+//! The DTOs also derive `utoipa::ToSchema`, so the OpenAPI document describes exactly these shapes.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -25,7 +26,7 @@ pub fn photo_url(contact_id: i64) -> String {
     format!("/api/2.0/crm/contact/{contact_id}/photo")
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CreatorDto {
     pub id: Uuid,
@@ -36,7 +37,7 @@ pub struct CreatorDto {
 }
 
 /// The company a person belongs to (the base contact wrapper of ONLYOFFICE).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CompanyDto {
     pub company_name: Option<String>,
@@ -47,13 +48,14 @@ pub struct CompanyDto {
     pub is_private: bool,
     pub is_shared: bool,
     pub share_type: i32,
+    #[schema(value_type = Option<Object>)]
     pub currency: Option<()>,
     pub can_edit: bool,
     pub can_delete: bool,
     pub id: i64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PersonDto {
     pub first_name: String,
@@ -74,6 +76,7 @@ pub struct PersonDto {
     pub is_private: bool,
     pub is_shared: bool,
     pub share_type: i32,
+    #[schema(value_type = Option<Object>)]
     pub currency: Option<()>,
     pub can_edit: bool,
     pub can_delete: bool,
@@ -125,7 +128,7 @@ pub fn person(v: &PersonView, viewer: &Actor) -> PersonDto {
 }
 
 /// A company (ONLYOFFICE's CompanyWrapper, in the order of the person seed's nested company).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FullCompanyDto {
     pub company_name: String,
@@ -182,7 +185,7 @@ pub fn company(v: &CompanyView, viewer: &Actor) -> FullCompanyDto {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct ContactDto {
     #[serde(rename = "Type")]
@@ -190,7 +193,7 @@ pub struct ContactDto {
     pub value: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct GroupDto {
     pub id: Uuid,
@@ -198,7 +201,7 @@ pub struct GroupDto {
     pub manager: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct UserDto {
     pub id: Uuid,
@@ -347,7 +350,7 @@ impl Envelope {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     pub message: String,
 }

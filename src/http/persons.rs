@@ -1,0 +1,96 @@
+//! CRM persons: `POST crm/contact/person`, `GET crm/contact/{id}`, `GET crm/contact/filter` and the
+//! photo at `GET crm/contact/{id}/photo`. Persons are written with lowercase XML booleans.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
+use axum::response::{IntoResponse, Response};
+
+use super::auth::Caller;
+use super::body::Input;
+use super::error::ApiError;
+use super::negotiate::{list as list_reply, single};
+use super::openapi::{ErrorReply, ListParams, PersonListReply, PersonReply, PersonRequest};
+use super::params;
+use super::xml::Booleans::Lower;
+use crate::application::App;
+use crate::wire::{input, output};
+
+/// Creates a person; a multipart body may carry the `photo`.
+#[utoipa::path(
+    post, path = "/api/2.0/crm/contact/person", tag = "crm",
+    params(("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key returns the first result")),
+    request_body(content((PersonRequest = "application/json"), (PersonRequest = "application/x-www-form-urlencoded"), (PersonRequest = "multipart/form-data"), (PersonRequest = "text/xml"))),
+    responses(
+        (status = 201, description = "the person", body = PersonReply),
+        (status = 400, description = "invalid input, naming the field", body = ErrorReply),
+        (status = 401, body = ErrorReply), (status = 403, description = "visitors cannot create persons", body = ErrorReply),
+        (status = 409, description = "idempotency key reused for another request", body = ErrorReply),
+        (status = 413, body = ErrorReply), (status = 415, body = ErrorReply), (status = 503, body = ErrorReply),
+    ),
+    security(("token" = []))
+)]
+pub async fn create(State(app): State<App>, caller: Caller, body: Input) -> Result<Response, ApiError> {
+    let mut draft = input::person_draft(&body.fields)?;
+    if let Some(photo) = &body.photo {
+        draft.photo = Some(
+            app.store_photo(&caller.actor, &photo.content_type, &photo.bytes)
+                .await?,
+        );
+    }
+    let view = app.create_person(&caller.meta, draft).await?;
+    Ok(single(StatusCode::CREATED, output::person(&view, &caller.actor), Lower))
+}
+
+/// A person by id.
+#[utoipa::path(
+    get, path = "/api/2.0/crm/contact/{id}", tag = "crm",
+    params(("id" = i64, Path, description = "the person's id")),
+    responses(
+        (status = 200, description = "the person", body = PersonReply),
+        (status = 400, description = "id is not a positive integer", body = ErrorReply),
+        (status = 401, body = ErrorReply), (status = 404, body = ErrorReply),
+    ),
+    security(("token" = []))
+)]
+pub async fn get(State(app): State<App>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let view = app.get_person(&caller.actor, params::contact_id(&id)?).await?;
+    Ok(single(StatusCode::OK, output::person(&view, &caller.actor), Lower))
+}
+
+/// Persons filtered, sorted and paged, with `total`.
+#[utoipa::path(
+    get, path = "/api/2.0/crm/contact/filter", tag = "crm", params(ListParams),
+    responses(
+        (status = 200, description = "a page of persons", body = PersonListReply),
+        (status = 400, body = ErrorReply), (status = 401, body = ErrorReply),
+    ),
+    security(("token" = []))
+)]
+pub async fn filter(State(app): State<App>, caller: Caller, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
+    let page = app
+        .list_persons(&caller.actor, &params::list_query(q.as_deref())?)
+        .await?;
+    let items: Vec<_> = page.items.iter().map(|v| output::person(v, &caller.actor)).collect();
+    Ok(list_reply(&items, page.start_index, page.total, Lower))
+}
+
+/// The person's photo, byte for byte with its content type.
+#[utoipa::path(
+    get, path = "/api/2.0/crm/contact/{id}/photo", tag = "crm",
+    params(("id" = i64, Path, description = "the person's id")),
+    responses(
+        (status = 200, description = "the image", content_type = "image/*"),
+        (status = 401, body = ErrorReply), (status = 404, description = "no such person, or no photo", body = ErrorReply),
+    ),
+    security(("token" = []))
+)]
+pub async fn photo(State(app): State<App>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let photo = app.photo(&caller.actor, params::contact_id(&id)?).await?;
+    let headers = [
+        (CONTENT_TYPE, photo.content_type),
+        (CACHE_CONTROL, "private, max-age=86400".to_string()),
+        (X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+    ];
+    Ok((headers, photo.bytes).into_response())
+}

@@ -140,5 +140,5 @@ pub(super) fn now() -> ApiDateTime {
 }
 
 pub(super) fn key_reused() -> AppError {
-    AppError::Conflict("the idempotency key was already used for a different request".into())
+    AppError::key_reused()
 }

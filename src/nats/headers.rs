@@ -9,7 +9,7 @@ pub const AUTHORIZATION: &str = "Authorization";
 pub const MSG_ID: &str = "Nats-Msg-Id";
 /// `application/protobuf` selects the protobuf payload; anything else is JSON.
 pub const CONTENT_TYPE: &str = "Content-Type";
-/// Optional, carried into logs and event metadata; a fresh one is made when absent.
+/// Optional, carried into logs and event metadata; the idempotency key stands in when absent.
 pub const CORRELATION_ID: &str = "Correlation-Id";
 /// Added to a rejected command: `{"status":N,"message":…,"field":…}`.
 pub const ROLLCALL_ERROR: &str = "Rollcall-Error";

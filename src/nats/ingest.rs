@@ -11,7 +11,6 @@ use async_nats::jetstream::{self, AckKind};
 use futures::{FutureExt, StreamExt};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
-use uuid::Uuid;
 
 use super::dispatch::{self, Incoming, Rejection};
 use super::names::Names;
@@ -138,17 +137,16 @@ impl Ingest {
             }
         };
         let h = message.headers.as_ref();
-        let correlation_id = headers::get(h, headers::CORRELATION_ID)
+        // Without a Nats-Msg-Id the stream position is the key, so a redelivery is still idempotent.
+        let key = headers::get(h, headers::MSG_ID)
             .map(str::to_string)
-            .unwrap_or_else(|| Uuid::new_v4().to_string());
+            .unwrap_or_else(|| format!("{}:{sequence}", self.names.stream()));
+        // Every delivery of one command shares its correlation id, so its log lines can be followed.
+        let correlation_id = headers::get(h, headers::CORRELATION_ID).map_or_else(|| key.clone(), str::to_string);
         let span = tracing::info_span!("nats_command", subject = %message.subject, stream_seq = sequence,
             delivered, correlation_id = %correlation_id);
         async {
             let command = self.names.command_of(&message.subject).unwrap_or_default();
-            // Without a Nats-Msg-Id the stream position is the key, so a redelivery is still idempotent.
-            let key = headers::get(h, headers::MSG_ID)
-                .map(str::to_string)
-                .unwrap_or_else(|| format!("{}:{sequence}", self.names.stream()));
             let incoming = Incoming {
                 command,
                 headers: h,

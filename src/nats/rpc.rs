@@ -54,8 +54,10 @@ impl Responder {
 
     async fn answer(&self, request: Message) {
         let h = request.headers.as_ref();
+        let key = headers::get(h, headers::MSG_ID).map(str::to_string);
         let correlation_id = headers::get(h, headers::CORRELATION_ID)
             .map(str::to_string)
+            .or_else(|| key.clone())
             .unwrap_or_else(|| Uuid::new_v4().to_string());
         let span = tracing::info_span!("nats_request", subject = %request.subject, correlation_id = %correlation_id);
         async {
@@ -67,7 +69,7 @@ impl Responder {
                 command: self.names.rpc_command_of(&request.subject).unwrap_or_default(),
                 headers: h,
                 payload: &request.payload,
-                idempotency_key: headers::get(h, headers::MSG_ID).map(str::to_string),
+                idempotency_key: key,
                 correlation_id: correlation_id.clone(),
             };
             let body = match dispatch::execute(&self.app, incoming).await {

@@ -16,7 +16,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_rollcall");
 /// `rollcall serve` on the test's database, consuming under `prefix`; logs go to a file (a pipe
 /// nobody reads would block the child).
 fn serve(t: &TestApp, prefix: &str, run: u32) -> Child {
-    let log = std::env::temp_dir().join(format!("{prefix}-{run}.log"));
+    let log = log_path(prefix, run);
     Command::new(BIN)
         .env_clear()
         .env("DATABASE_URL", t.settings.database.url.expose_secret())
@@ -37,6 +37,10 @@ fn serve(t: &TestApp, prefix: &str, run: u32) -> Child {
         .unwrap()
 }
 
+fn log_path(prefix: &str, run: u32) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("{prefix}-{run}.log"))
+}
+
 fn signal(child: &Child, signal: &str) {
     let pid = child.id().expect("running").to_string();
     assert!(
@@ -48,13 +52,25 @@ fn signal(child: &Child, signal: &str) {
     );
 }
 
-/// Deletes the binary's stream when the test ends (the TestApp only deletes its own), on a thread
-/// and connection of its own, since the test's runtime is blocked meanwhile.
-struct DeleteStream(String, String);
+/// When the test ends: deletes the binary's stream (the TestApp only deletes its own), on a thread and
+/// connection of its own since the test's runtime is blocked meanwhile, and the binary's logs unless
+/// the test failed.
+struct Cleanup {
+    nats_url: String,
+    prefix: String,
+}
 
-impl Drop for DeleteStream {
+impl Drop for Cleanup {
     fn drop(&mut self) {
-        let (url, name) = (self.0.clone(), self.1.clone());
+        for run in 1..=2 {
+            let log = log_path(&self.prefix, run);
+            if std::thread::panicking() {
+                eprintln!("the service's log: {}", log.display());
+            } else {
+                let _ = std::fs::remove_file(log);
+            }
+        }
+        let (url, name) = (self.nats_url.clone(), format!("{}-commands", self.prefix));
         let _ = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -80,7 +96,10 @@ async fn a_service_killed_mid_burst_and_restarted_loses_and_duplicates_nothing()
     let js = jetstream::new(t.nats.clone());
     // An operator's consumer with a short ack_wait, so what the killed process held comes back soon.
     precreate(&js, &prefix, Duration::from_secs(120), Some(Duration::from_secs(2))).await;
-    let _cleanup = DeleteStream(t.settings.nats_url.clone(), format!("{prefix}-commands"));
+    let _cleanup = Cleanup {
+        nats_url: t.settings.nats_url.clone(),
+        prefix: prefix.clone(),
+    };
     let token = owner_token(&t).await;
     let publish = |range: std::ops::Range<usize>| {
         let (js, prefix, token) = (js.clone(), prefix.clone(), token.clone());

@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::application::{App, AppError};
 use crate::config::Settings;
+use crate::nats::events::Publisher;
 use crate::persistence::pool;
 use crate::read_model::{self, projector::Projector};
 use crate::{grpc, http, nats};
@@ -62,6 +63,7 @@ pub async fn start(settings: &Settings, shutdown: CancellationToken) -> Result<R
     let grpc_listener = bind(settings.grpc_addr).await?;
     let nats = nats::connect(&settings.nats_url).await?;
     let (signals, sources) = read_model::signals();
+    let progress = signals.progress.clone();
     let app = App::new(pool.clone(), settings, signals);
     let mut running = Running {
         app,
@@ -73,6 +75,13 @@ pub async fn start(settings: &Settings, shutdown: CancellationToken) -> Result<R
         tasks: JoinSet::new(),
     };
 
+    let publisher = Publisher::new(
+        pool.clone(),
+        running.nats.clone(),
+        settings.nats_prefix.clone(),
+        progress,
+    );
+    running.spawn("event publisher", publisher.run(shutdown.clone()));
     let projector = Projector::new(pool, sources);
     let token = shutdown.clone();
     running.spawn("projector", async move {

@@ -2,6 +2,7 @@
 
 use cqrs_es::AggregateError;
 
+use crate::domain::company::CompanyError;
 use crate::domain::person::PersonError;
 use crate::domain::user::UserError;
 use crate::persistence::is_unavailable;
@@ -74,6 +75,15 @@ impl From<sqlx::Error> for AppError {
 
 impl From<PersonError> for AppError {
     fn from(e: PersonError) -> Self {
+        AppError::Invalid {
+            field: e.field(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<CompanyError> for AppError {
+    fn from(e: CompanyError) -> Self {
         AppError::Invalid {
             field: e.field(),
             message: e.to_string(),

@@ -3,6 +3,8 @@
 //! through the cqrs-es frameworks with bounded retries on conflicts.
 
 pub mod auth;
+mod commands;
+mod companies;
 mod error;
 mod metadata;
 mod persons;
@@ -17,11 +19,13 @@ use cqrs_es::persist::PersistedEventStore;
 use postgres_es::{PostgresCqrs, PostgresEventRepository};
 use sqlx::PgPool;
 
+pub use companies::Contact;
 pub use error::{AppError, CLAIM_LOST};
 pub use metadata::{Actor, MAX_IDEMPOTENCY_KEY, RequestMeta, Source};
 pub use sessions::IssuedToken;
 
 use crate::config::Settings;
+use crate::domain::company::Company;
 use crate::domain::person::Person;
 use crate::domain::user::User;
 use crate::read_model::Signals;
@@ -36,8 +40,10 @@ pub struct App {
 struct Inner {
     pool: PgPool,
     persons: PostgresCqrs<Person>,
+    companies: PostgresCqrs<Company>,
     users: PostgresCqrs<User>,
     person_store: PersistedEventStore<PostgresEventRepository, Person>,
+    company_store: PersistedEventStore<PostgresEventRepository, Company>,
     user_store: PersistedEventStore<PostgresEventRepository, User>,
     hasher: Arc<Argon2Hasher>,
     tokens: Tokens,
@@ -54,8 +60,10 @@ impl App {
         App {
             inner: Arc::new(Inner {
                 persons: postgres_es::postgres_cqrs(pool.clone(), vec![], ()),
+                companies: postgres_es::postgres_cqrs(pool.clone(), vec![], ()),
                 users: postgres_es::postgres_cqrs(pool.clone(), vec![], hasher.clone()),
                 person_store: PersistedEventStore::new_event_store(store()),
+                company_store: PersistedEventStore::new_event_store(store()),
                 user_store: PersistedEventStore::new_event_store(store()),
                 hasher,
                 tokens: Tokens::new(settings.auth.secret.clone(), settings.auth.token_ttl),

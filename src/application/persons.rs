@@ -1,14 +1,12 @@
 //! Creating and reading CRM persons.
 
-use chrono::{SubsecRound, Utc};
-use cqrs_es::{AggregateContext, AggregateError, EventStore};
+use cqrs_es::{AggregateContext, EventStore};
 use tracing::instrument;
 
+use super::commands::now;
 use super::error::from_store_error;
-use super::{Actor, App, AppError, RequestMeta, retry};
-use crate::domain::datetime::ApiDateTime;
+use super::{Actor, App, AppError, RequestMeta};
 use crate::domain::person::{CreatePerson, Person, PersonCommand, PersonCreated, PersonDraft, PersonError};
-use crate::persistence::idempotency::{self, KeyOutcome};
 use crate::persistence::next_contact_id;
 use crate::read_model::persons::{self, PersonView};
 use crate::read_model::{ListQuery, Page};
@@ -22,64 +20,32 @@ impl App {
         if !meta.actor.may_create_contacts() {
             return Err(AppError::Forbidden("visitors cannot create CRM contacts"));
         }
-        draft.validate()?;
-        // `keyed`: the id is bound to an idempotency key, so whoever created it did so for this request.
-        let (id, keyed) = self.person_id(meta, &draft).await?;
+        let fields = draft.validate()?;
+        if let Some(company) = fields.company_id {
+            self.require_company(company).await?;
+        }
+        let content = serde_json::to_vec(&draft).map_err(AppError::internal)?;
+        let candidate = next_contact_id(self.pool()).await?.to_string();
+        let target = self.target(meta, COMMAND, &[&content], candidate).await?;
+        let id: i64 = target
+            .id
+            .parse()
+            .map_err(|_| AppError::Internal("corrupt idempotency row".into()))?;
         let cmd = CreatePerson {
             id,
             draft,
             created_by: meta.actor.id,
             created_at: now(),
         };
-        let aggregate_id = id.to_string();
-        let result = retry::on_conflict(|| {
-            let cmd = PersonCommand::Create(cmd.clone());
-            self.inner
-                .persons
-                .execute_with_metadata(&aggregate_id, cmd, meta.event_metadata())
+        let command = || PersonCommand::Create(cmd.clone());
+        self.execute_create(&self.inner.persons, meta, &target, command, |e| {
+            *e == PersonError::AlreadyCreated
         })
-        .await;
-        match result {
-            Ok(()) => {}
-            Err(AggregateError::UserError(PersonError::AlreadyCreated)) if keyed => {}
-            Err(AggregateError::UserError(e)) => return Err(e.into()),
-            Err(e) => return Err(from_store_error(e)),
-        }
-        self.inner.signals.wake.notify_one();
-        tracing::info!(person_id = id, keyed, "person created");
-        self.created_person(id).await
-    }
-
-    /// The id to create (a fresh one, or the one an earlier request with the same key recorded), and
-    /// whether it is bound to an idempotency key.
-    async fn person_id(&self, meta: &RequestMeta, draft: &PersonDraft) -> Result<(i64, bool), AppError> {
-        let candidate = next_contact_id(self.pool()).await?;
-        let Some(key) = self.idempotency_key(meta)? else {
-            return Ok((candidate, false));
-        };
-        let content = serde_json::to_vec(draft).map_err(AppError::internal)?;
-        let fingerprint = self.fingerprint(COMMAND, meta, &[&content]);
-        match idempotency::begin(self.pool(), key, COMMAND, &fingerprint, &candidate.to_string()).await? {
-            KeyOutcome::Fresh(_) => Ok((candidate, true)),
-            KeyOutcome::Replay(id) => id
-                .parse()
-                .map(|id| (id, true))
-                .map_err(|_| AppError::Internal("corrupt idempotency row".into())),
-            KeyOutcome::Mismatch => Err(key_reused()),
-        }
-    }
-
-    /// The view of a person just created, once the projector has applied its event.
-    async fn created_person(&self, id: i64) -> Result<PersonView, AppError> {
-        let position = self.last_position("Person", &id.to_string()).await?;
-        if let Some(view) = self.projected(|| persons::get(self.pool(), id, position)).await? {
-            return Ok(view);
-        }
-        let created = self.load_person(id).await?;
-        created
-            .as_ref()
-            .map(PersonView::from_created)
-            .ok_or_else(|| AppError::Internal("created person not found".into()))
+        .await?;
+        tracing::info!(person_id = id, keyed = target.keyed, "person created");
+        let fetch = |position| persons::get(self.pool(), id, position);
+        let from_events = || async { Ok(self.load_person(id).await?.as_ref().map(PersonView::from_created)) };
+        self.created_view("Person", &target.id, fetch, from_events).await
     }
 
     /// A person by id.
@@ -132,13 +98,4 @@ impl App {
         parts.extend_from_slice(content);
         self.inner.tokens.fingerprint(&parts)
     }
-}
-
-/// "Now", at the precision the read models keep (microseconds), so events and views agree.
-pub(super) fn now() -> ApiDateTime {
-    ApiDateTime::from_utc(Utc::now().trunc_subsecs(6))
-}
-
-pub(super) fn key_reused() -> AppError {
-    AppError::key_reused()
 }

@@ -1,17 +1,16 @@
 //! Creating and reading portal users: admin-only, unique email and user name, idempotent.
 
-use cqrs_es::{AggregateContext, AggregateError, EventStore};
+use cqrs_es::{AggregateContext, EventStore};
 use secrecy::ExposeSecret;
 use tracing::instrument;
 use uuid::Uuid;
 
+use super::commands::{Target, now};
 use super::error::from_store_error;
-use super::persons::{key_reused, now};
-use super::{Actor, App, AppError, RequestMeta, retry};
+use super::{Actor, App, AppError, RequestMeta};
 use crate::domain::user::{CreateUser, User, UserCommand, UserCreated, UserDraft, UserError, UserRole};
 use crate::domain::values::{Email, UserName};
 use crate::persistence::claims::{self, Claim};
-use crate::persistence::idempotency::{self, KeyOutcome};
 use crate::read_model::users::{self, UserKey, UserView};
 use crate::read_model::{ListQuery, Page};
 
@@ -39,81 +38,55 @@ impl App {
     ) -> Result<UserView, AppError> {
         let now = now();
         let email = draft.validate(now)?.email;
-        // `keyed`: the id is bound to an idempotency key, so whoever created it did so for this request.
-        let (id, keyed) = match fixed_id {
-            Some(id) => (id, true),
-            None => self.user_id(meta, &draft).await?,
+        let target = match fixed_id {
+            Some(id) => Target {
+                id: id.to_string(),
+                keyed: true,
+            },
+            None => {
+                let content = serde_json::to_vec(&draft).map_err(AppError::internal)?;
+                let password = draft
+                    .password
+                    .as_ref()
+                    .map(|p| p.expose_secret().as_bytes())
+                    .unwrap_or_default();
+                self.target(meta, COMMAND, &[&content, password], Uuid::new_v4().to_string())
+                    .await?
+            }
         };
+        let id: Uuid = target
+            .id
+            .parse()
+            .map_err(|_| AppError::Internal("corrupt idempotency row".into()))?;
         let user_name = self.claim_identity(&email, id).await?;
+        let created_by = (!meta.actor.is_system()).then_some(meta.actor.id);
         let cmd = CreateUser {
             id,
             user_name,
             draft,
             role,
-            created_by: (!meta.actor.is_system()).then_some(meta.actor.id),
+            created_by,
             created_at: now,
         };
-        let aggregate_id = id.to_string();
-        let result = retry::on_conflict(|| {
-            let cmd = UserCommand::Create(Box::new(cmd.clone()));
-            self.inner
-                .users
-                .execute_with_metadata(&aggregate_id, cmd, meta.event_metadata())
-        })
-        .await;
-        let outcome = match result {
-            Ok(()) => Ok(()),
-            Err(AggregateError::UserError(UserError::AlreadyCreated)) if keyed => Ok(()),
-            Err(AggregateError::UserError(e)) => Err(e.into()),
-            Err(e) => Err(from_store_error(e)),
-        };
+        let command = || UserCommand::Create(Box::new(cmd.clone()));
+        let outcome = self
+            .execute_create(&self.inner.users, meta, &target, command, |e| {
+                *e == UserError::AlreadyCreated
+            })
+            .await;
         if let Err(e) = outcome {
             // Requests sharing a key share the id and its claims: only a definitive rejection (which
             // every such request gets alike) frees them; after a transient failure the claims wait
             // for the retry, or expire after the grace period.
-            if !keyed || matches!(e, AppError::Invalid { .. }) {
+            if !target.keyed || matches!(e, AppError::Invalid { .. }) {
                 self.release_identity(&email, &cmd.user_name, id).await;
             }
             return Err(e);
         }
-        self.inner.signals.wake.notify_one();
-        tracing::info!(user_id = %id, keyed, "user created");
-        self.created_user(id).await
-    }
-
-    /// The view of a user just created, once the projector has applied its event.
-    async fn created_user(&self, id: Uuid) -> Result<UserView, AppError> {
-        let position = self.last_position("User", &id.to_string()).await?;
-        if let Some(view) = self.projected(|| users::get(self.pool(), id, position)).await? {
-            return Ok(view);
-        }
-        let created = self.load_user(id).await?;
-        created
-            .as_ref()
-            .map(UserView::from_created)
-            .ok_or_else(|| AppError::Internal("created user not found".into()))
-    }
-
-    async fn user_id(&self, meta: &RequestMeta, draft: &UserDraft) -> Result<(Uuid, bool), AppError> {
-        let candidate = Uuid::new_v4();
-        let Some(key) = self.idempotency_key(meta)? else {
-            return Ok((candidate, false));
-        };
-        let content = serde_json::to_vec(draft).map_err(AppError::internal)?;
-        let password = draft
-            .password
-            .as_ref()
-            .map(|p| p.expose_secret().as_bytes().to_vec())
-            .unwrap_or_default();
-        let fingerprint = self.fingerprint(COMMAND, meta, &[&content, &password]);
-        match idempotency::begin(self.pool(), key, COMMAND, &fingerprint, &candidate.to_string()).await? {
-            KeyOutcome::Fresh(_) => Ok((candidate, true)),
-            KeyOutcome::Replay(id) => id
-                .parse()
-                .map(|id| (id, true))
-                .map_err(|_| AppError::Internal("corrupt idempotency row".into())),
-            KeyOutcome::Mismatch => Err(key_reused()),
-        }
+        tracing::info!(user_id = %id, keyed = target.keyed, "user created");
+        let fetch = |position| users::get(self.pool(), id, position);
+        let from_events = || async { Ok(self.load_user(id).await?.as_ref().map(UserView::from_created)) };
+        self.created_view("User", &target.id, fetch, from_events).await
     }
 
     /// Claims the email, then the first free user name derived from it, for `id`.

@@ -1,6 +1,8 @@
 //! The domain: aggregates, commands, events and validated values. No I/O lives here: what a decision
 //! needs from outside (ids, the actor, the clock, a free user name) arrives inside the command.
 
+pub mod company;
+pub mod contact;
 pub mod datetime;
 pub mod person;
 pub mod user;

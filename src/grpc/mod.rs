@@ -1,17 +1,62 @@
 //! The gRPC API (tonic): the rollcall.v1 services, health and reflection.
 
+mod auth;
+mod convert;
+mod health;
+mod persons;
+pub mod status;
+mod users;
+
+use std::time::Duration;
+
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
 
 use crate::application::App;
 
+/// The generated `rollcall.v1` messages, clients and servers.
+pub mod pb {
+    #![allow(missing_docs)]
+    tonic::include_proto!("rollcall.v1");
+
+    /// The encoded descriptors of `rollcall.v1`, served by reflection.
+    pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("rollcall_v1_descriptor");
+}
+
+use pb::person_service_server::PersonServiceServer;
+use pb::user_service_server::UserServiceServer;
+
+/// Largest request message accepted (an encoded create request is a few KiB at most).
+pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
+/// How often health re-checks the database.
+const HEALTH_INTERVAL: Duration = Duration::from_secs(1);
+
 /// Serves the gRPC services on `listener` until `shutdown`, letting in-flight calls finish.
-pub async fn serve(listener: TcpListener, _app: App, shutdown: CancellationToken) -> Result<(), String> {
-    let (_reporter, health) = tonic_health::server::health_reporter();
-    tonic::transport::Server::builder()
-        .add_service(health)
+pub async fn serve(listener: TcpListener, app: App, shutdown: CancellationToken) -> Result<(), String> {
+    let (reporter, health_service) = tonic_health::server::health_reporter();
+    let reflection_v1 = reflection().build_v1().map_err(|e| e.to_string())?;
+    let reflection_v1alpha = reflection().build_v1alpha().map_err(|e| e.to_string())?;
+    let persons =
+        PersonServiceServer::new(persons::Persons::new(app.clone())).max_decoding_message_size(MAX_REQUEST_BYTES);
+    let users = UserServiceServer::new(users::Users::new(app.clone())).max_decoding_message_size(MAX_REQUEST_BYTES);
+    let monitor = tokio::spawn(health::monitor(app, reporter, HEALTH_INTERVAL, shutdown.clone()));
+    let served = tonic::transport::Server::builder()
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(persons)
+        .add_service(users)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown.cancelled_owned())
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string());
+    monitor.abort();
+    served
+}
+
+/// Reflection over rollcall.v1 and grpc.health.v1 (the reflection service describes itself).
+fn reflection() -> tonic_reflection::server::Builder<'static> {
+    tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
 }

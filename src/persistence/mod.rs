@@ -10,8 +10,9 @@ pub fn is_unavailable(err: &sqlx::Error) -> bool {
     match err {
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => true,
         sqlx::Error::Database(db) => db.code().is_some_and(|c| {
-            // 08: connection exception; 57P0x: shutdown / cannot connect now; 53: insufficient resources.
-            c.starts_with("08") || c.starts_with("57P0") || c.starts_with("53")
+            // 08: connection exception; 57P0x: shutdown / cannot connect now; 53: insufficient resources;
+            // 55000 at connect: the database is not accepting connections (ALLOW_CONNECTIONS false).
+            c.starts_with("08") || c.starts_with("57P0") || c.starts_with("53") || c == "55000"
         }),
         _ => false,
     }

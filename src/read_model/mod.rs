@@ -1,6 +1,7 @@
 //! Read models: typed tables built from the event store by the catch-up projector, and the queries
 //! the application answers from them. One file per view owns its projection and its queries.
 
+pub mod companies;
 pub mod persons;
 pub mod projector;
 pub mod rebuild;
@@ -28,6 +29,13 @@ impl Tables {
         match self {
             Tables::Live => "persons",
             Tables::Shadow => "persons_rebuild",
+        }
+    }
+
+    pub fn companies(self) -> &'static str {
+        match self {
+            Tables::Live => "companies",
+            Tables::Shadow => "companies_rebuild",
         }
     }
 

@@ -18,6 +18,8 @@ pub struct PersonView {
     pub last_name: String,
     pub title: Option<String>,
     pub company_id: Option<i64>,
+    /// The linked company as the companies view knows it (`None` without a company).
+    pub company: Option<CompanyRef>,
     pub about: String,
     pub share_type: ShareType,
     pub managers: Vec<Uuid>,
@@ -25,6 +27,14 @@ pub struct PersonView {
     pub photo: Option<PhotoRef>,
     pub created_by: Creator,
     pub created_at: ApiDateTime,
+}
+
+/// A person's company, as much as a person's answer shows of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompanyRef {
+    pub id: i64,
+    pub name: Option<String>,
+    pub share_type: ShareType,
 }
 
 /// Who created a contact (`createBy`): the user, if the users view knows them.
@@ -46,6 +56,11 @@ impl PersonView {
             last_name: f.last_name,
             title: f.title,
             company_id: f.company_id,
+            company: f.company_id.map(|id| CompanyRef {
+                id,
+                name: None,
+                share_type: ShareType::None,
+            }),
             about: f.about,
             share_type: f.share_type,
             managers: f.managers,
@@ -85,6 +100,8 @@ struct Row {
     creator_first_name: Option<String>,
     creator_last_name: Option<String>,
     creator_title: Option<String>,
+    company_name: Option<String>,
+    company_share_type: Option<i16>,
 }
 
 impl From<Row> for PersonView {
@@ -99,6 +116,14 @@ impl From<Row> for PersonView {
             last_name: r.last_name,
             title: r.title,
             company_id: r.company_id,
+            company: r.company_id.map(|id| CompanyRef {
+                id,
+                name: r.company_name,
+                share_type: r
+                    .company_share_type
+                    .and_then(|c| ShareType::from_code(c.into()))
+                    .unwrap_or_default(),
+            }),
             about: r.about,
             share_type: ShareType::from_code(r.share_type.into()).unwrap_or_default(),
             managers: r.managers,
@@ -118,8 +143,9 @@ impl From<Row> for PersonView {
 const SELECT: &str = "SELECT p.id, p.first_name, p.last_name, p.title, p.company_id, p.about, p.share_type,
         p.managers, p.custom_fields, p.photo, p.created_by, p.created_at,
         u.user_name AS creator_user_name, u.first_name AS creator_first_name,
-        u.last_name AS creator_last_name, u.title AS creator_title
-   FROM persons p LEFT JOIN users u ON u.id = p.created_by";
+        u.last_name AS creator_last_name, u.title AS creator_title,
+        c.company_name, c.share_type AS company_share_type
+   FROM persons p LEFT JOIN users u ON u.id = p.created_by LEFT JOIN companies c ON c.id = p.company_id";
 
 /// Writes a created person, unless the row already reflects this position or a later one.
 pub async fn project_created(
@@ -190,6 +216,13 @@ pub fn sort_column(sort_by: Option<&str>) -> Option<Option<&'static str>> {
         Some("id") => Some(Some("p.id")),
         _ => None,
     }
+}
+
+/// The persons linked to a company, by display name.
+pub async fn of_company(pool: &PgPool, company_id: i64) -> Result<Vec<PersonView>, sqlx::Error> {
+    let sql = format!("{SELECT} WHERE p.company_id = $1 ORDER BY lower(p.first_name || ' ' || p.last_name), p.id");
+    let rows: Vec<Row> = sqlx::query_as(&sql).bind(company_id).fetch_all(pool).await?;
+    Ok(rows.into_iter().map(PersonView::from).collect())
 }
 
 fn filtered<'q>(qb: &mut QueryBuilder<'q, Postgres>, patterns: &'q [String]) {

@@ -7,7 +7,8 @@ use std::time::Duration;
 use sqlx::{PgConnection, PgPool};
 use tokio_util::sync::CancellationToken;
 
-use super::{SignalSources, Tables, persons, users};
+use super::{SignalSources, Tables, companies, persons, users};
+use crate::domain::company::CompanyEvent;
 use crate::domain::person::PersonEvent;
 use crate::domain::user::UserEvent;
 
@@ -131,6 +132,9 @@ pub async fn apply(conn: &mut PgConnection, tables: Tables, row: &EventRow) -> R
     match row.aggregate_type.as_str() {
         "Person" => match decode::<PersonEvent>(row)? {
             PersonEvent::PersonCreated(e) => persons::project_created(conn, tables, &e, position).await?,
+        },
+        "Company" => match decode::<CompanyEvent>(row)? {
+            CompanyEvent::CompanyCreated(e) => companies::project_created(conn, tables, &e, position).await?,
         },
         "User" => match decode::<UserEvent>(row)? {
             UserEvent::UserCreated(e) => users::project_created(conn, tables, &e, position).await?,

@@ -90,19 +90,19 @@ pub fn person(v: &PersonView, viewer: &Actor) -> PersonDto {
     PersonDto {
         first_name: v.first_name.clone(),
         last_name: v.last_name.clone(),
-        company: v.company_id.map(|id| CompanyDto {
-            company_name: None,
+        company: v.company.as_ref().map(|c| CompanyDto {
+            company_name: c.name.clone(),
             about: String::new(),
             have_late_tasks: false,
-            display_name: None,
+            display_name: c.name.clone(),
             is_company: true,
-            is_private: true,
-            is_shared: false,
-            share_type: 0,
+            is_private: c.share_type == ShareType::None,
+            is_shared: c.share_type != ShareType::None,
+            share_type: c.share_type.code(),
             currency: None,
-            can_edit: false,
-            can_delete: false,
-            id,
+            can_edit: c.share_type == ShareType::ReadWrite || viewer.is_admin || viewer.is_owner,
+            can_delete: c.share_type == ShareType::ReadWrite || viewer.is_admin || viewer.is_owner,
+            id: c.id,
         }),
         title: v.title.clone(),
         create_by: CreatorDto {

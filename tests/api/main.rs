@@ -2,10 +2,14 @@
 //! unique NATS prefix per test).
 
 mod auth;
+mod companies;
+mod events_out;
+mod fold;
 mod grpc;
 mod helpers;
 mod lifecycle;
 mod nats;
 mod persons;
+mod projections;
 mod rest;
 mod users;

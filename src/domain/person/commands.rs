@@ -4,9 +4,10 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::error::PersonError;
-use super::events::{CustomField, PersonFields};
+use super::events::PersonFields;
+use crate::domain::contact::{self, CustomFieldInput};
 use crate::domain::datetime::ApiDateTime;
-use crate::domain::values::{MAX_LINE, MAX_LIST, MAX_TEXT, PhotoRef, ShareType, char_len, non_blank};
+use crate::domain::values::{MAX_LINE, MAX_TEXT, PhotoRef, ShareType, char_len, non_blank};
 
 /// What a client sent, as typed as the wire allows; business rules are applied by `validate`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -20,13 +21,6 @@ pub struct PersonDraft {
     pub manager_list: Vec<Uuid>,
     pub custom_field_list: Vec<CustomFieldInput>,
     pub photo: Option<PhotoRef>,
-}
-
-/// One `customFieldList` entry: `{Key: int, Value: string|null}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CustomFieldInput {
-    pub key: i64,
-    pub value: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -70,36 +64,8 @@ impl PersonDraft {
         if char_len(about) > MAX_TEXT {
             return Err(PersonError::AboutTooLong);
         }
-        if self.manager_list.len() > MAX_LIST {
-            return Err(PersonError::TooManyManagers);
-        }
-        let mut managers = Vec::with_capacity(self.manager_list.len());
-        for m in &self.manager_list {
-            if !managers.contains(m) {
-                managers.push(*m);
-            }
-        }
-        if self.custom_field_list.len() > MAX_LIST {
-            return Err(PersonError::TooManyCustomFields);
-        }
-        let mut custom_fields = Vec::new();
-        for field in &self.custom_field_list {
-            // As in ONLYOFFICE, only entries with a value are stored.
-            let Some(value) = field.value.as_deref().filter(|v| !v.is_empty()) else {
-                continue;
-            };
-            let key = i32::try_from(field.key)
-                .ok()
-                .filter(|k| *k > 0)
-                .ok_or(PersonError::CustomFieldKeyInvalid)?;
-            if char_len(value) > MAX_TEXT {
-                return Err(PersonError::CustomFieldValueTooLong);
-            }
-            custom_fields.push(CustomField {
-                key,
-                value: value.to_string(),
-            });
-        }
+        let managers = contact::managers(&self.manager_list)?;
+        let custom_fields = contact::custom_fields(&self.custom_field_list)?;
         Ok(PersonFields {
             first_name: first_name.to_string(),
             last_name,

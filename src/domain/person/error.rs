@@ -24,6 +24,18 @@ pub enum PersonError {
     CustomFieldValueTooLong,
 }
 
+impl From<crate::domain::contact::ContactRule> for PersonError {
+    fn from(rule: crate::domain::contact::ContactRule) -> Self {
+        use crate::domain::contact::ContactRule::*;
+        match rule {
+            TooManyManagers => PersonError::TooManyManagers,
+            TooManyCustomFields => PersonError::TooManyCustomFields,
+            CustomFieldKeyInvalid => PersonError::CustomFieldKeyInvalid,
+            CustomFieldValueTooLong => PersonError::CustomFieldValueTooLong,
+        }
+    }
+}
+
 impl PersonError {
     /// The request field the error is about (ONLYOFFICE names), `None` for state errors.
     pub fn field(&self) -> Option<&'static str> {

@@ -4,6 +4,7 @@ use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::domain::contact::CustomField;
 use crate::domain::datetime::ApiDateTime;
 use crate::domain::values::{PhotoRef, ShareType};
 
@@ -33,12 +34,6 @@ pub struct PersonFields {
     pub managers: Vec<Uuid>,
     pub custom_fields: Vec<CustomField>,
     pub photo: Option<PhotoRef>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CustomField {
-    pub key: i32,
-    pub value: String,
 }
 
 impl DomainEvent for PersonEvent {

@@ -5,7 +5,8 @@ mod commands;
 mod error;
 mod events;
 
+pub use crate::domain::contact::{CustomField, CustomFieldInput};
 pub use aggregate::Person;
-pub use commands::{CreatePerson, CustomFieldInput, PersonCommand, PersonDraft};
+pub use commands::{CreatePerson, PersonCommand, PersonDraft};
 pub use error::PersonError;
-pub use events::{CustomField, PersonCreated, PersonEvent, PersonFields};
+pub use events::{PersonCreated, PersonEvent, PersonFields};

@@ -73,6 +73,11 @@ fn person_view() -> PersonView {
         last_name: "Bachir".into(),
         title: Some("Programmer".into()),
         company_id: Some(7),
+        company: Some(crate::read_model::persons::CompanyRef {
+            id: 7,
+            name: Some("Food and Culture Project".into()),
+            share_type: ShareType::None,
+        }),
         about: String::new(),
         share_type: ShareType::None,
         managers: vec![],
@@ -141,6 +146,7 @@ fn a_person_has_the_seed_fields_in_the_seed_order_with_the_seed_types() {
 fn a_person_without_company_has_no_company_object() {
     let view = PersonView {
         company_id: None,
+        company: None,
         ..person_view()
     };
     assert!(

@@ -1,0 +1,61 @@
+//! Company commands, and the rules that turn a client's draft into validated fields.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::error::CompanyError;
+use super::events::CompanyFields;
+use crate::domain::contact::{self, CustomFieldInput};
+use crate::domain::datetime::ApiDateTime;
+use crate::domain::values::{MAX_LINE, MAX_TEXT, PhotoRef, ShareType, char_len, non_blank};
+
+/// What a client sent for `POST crm/contact/company`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CompanyDraft {
+    pub company_name: Option<String>,
+    pub about: Option<String>,
+    pub share_type: ShareType,
+    pub manager_list: Vec<Uuid>,
+    pub custom_field_list: Vec<CustomFieldInput>,
+    pub photo: Option<PhotoRef>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CompanyCommand {
+    Create(CreateCompany),
+}
+
+/// Create the company `id` (from the contact id sequence persons use too).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateCompany {
+    pub id: i64,
+    pub draft: CompanyDraft,
+    pub created_by: Uuid,
+    pub created_at: ApiDateTime,
+}
+
+impl CompanyDraft {
+    /// ONLYOFFICE's rules for `POST crm/contact/company`, plus bounds on every field.
+    pub fn validate(&self) -> Result<CompanyFields, CompanyError> {
+        let name = self
+            .company_name
+            .as_deref()
+            .and_then(non_blank)
+            .ok_or(CompanyError::CompanyNameRequired)?;
+        if char_len(name) > MAX_LINE {
+            return Err(CompanyError::CompanyNameTooLong);
+        }
+        let about = self.about.as_deref().map(str::trim).unwrap_or_default();
+        if char_len(about) > MAX_TEXT {
+            return Err(CompanyError::AboutTooLong);
+        }
+        Ok(CompanyFields {
+            company_name: name.to_string(),
+            about: about.to_string(),
+            share_type: self.share_type,
+            managers: contact::managers(&self.manager_list)?,
+            custom_fields: contact::custom_fields(&self.custom_field_list)?,
+            photo: self.photo.clone(),
+        })
+    }
+}

@@ -1,0 +1,149 @@
+//! The Company view: its projection (`CompanyCreated` → `companies` row) and its queries.
+
+use chrono::{DateTime, Utc};
+use sqlx::types::Json;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use super::Tables;
+use super::persons::Creator;
+use crate::domain::company::CompanyCreated;
+use crate::domain::contact::CustomField;
+use crate::domain::datetime::ApiDateTime;
+use crate::domain::values::{PhotoRef, ShareType};
+
+/// A company as the read model holds it, with its creator and how many persons it has.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompanyView {
+    pub id: i64,
+    pub company_name: String,
+    pub about: String,
+    pub share_type: ShareType,
+    pub managers: Vec<Uuid>,
+    pub custom_fields: Vec<CustomField>,
+    pub photo: Option<PhotoRef>,
+    pub created_by: Creator,
+    pub created_at: ApiDateTime,
+    pub persons_count: i64,
+}
+
+impl CompanyView {
+    /// The view an event makes, before the projector has written it.
+    pub fn from_created(e: &CompanyCreated) -> CompanyView {
+        let f = e.fields.clone();
+        CompanyView {
+            id: e.id,
+            company_name: f.company_name,
+            about: f.about,
+            share_type: f.share_type,
+            managers: f.managers,
+            custom_fields: f.custom_fields,
+            photo: f.photo,
+            created_by: Creator {
+                id: e.created_by,
+                user_name: None,
+                display_name: None,
+                title: None,
+            },
+            created_at: e.created_at,
+            persons_count: 0,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    company_name: String,
+    about: String,
+    share_type: i16,
+    managers: Vec<Uuid>,
+    custom_fields: Json<Vec<CustomField>>,
+    photo: Option<Json<PhotoRef>>,
+    created_by: Uuid,
+    created_at: DateTime<Utc>,
+    persons_count: i64,
+    creator_user_name: Option<String>,
+    creator_first_name: Option<String>,
+    creator_last_name: Option<String>,
+    creator_title: Option<String>,
+}
+
+impl From<Row> for CompanyView {
+    fn from(r: Row) -> Self {
+        let display_name = r
+            .creator_first_name
+            .zip(r.creator_last_name)
+            .map(|(f, l)| format!("{f} {l}"));
+        CompanyView {
+            id: r.id,
+            company_name: r.company_name,
+            about: r.about,
+            share_type: ShareType::from_code(r.share_type.into()).unwrap_or_default(),
+            managers: r.managers,
+            custom_fields: r.custom_fields.0,
+            photo: r.photo.map(|p| p.0),
+            created_by: Creator {
+                id: r.created_by,
+                user_name: r.creator_user_name,
+                display_name,
+                title: r.creator_title,
+            },
+            created_at: ApiDateTime::from_utc(r.created_at),
+            persons_count: r.persons_count,
+        }
+    }
+}
+
+/// Writes a created company, unless the row already reflects this position or a later one.
+pub async fn project_created(
+    conn: &mut PgConnection,
+    tables: Tables,
+    e: &CompanyCreated,
+    position: i64,
+) -> Result<(), sqlx::Error> {
+    let f = &e.fields;
+    let sql = format!(
+        "INSERT INTO {t} AS t (id, company_name, about, share_type, managers, custom_fields, photo, created_by,
+                created_at, search, position)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         ON CONFLICT (id) DO UPDATE SET company_name = EXCLUDED.company_name, about = EXCLUDED.about,
+                share_type = EXCLUDED.share_type, managers = EXCLUDED.managers, custom_fields = EXCLUDED.custom_fields,
+                photo = EXCLUDED.photo, created_by = EXCLUDED.created_by, created_at = EXCLUDED.created_at,
+                search = EXCLUDED.search, position = EXCLUDED.position
+          WHERE t.position < EXCLUDED.position",
+        t = tables.companies()
+    );
+    sqlx::query(&sql)
+        .bind(e.id)
+        .bind(&f.company_name)
+        .bind(&f.about)
+        .bind(f.share_type.code() as i16)
+        .bind(&f.managers)
+        .bind(Json(&f.custom_fields))
+        .bind(f.photo.as_ref().map(Json))
+        .bind(e.created_by)
+        .bind(e.created_at.as_utc())
+        .bind(f.company_name.to_lowercase())
+        .bind(position)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The company `id`, once the view has applied at least `min_position`.
+pub async fn get(pool: &PgPool, id: i64, min_position: i64) -> Result<Option<CompanyView>, sqlx::Error> {
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT c.id, c.company_name, c.about, c.share_type, c.managers, c.custom_fields, c.photo, c.created_by,
+                c.created_at, (SELECT count(*) FROM persons p WHERE p.company_id = c.id) AS persons_count,
+                u.user_name AS creator_user_name, u.first_name AS creator_first_name,
+                u.last_name AS creator_last_name, u.title AS creator_title
+           FROM companies c LEFT JOIN users u ON u.id = c.created_by
+          WHERE c.id = $1 AND c.position >= $2",
+    )
+    .bind(id)
+    .bind(min_position)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(CompanyView::from))
+}

@@ -1,0 +1,101 @@
+//! grpc.health.v1 follows the test's own database: NOT_SERVING (and calls UNAVAILABLE) while it refuses
+//! connections, SERVING again once it accepts them. The shared PostgreSQL server is never stopped.
+
+use std::time::Duration;
+
+use rollcall::grpc::pb::ListPersonsRequest;
+use sqlx::{Connection, Executor, PgConnection};
+use tonic::Code;
+use tonic::transport::Channel;
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+
+use super::{authed, channel, clients, owner_token};
+use crate::helpers::{TestApp, server_url};
+
+const SERVICES: [&str; 3] = ["", "rollcall.v1.PersonService", "rollcall.v1.UserService"];
+/// Long enough for the 1 s health poll plus the 2 s readiness bound, several times over.
+const FLIP_WITHIN: Duration = Duration::from_secs(30);
+
+async fn status(client: &mut HealthClient<Channel>, service: &str) -> ServingStatus {
+    let request = HealthCheckRequest {
+        service: service.into(),
+    };
+    client
+        .check(request)
+        .await
+        .expect("health answers")
+        .into_inner()
+        .status()
+}
+
+/// Polls until every service reports `wanted`, failing after `FLIP_WITHIN`.
+async fn await_status(client: &mut HealthClient<Channel>, wanted: ServingStatus) {
+    let polled = tokio::time::timeout(FLIP_WITHIN, async {
+        loop {
+            let mut all = true;
+            for service in SERVICES {
+                all &= status(client, service).await == wanted;
+            }
+            if all {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    polled
+        .await
+        .unwrap_or_else(|_| panic!("health did not become {wanted:?} within {FLIP_WITHIN:?}"));
+}
+
+/// Lets the test's database accept connections or not, and drops the ones it has.
+async fn allow_connections(database: &str, allow: bool) {
+    let mut admin = PgConnection::connect(&format!("{}/postgres", server_url()))
+        .await
+        .expect("admin connection");
+    admin
+        .execute(format!(r#"ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS {allow}"#).as_str())
+        .await
+        .expect("ALTER DATABASE");
+    if !allow {
+        sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
+            .bind(database)
+            .execute(&mut admin)
+            .await
+            .expect("terminate the database's connections");
+    }
+    admin.close().await.ok();
+}
+
+#[tokio::test]
+async fn health_reports_not_serving_while_the_database_refuses_connections_and_serving_after() {
+    let t = TestApp::spawn().await;
+    let database = t
+        .pool
+        .connect_options()
+        .get_database()
+        .expect("a database name")
+        .to_string();
+    let token = owner_token(&t).await;
+    let mut health = HealthClient::new(channel(t.grpc_addr).await);
+    await_status(&mut health, ServingStatus::Serving).await;
+
+    allow_connections(&database, false).await;
+    await_status(&mut health, ServingStatus::NotServing).await;
+    let mut c = clients(&t).await;
+    let refused = c
+        .persons
+        .list_persons(authed(ListPersonsRequest::default(), &token))
+        .await;
+    let code = refused.map(drop).unwrap_err().code();
+
+    allow_connections(&database, true).await;
+    await_status(&mut health, ServingStatus::Serving).await;
+    assert_eq!(code, Code::Unavailable);
+    let listed = c
+        .persons
+        .list_persons(authed(ListPersonsRequest::default(), &token))
+        .await;
+    assert!(listed.is_ok(), "{listed:?}");
+}

@@ -1,0 +1,273 @@
+//! The catch-up projector: commit-safe order, crash safety, rebuild under load, several instances.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use rollcall::application::{Actor, App, RequestMeta, Source};
+use rollcall::domain::datetime::ApiDateTime;
+use rollcall::domain::person::{PersonCreated, PersonDraft, PersonEvent};
+use rollcall::read_model::rebuild;
+use secrecy::ExposeSecret;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+
+use crate::fold::{count_events, read_models_match_events};
+use crate::helpers::{OWNER_EMAIL, OWNER_PASSWORD, TestApp, eventually, test_settings};
+
+fn draft(name: &str) -> PersonDraft {
+    PersonDraft {
+        first_name: Some(name.into()),
+        last_name: Some("Doe".into()),
+        ..PersonDraft::default()
+    }
+}
+
+/// Appends a PersonCreated event by hand inside `tx`, as postgres-es would.
+async fn append_person(tx: &mut sqlx::PgConnection, id: i64, name: &str) {
+    let event = PersonEvent::PersonCreated(PersonCreated {
+        id,
+        fields: draft(name).validate().unwrap(),
+        created_by: uuid::Uuid::nil(),
+        created_at: ApiDateTime::parse("2025-01-10T10:00:00Z").unwrap(),
+    });
+    sqlx::query(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
+         VALUES ('Person', $1, 1, 'PersonCreated', '1', $2, '{}')",
+    )
+    .bind(id.to_string())
+    .bind(serde_json::to_value(event).unwrap())
+    .execute(tx)
+    .await
+    .unwrap();
+}
+
+async fn next_id(pool: &sqlx::PgPool) -> i64 {
+    sqlx::query_scalar("SELECT nextval('crm_contact_id_seq')")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+async fn converges(pool: &sqlx::PgPool) -> bool {
+    eventually(Duration::from_secs(30), || async {
+        read_models_match_events(pool).await.then_some(())
+    })
+    .await
+    .is_some()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn out_of_order_commits_and_rollbacks_are_never_skipped() {
+    let (mut settings, _) = test_settings();
+    settings.read_your_writes = Duration::from_millis(200);
+    let t = TestApp::with(settings).await;
+    let meta = t.owner_meta().await;
+
+    // An append that stays open while later appends commit: it has the lower position.
+    let mut held = t.pool.begin().await.unwrap();
+    let held_id = next_id(&t.pool).await;
+    append_person(&mut held, held_id, "Held").await;
+    // An append that rolls back: its position is burnt.
+    let mut rolled = t.pool.begin().await.unwrap();
+    let rolled_id = next_id(&t.pool).await;
+    append_person(&mut rolled, rolled_id, "RolledBack").await;
+    rolled.rollback().await.unwrap();
+    // Later appends commit while the first is still open (for seconds: each create waits for a
+    // projector that cannot pass the open transaction).
+    for i in 0..6 {
+        t.app.create_person(&meta, draft(&format!("Later{i}"))).await.unwrap();
+    }
+    held.commit().await.unwrap();
+
+    assert!(converges(&t.pool).await, "the read models never matched the events");
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM persons")
+        .fetch_all(&t.pool)
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), 7);
+    assert!(ids.contains(&held_id) && !ids.contains(&rolled_id));
+}
+
+fn serve(settings: &rollcall::config::Settings) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rollcall"));
+    cmd.env_clear()
+        .env("DATABASE_URL", settings.database.url.expose_secret())
+        .env("NATS_URL", &settings.nats_url)
+        .env("ROLLCALL_NATS_PREFIX", &settings.nats_prefix)
+        .env("ROLLCALL_HTTP_ADDR", "127.0.0.1:0")
+        .env("ROLLCALL_GRPC_ADDR", "127.0.0.1:0")
+        .env("ROLLCALL_ADMIN_EMAIL", OWNER_EMAIL)
+        .env("ROLLCALL_ADMIN_PASSWORD", OWNER_PASSWORD)
+        .env("ROLLCALL_AUTH_SECRET", settings.auth.secret.expose_secret())
+        .env("RUST_LOG", "info")
+        .arg("serve")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    cmd
+}
+
+async fn wait_until_serving(child: &mut tokio::process::Child) {
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let ready = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if line.contains("rollcall is serving") {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert!(matches!(ready, Ok(true)), "the service never became ready");
+    // Keep draining the log so the child never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_killed_between_commit_and_projection_leaves_no_gap_after_restart() {
+    let (mut settings, _) = test_settings();
+    settings.read_your_writes = Duration::from_millis(50);
+    let mut child = serve(&settings).spawn().unwrap();
+    wait_until_serving(&mut child).await;
+    let pool = sqlx::PgPool::connect(settings.database.url.expose_secret())
+        .await
+        .unwrap();
+    // A writer without a projector of its own: the child's projector is the only one.
+    let writer = App::new(pool.clone(), &settings, rollcall::read_model::signals().0);
+    let meta = RequestMeta::new(Actor::system(), Source::Test);
+
+    // Pin the snapshot xmin so the child's projector provably cannot apply what follows.
+    let mut pin = pool.begin().await.unwrap();
+    sqlx::query("SELECT pg_current_xact_id()")
+        .execute(&mut *pin)
+        .await
+        .unwrap();
+    for i in 0..10 {
+        writer
+            .create_person(&meta, draft(&format!("Unprojected{i}")))
+            .await
+            .unwrap();
+    }
+    let projected: i64 = sqlx::query_scalar("SELECT count(*) FROM persons")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(projected, 0, "committed but not yet projected");
+
+    let pid = child.id().unwrap().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-KILL", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    child.wait().await.unwrap();
+    pin.commit().await.unwrap();
+
+    let mut restarted = serve(&settings).spawn().unwrap();
+    wait_until_serving(&mut restarted).await;
+    assert!(
+        converges(&pool).await,
+        "events committed before the crash were never projected"
+    );
+    let projected: i64 = sqlx::query_scalar("SELECT count(*) FROM persons")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(projected, 10);
+    restarted.kill().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_rebuild_under_write_load_ends_equal_to_the_events() {
+    let t = TestApp::spawn().await;
+    let meta = t.owner_meta().await;
+    let (app, writer_meta) = (t.app.clone(), meta.clone());
+    let writer = tokio::spawn(async move {
+        for i in 0..120 {
+            app.create_person(&writer_meta, draft(&format!("Load{i}")))
+                .await
+                .unwrap();
+        }
+    });
+    let mut rebuilt = 0;
+    while !writer.is_finished() || rebuilt == 0 {
+        let done = rebuild::rebuild(&t.pool, |_| {})
+            .await
+            .expect("rebuild succeeds under load");
+        assert!(done.events > 0);
+        rebuilt += 1;
+    }
+    writer.await.unwrap();
+    assert!(
+        converges(&t.pool).await,
+        "after {rebuilt} rebuilds the read models differ from the events"
+    );
+    // Reads keep working on the swapped-in tables.
+    let page = t.app.list_persons(&meta.actor, &Default::default()).await.unwrap();
+    assert_eq!(page.total, 120);
+}
+
+#[tokio::test]
+async fn the_rebuild_command_prints_progress_and_its_rate() {
+    let t = TestApp::spawn().await;
+    let meta = t.owner_meta().await;
+    for i in 0..5 {
+        t.app.create_person(&meta, draft(&format!("P{i}"))).await.unwrap();
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_rollcall"))
+        .env_clear()
+        .env("DATABASE_URL", t.settings.database.url.expose_secret())
+        .args(["projections", "rebuild"])
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("6 events") && stdout.contains("events/s"), "{stdout}");
+    assert!(converges(&t.pool).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_produce_the_same_read_models_and_events_as_one() {
+    let (settings, _) = test_settings();
+    let a = TestApp::with(settings.clone()).await;
+    let b = TestApp::with(settings).await;
+    let (meta_a, meta_b) = (a.owner_meta().await, b.owner_meta().await);
+    let mut tasks = Vec::new();
+    for i in 0..15 {
+        let (app, meta) = (a.app.clone(), meta_a.clone());
+        tasks.push(tokio::spawn(async move {
+            app.create_person(&meta, draft(&format!("A{i}"))).await.unwrap()
+        }));
+        let (app, meta) = (b.app.clone(), meta_b.clone());
+        tasks.push(tokio::spawn(async move {
+            app.create_person(&meta, draft(&format!("B{i}"))).await.unwrap()
+        }));
+    }
+    for task in tasks {
+        let created = task.await.unwrap();
+        // Read-your-writes holds on either instance.
+        assert_eq!(a.app.get_person(&meta_a.actor, created.id).await.unwrap(), created);
+        assert_eq!(b.app.get_person(&meta_b.actor, created.id).await.unwrap(), created);
+    }
+    assert!(converges(&a.pool).await);
+    let events = count_events(&a.pool).await;
+    let applied = eventually(Duration::from_secs(10), || async {
+        let n: i64 = sqlx::query_scalar("SELECT events_applied FROM projector_checkpoints WHERE name = 'read_models'")
+            .fetch_one(&a.pool)
+            .await
+            .unwrap();
+        (n == events).then_some(n)
+    })
+    .await;
+    assert_eq!(
+        applied,
+        Some(events),
+        "each event is applied exactly once across both projectors"
+    );
+    let published = crate::events_out::published_ids(&a, events).await;
+    assert_eq!(published.len() as i64, events, "each event is published exactly once");
+}

@@ -17,7 +17,9 @@ pub struct Incoming<'a> {
     pub command: &'a str,
     pub headers: Option<&'a HeaderMap>,
     pub payload: &'a [u8],
+    /// `Nats-Msg-Id`; else a protobuf `request_id`; else `fallback_key`.
     pub idempotency_key: Option<String>,
+    pub fallback_key: Option<String>,
     pub correlation_id: String,
 }
 
@@ -123,15 +125,19 @@ pub fn status_of(e: &AppError) -> u16 {
 
 /// Decodes, authenticates and runs one command.
 pub async fn execute(app: &App, incoming: Incoming<'_>) -> Result<Created, Failure> {
-    let command = codec::decode(incoming.command, incoming.headers, incoming.payload).map_err(Failure::Undecodable)?;
+    let decoded = codec::decode(incoming.command, incoming.headers, incoming.payload).map_err(Failure::Undecodable)?;
     let token = headers::bearer_token(incoming.headers).ok_or(Failure::App(AppError::Unauthenticated))?;
     let actor = app.authenticate(token).await.map_err(failed)?;
     let mut meta = RequestMeta::new(actor, Source::Nats);
     meta.correlation_id = incoming.correlation_id;
-    if let Some(key) = incoming.idempotency_key {
+    let key = incoming
+        .idempotency_key
+        .or(decoded.request_id)
+        .or(incoming.fallback_key);
+    if let Some(key) = key {
         meta = meta.with_idempotency_key(key);
     }
-    match command {
+    match decoded.command {
         Command::CreatePerson(draft) => app
             .create_person(&meta, draft)
             .await

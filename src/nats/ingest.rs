@@ -137,12 +137,14 @@ impl Ingest {
             }
         };
         let h = message.headers.as_ref();
-        // Without a Nats-Msg-Id the stream position is the key, so a redelivery is still idempotent.
-        let key = headers::get(h, headers::MSG_ID)
-            .map(str::to_string)
-            .unwrap_or_else(|| format!("{}:{sequence}", self.names.stream()));
+        let msg_id = headers::get(h, headers::MSG_ID).map(str::to_string);
+        // Without a key of its own, the stream position is the key, so a redelivery is still idempotent.
+        let position = format!("{}:{sequence}", self.names.stream());
         // Every delivery of one command shares its correlation id, so its log lines can be followed.
-        let correlation_id = headers::get(h, headers::CORRELATION_ID).map_or_else(|| key.clone(), str::to_string);
+        let correlation_id = headers::get(h, headers::CORRELATION_ID)
+            .or(msg_id.as_deref())
+            .unwrap_or(&position)
+            .to_string();
         let span = tracing::info_span!("nats_command", subject = %message.subject, stream_seq = sequence,
             delivered, correlation_id = %correlation_id);
         async {
@@ -151,7 +153,8 @@ impl Ingest {
                 command,
                 headers: h,
                 payload: &message.payload,
-                idempotency_key: Some(key),
+                idempotency_key: msg_id,
+                fallback_key: Some(position),
                 correlation_id: correlation_id.clone(),
             };
             let result = keep_alive(&message, policy.keepalive, dispatch::execute(&self.app, incoming)).await;

@@ -70,6 +70,7 @@ impl Responder {
                 headers: h,
                 payload: &request.payload,
                 idempotency_key: key,
+                fallback_key: None,
                 correlation_id: correlation_id.clone(),
             };
             let body = match dispatch::execute(&self.app, incoming).await {

@@ -5,6 +5,7 @@ mod commands;
 mod crash;
 mod idempotency;
 mod outage;
+mod protobuf;
 mod rejections;
 mod rpc;
 

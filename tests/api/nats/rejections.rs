@@ -70,7 +70,7 @@ async fn poison_invalid_unauthorized_and_unknown_commands_are_rejected_once_with
             "protobuf-user",
             person(USER),
             protobuf(&token, "protobuf-user"),
-            b"\x0a\x03abc".to_vec(),
+            b"\xff\xff\xff".to_vec(),
         ),
     ];
     for (_, subject, headers, body) in &cases {
@@ -111,7 +111,7 @@ async fn poison_invalid_unauthorized_and_unknown_commands_are_rejected_once_with
     assert_eq!(status("anonymous"), 401);
     assert_eq!(status("bad-token"), 401);
     assert_eq!(status("unknown"), 404);
-    assert!(seen["protobuf-user"].1["status"].as_u64().unwrap() >= 400);
+    assert_eq!(status("protobuf-user"), 400);
 
     // Settled for good: nothing pending, nothing redelivered, nothing reported again.
     let info = drained(&js, &prefix, Duration::from_secs(20)).await;

@@ -114,10 +114,17 @@ impl Ingest {
             })
             .await;
         // Messages already pulled but not started go back at once, instead of after ack_wait.
+        let mut handed_back = 0u32;
         while let Some(Some(Ok(message))) = messages.next().now_or_never() {
-            if let Err(e) = message.ack_with(AckKind::Nak(None)).await {
-                tracing::debug!(error = %e, "could not hand back a pulled message; it is redelivered after ack_wait");
+            match message.ack_with(AckKind::Nak(None)).await {
+                Ok(()) => handed_back += 1,
+                Err(e) => {
+                    tracing::debug!(error = %e, "could not hand back a pulled message; redelivered after ack_wait")
+                }
             }
+        }
+        if handed_back > 0 {
+            tracing::info!(handed_back, "messages pulled but not started were handed back");
         }
         let handled = handled.into_inner();
         match broken.into_inner().unwrap_or_else(|p| p.into_inner()) {

@@ -37,6 +37,13 @@ fn serve(t: &TestApp, prefix: &str, run: u32) -> Child {
         .unwrap()
 }
 
+fn cleanup(t: &TestApp, prefix: &str) -> Cleanup {
+    Cleanup {
+        nats_url: t.settings.nats_url.clone(),
+        prefix: prefix.to_string(),
+    }
+}
+
 fn log_path(prefix: &str, run: u32) -> std::path::PathBuf {
     std::env::temp_dir().join(format!("{prefix}-{run}.log"))
 }
@@ -96,10 +103,7 @@ async fn a_service_killed_mid_burst_and_restarted_loses_and_duplicates_nothing()
     let js = jetstream::new(t.nats.clone());
     // An operator's consumer with a short ack_wait, so what the killed process held comes back soon.
     precreate(&js, &prefix, Duration::from_secs(120), Some(Duration::from_secs(2))).await;
-    let _cleanup = Cleanup {
-        nats_url: t.settings.nats_url.clone(),
-        prefix: prefix.clone(),
-    };
+    let _cleanup = cleanup(&t, &prefix);
     let token = owner_token(&t).await;
     let publish = |range: std::ops::Range<usize>| {
         let (js, prefix, token) = (js.clone(), prefix.clone(), token.clone());
@@ -149,4 +153,49 @@ async fn a_service_killed_mid_burst_and_restarted_loses_and_duplicates_nothing()
         .unwrap()
         .unwrap();
     assert_eq!(status.code(), Some(0), "a graceful stop after the restart");
+}
+
+#[tokio::test]
+async fn sigterm_mid_burst_settles_every_message_in_flight_and_exits_cleanly() {
+    const TOTAL: usize = 300;
+    let t = TestApp::spawn().await;
+    let prefix = format!("{}k", t.settings.nats_prefix);
+    let js = jetstream::new(t.nats.clone());
+    // The default ack_wait (30 s): anything left unsettled would still be pending when we look.
+    precreate(&js, &prefix, Duration::from_secs(120), Some(Duration::from_secs(30))).await;
+    let _cleanup = cleanup(&t, &prefix);
+    let token = owner_token(&t).await;
+    for i in 0..TOTAL {
+        let id = format!("term-{i}");
+        super::publish(&js, &prefix, PERSON, headers(&token, Some(&id)), &person_json(&id)).await;
+    }
+
+    let mut first = serve(&t, &prefix, 1);
+    let started = eventually(Duration::from_secs(60), || async {
+        (persons_created(&t).await >= 30).then_some(())
+    })
+    .await;
+    assert!(started.is_some(), "the service never got going");
+    signal(&first, "-TERM");
+    let status = tokio::time::timeout(Duration::from_secs(30), first.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    let at_stop = persons_created(&t).await;
+    let info = super::consumer_info(&js, &prefix).await.unwrap();
+    assert!(
+        at_stop < TOTAL as i64,
+        "stopped mid-burst (all {at_stop} were done already)"
+    );
+    assert_eq!(
+        info.ack_floor.stream_sequence as i64, at_stop,
+        "every command started was acked: {info:?}"
+    );
+
+    // What was pulled but not started was handed back (nak'd), so a restart gets it well before the
+    // 30 s ack_wait would have released it.
+    let _second = serve(&t, &prefix, 2);
+    drained(&js, &prefix, Duration::from_secs(20)).await;
+    assert_eq!(persons_created(&t).await, TOTAL as i64);
 }

@@ -10,6 +10,7 @@ use crate::domain::company::{Company, CompanyCommand, CompanyCreated, CompanyDra
 use crate::persistence::next_contact_id;
 use crate::read_model::companies::{self, CompanyView};
 use crate::read_model::persons::{self, PersonView};
+use crate::read_model::{ListQuery, Page};
 
 const COMMAND: &str = "crm.company.create";
 
@@ -57,6 +58,17 @@ impl App {
         companies::get(self.pool(), id, 0)
             .await?
             .ok_or(AppError::NotFound("company"))
+    }
+
+    /// Companies filtered, sorted and paged; the default order is newest first.
+    pub async fn list_companies(&self, _actor: &Actor, query: &ListQuery) -> Result<Page<CompanyView>, AppError> {
+        if companies::sort_column(query.sort_by.as_deref()).is_none() {
+            return Err(AppError::invalid(
+                "sortBy",
+                "sortBy must be one of displayName, companyName, created, id",
+            ));
+        }
+        Ok(companies::list(self.pool(), query).await?)
     }
 
     /// A contact by id, whichever kind it is.

@@ -8,6 +8,8 @@ use tonic::server::NamedService;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
+use super::companies::Companies;
+use super::pb::company_service_server::CompanyServiceServer;
 use super::pb::person_service_server::PersonServiceServer;
 use super::pb::user_service_server::UserServiceServer;
 use super::persons::Persons;
@@ -15,10 +17,11 @@ use super::users::Users;
 use crate::application::App;
 
 /// The names health answers for.
-const SERVICES: [&str; 3] = [
+const SERVICES: [&str; 4] = [
     "",
     <PersonServiceServer<Persons> as NamedService>::NAME,
     <UserServiceServer<Users> as NamedService>::NAME,
+    <CompanyServiceServer<Companies> as NamedService>::NAME,
 ];
 
 /// Polls `app.database_ready()` every `interval` until `shutdown`, and reports each change.

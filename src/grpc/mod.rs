@@ -1,6 +1,7 @@
 //! The gRPC API (tonic): the rollcall.v1 services, health and reflection.
 
 mod auth;
+mod companies;
 mod convert;
 mod health;
 mod persons;
@@ -28,6 +29,7 @@ pub mod pb {
 pub(crate) use persons::draft as person_draft;
 pub(crate) use users::draft as user_draft;
 
+use pb::company_service_server::CompanyServiceServer;
 use pb::person_service_server::PersonServiceServer;
 use pb::user_service_server::UserServiceServer;
 
@@ -44,6 +46,8 @@ pub async fn serve(listener: TcpListener, app: App, shutdown: CancellationToken)
     let persons =
         PersonServiceServer::new(persons::Persons::new(app.clone())).max_decoding_message_size(MAX_REQUEST_BYTES);
     let users = UserServiceServer::new(users::Users::new(app.clone())).max_decoding_message_size(MAX_REQUEST_BYTES);
+    let companies =
+        CompanyServiceServer::new(companies::Companies::new(app.clone())).max_decoding_message_size(MAX_REQUEST_BYTES);
     let monitor = tokio::spawn(health::monitor(app, reporter, HEALTH_INTERVAL, shutdown.clone()));
     let served = tonic::transport::Server::builder()
         .add_service(health_service)
@@ -51,6 +55,7 @@ pub async fn serve(listener: TcpListener, app: App, shutdown: CancellationToken)
         .add_service(reflection_v1alpha)
         .add_service(persons)
         .add_service(users)
+        .add_service(companies)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown.cancelled_owned())
         .await
         .map_err(|e| e.to_string());

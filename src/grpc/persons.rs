@@ -75,7 +75,7 @@ pub(crate) fn draft(req: CreatePersonRequest) -> Result<PersonDraft, Status> {
     })
 }
 
-fn share_type_in(value: i32) -> Result<ShareType, Status> {
+pub(super) fn share_type_in(value: i32) -> Result<ShareType, Status> {
     match pb::ShareType::try_from(value) {
         Ok(pb::ShareType::None) => Ok(ShareType::None),
         Ok(pb::ShareType::ReadWrite) => Ok(ShareType::ReadWrite),
@@ -84,7 +84,7 @@ fn share_type_in(value: i32) -> Result<ShareType, Status> {
     }
 }
 
-fn share_type_out(value: ShareType) -> pb::ShareType {
+pub(super) fn share_type_out(value: ShareType) -> pb::ShareType {
     match value {
         ShareType::None => pb::ShareType::None,
         ShareType::ReadWrite => pb::ShareType::ReadWrite,
@@ -107,17 +107,22 @@ fn person(v: PersonView) -> pb::Person {
         photo: v.photo.map(photo),
         created_by: Some(creator(v.created_by)),
         created: Some(timestamp_out(v.created_at)),
+        company: v.company.map(|c| pb::CompanySummary {
+            id: c.id,
+            company_name: c.name,
+            share_type: share_type_out(c.share_type).into(),
+        }),
     }
 }
 
-fn custom_field(f: CustomField) -> pb::CustomField {
+pub(super) fn custom_field(f: CustomField) -> pb::CustomField {
     pb::CustomField {
         key: f.key.into(),
         value: f.value,
     }
 }
 
-fn photo(p: PhotoRef) -> pb::Photo {
+pub(super) fn photo(p: PhotoRef) -> pb::Photo {
     pb::Photo {
         sha256: p.sha256,
         content_type: p.content_type,
@@ -125,7 +130,7 @@ fn photo(p: PhotoRef) -> pb::Photo {
     }
 }
 
-fn creator(c: Creator) -> pb::Creator {
+pub(super) fn creator(c: Creator) -> pb::Creator {
     pb::Creator {
         id: c.id.to_string(),
         display_name: c.display_name,

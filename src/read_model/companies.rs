@@ -95,6 +95,12 @@ impl From<Row> for CompanyView {
     }
 }
 
+const SELECT: &str = "SELECT c.id, c.company_name, c.about, c.share_type, c.managers, c.custom_fields, c.photo,
+        c.created_by, c.created_at, (SELECT count(*) FROM persons p WHERE p.company_id = c.id) AS persons_count,
+        u.user_name AS creator_user_name, u.first_name AS creator_first_name,
+        u.last_name AS creator_last_name, u.title AS creator_title
+   FROM companies c LEFT JOIN users u ON u.id = c.created_by";
+
 /// Writes a created company, unless the row already reflects this position or a later one.
 pub async fn project_created(
     conn: &mut PgConnection,
@@ -133,17 +139,36 @@ pub async fn project_created(
 
 /// The company `id`, once the view has applied at least `min_position`.
 pub async fn get(pool: &PgPool, id: i64, min_position: i64) -> Result<Option<CompanyView>, sqlx::Error> {
-    let row: Option<Row> = sqlx::query_as(
-        "SELECT c.id, c.company_name, c.about, c.share_type, c.managers, c.custom_fields, c.photo, c.created_by,
-                c.created_at, (SELECT count(*) FROM persons p WHERE p.company_id = c.id) AS persons_count,
-                u.user_name AS creator_user_name, u.first_name AS creator_first_name,
-                u.last_name AS creator_last_name, u.title AS creator_title
-           FROM companies c LEFT JOIN users u ON u.id = c.created_by
-          WHERE c.id = $1 AND c.position >= $2",
-    )
-    .bind(id)
-    .bind(min_position)
-    .fetch_optional(pool)
-    .await?;
+    let sql = format!("{SELECT} WHERE c.id = $1 AND c.position >= $2");
+    let row: Option<Row> = sqlx::query_as(&sql)
+        .bind(id)
+        .bind(min_position)
+        .fetch_optional(pool)
+        .await?;
     Ok(row.map(CompanyView::from))
+}
+
+/// Whether `sort_by` names a sortable company field.
+pub fn sort_column(sort_by: Option<&str>) -> Option<Option<&'static str>> {
+    match sort_by.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("") => Some(None),
+        Some("displayname") | Some("companyname") => Some(Some("lower(c.company_name)")),
+        Some("created") => Some(Some("c.created_at")),
+        Some("id") => Some(Some("c.id")),
+        _ => None,
+    }
+}
+
+/// A page of companies. `sort_by` must have passed [`sort_column`]; without it, newest first.
+pub async fn list(pool: &PgPool, q: &super::ListQuery) -> Result<super::Page<CompanyView>, sqlx::Error> {
+    let order = match sort_column(q.sort_by.as_deref()).flatten() {
+        Some(c) => (c, q.sort_order.unwrap_or_default()),
+        None => ("c.created_at", q.sort_order.unwrap_or(super::SortOrder::Descending)),
+    };
+    let (rows, total): (Vec<Row>, i64) = super::page(pool, (SELECT, "companies", "c"), "true", order, q).await?;
+    Ok(super::Page {
+        items: rows.into_iter().map(CompanyView::from).collect(),
+        total,
+        start_index: q.offset(),
+    })
 }

@@ -116,6 +116,37 @@ pub struct Page<T> {
     pub start_index: i64,
 }
 
+/// One page of a table query: `select` (whose table has the `alias`) filtered by `condition` and by
+/// every search word on `alias.search`, ordered by `order_by` then `alias.id`, plus the total count.
+async fn page<R>(
+    pool: &sqlx::PgPool,
+    (select, table, alias): (&str, &str, &str),
+    condition: &str,
+    order_by: (&str, SortOrder),
+    q: &ListQuery,
+) -> Result<(Vec<R>, i64), sqlx::Error>
+where
+    R: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
+    let patterns = q.patterns();
+    let filter = |qb: &mut sqlx::QueryBuilder<'_, sqlx::Postgres>| {
+        qb.push(format!(" WHERE {condition}"));
+        for p in &patterns {
+            qb.push(format!(" AND {alias}.search LIKE ")).push_bind(p.clone());
+        }
+    };
+    let mut qb = sqlx::QueryBuilder::new(select);
+    filter(&mut qb);
+    let (column, order) = (order_by.0, order_by.1.sql());
+    qb.push(format!(" ORDER BY {column} {order}, {alias}.id {order} LIMIT "));
+    qb.push_bind(q.limit()).push(" OFFSET ").push_bind(q.offset());
+    let rows = qb.build_query_as().fetch_all(pool).await?;
+    let mut count = sqlx::QueryBuilder::new(format!("SELECT count(*) FROM {table} {alias}"));
+    filter(&mut count);
+    let total = count.build_query_scalar().fetch_one(pool).await?;
+    Ok((rows, total))
+}
+
 /// How the application and the projector signal each other inside one process.
 #[derive(Clone)]
 pub struct Signals {

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
-use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::{ListQuery, Page, SortOrder, Tables};
@@ -225,29 +225,13 @@ pub async fn of_company(pool: &PgPool, company_id: i64) -> Result<Vec<PersonView
     Ok(rows.into_iter().map(PersonView::from).collect())
 }
 
-fn filtered<'q>(qb: &mut QueryBuilder<'q, Postgres>, patterns: &'q [String]) {
-    qb.push(" WHERE true");
-    for p in patterns {
-        qb.push(" AND p.search LIKE ").push_bind(p);
-    }
-}
-
 /// A page of persons. `sort_by` must have passed [`sort_column`]; without it, newest first.
 pub async fn list(pool: &PgPool, q: &ListQuery) -> Result<Page<PersonView>, sqlx::Error> {
-    let patterns = q.patterns();
-    let column = sort_column(q.sort_by.as_deref()).flatten();
-    let (column, order) = match column {
+    let order = match sort_column(q.sort_by.as_deref()).flatten() {
         Some(c) => (c, q.sort_order.unwrap_or_default()),
         None => ("p.created_at", q.sort_order.unwrap_or(SortOrder::Descending)),
     };
-    let mut qb = QueryBuilder::new(SELECT);
-    filtered(&mut qb, &patterns);
-    qb.push(format!(" ORDER BY {column} {o}, p.id {o} LIMIT ", o = order.sql()));
-    qb.push_bind(q.limit()).push(" OFFSET ").push_bind(q.offset());
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
-    let mut count = QueryBuilder::new("SELECT count(*) FROM persons p");
-    filtered(&mut count, &patterns);
-    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+    let (rows, total): (Vec<Row>, i64) = super::page(pool, (SELECT, "persons", "p"), "true", order, q).await?;
     Ok(Page {
         items: rows.into_iter().map(PersonView::from).collect(),
         total,

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
-use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::{ListQuery, Page, SortOrder, Tables};
@@ -145,7 +145,7 @@ impl From<Row> for UserView {
 
 const SELECT: &str = "SELECT id, user_name, email, first_name, last_name, is_visitor, is_admin, is_owner,
         department, title, location, sex, birthday, works_from, notes, contacts, avatar_url, lead, status,
-        activation_status, created_by, created_at FROM users";
+        activation_status, created_by, created_at FROM users u";
 
 /// Writes a created user, unless the row already reflects this position or a later one.
 pub async fn project_created(
@@ -250,26 +250,11 @@ pub fn sort_column(sort_by: Option<&str>) -> Option<&'static str> {
     }
 }
 
-fn filtered<'q>(qb: &mut QueryBuilder<'q, Postgres>, patterns: &'q [String]) {
-    qb.push(" WHERE status = 1");
-    for p in patterns {
-        qb.push(" AND search LIKE ").push_bind(p);
-    }
-}
-
 /// A page of active users. `sort_by` must have passed [`sort_column`]; default: first name.
 pub async fn list(pool: &PgPool, q: &ListQuery) -> Result<Page<UserView>, sqlx::Error> {
-    let patterns = q.patterns();
-    let column = sort_column(q.sort_by.as_deref()).unwrap_or("lower(first_name)");
-    let order = q.sort_order.unwrap_or(SortOrder::Ascending).sql();
-    let mut qb = QueryBuilder::new(SELECT);
-    filtered(&mut qb, &patterns);
-    qb.push(format!(" ORDER BY {column} {order}, id {order} LIMIT "));
-    qb.push_bind(q.limit()).push(" OFFSET ").push_bind(q.offset());
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
-    let mut count = QueryBuilder::new("SELECT count(*) FROM users");
-    filtered(&mut count, &patterns);
-    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+    let column = sort_column(q.sort_by.as_deref()).unwrap_or("lower(u.first_name)");
+    let order = (column, q.sort_order.unwrap_or(SortOrder::Ascending));
+    let (rows, total): (Vec<Row>, i64) = super::page(pool, (SELECT, "users", "u"), "u.status = 1", order, q).await?;
     Ok(Page {
         items: rows.into_iter().map(UserView::from).collect(),
         total,

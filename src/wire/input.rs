@@ -5,6 +5,7 @@
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use crate::domain::company::CompanyDraft;
 use crate::domain::datetime::ApiDateTime;
 use crate::domain::person::{CustomFieldInput, PersonDraft};
 use crate::domain::user::{ContactInput, UserDraft};
@@ -173,6 +174,19 @@ pub fn person_draft(body: &Value) -> Result<PersonDraft, BindError> {
         last_name: f.string("lastName")?,
         job_title: f.string("jobTitle")?,
         company_id: f.int("companyId")?,
+        about: f.string("about")?,
+        share_type: share_type(&f)?,
+        manager_list: f.guids("managerList")?,
+        custom_field_list: custom_fields(&f)?,
+        photo: None,
+    })
+}
+
+/// Binds `POST crm/contact/company` (the photo is bound by the adapter that receives files).
+pub fn company_draft(body: &Value) -> Result<CompanyDraft, BindError> {
+    let f = Fields::new(body)?;
+    Ok(CompanyDraft {
+        company_name: f.string("companyName")?,
         about: f.string("about")?,
         share_type: share_type(&f)?,
         manager_list: f.guids("managerList")?,

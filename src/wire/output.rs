@@ -7,7 +7,8 @@ use uuid::Uuid;
 
 use crate::application::Actor;
 use crate::domain::values::ShareType;
-use crate::read_model::persons::PersonView;
+use crate::read_model::companies::CompanyView;
+use crate::read_model::persons::{Creator, PersonView};
 use crate::read_model::users::UserView;
 
 const AVATAR_SMALL: &str = "/skins/default/images/default_user_photo_size_32-32.png";
@@ -105,13 +106,7 @@ pub fn person(v: &PersonView, viewer: &Actor) -> PersonDto {
             id: c.id,
         }),
         title: v.title.clone(),
-        create_by: CreatorDto {
-            id: creator.id,
-            display_name: creator.display_name.clone(),
-            title: creator.title.clone(),
-            avatar_small: AVATAR_SMALL,
-            profile_url: creator.user_name.as_deref().map(profile_url).unwrap_or_default(),
-        },
+        create_by: creator_dto(creator),
         created: v.created_at.to_api_string(),
         about: v.about.clone(),
         have_late_tasks: false,
@@ -119,6 +114,64 @@ pub fn person(v: &PersonView, viewer: &Actor) -> PersonDto {
         medium_foto_url: v.photo.as_ref().map(|_| format!("{}?size=medium", photo_url(v.id))),
         display_name: v.display_name(),
         is_company: false,
+        is_private: v.share_type == ShareType::None,
+        is_shared: v.share_type != ShareType::None,
+        share_type: v.share_type.code(),
+        currency: None,
+        can_edit: editable,
+        can_delete: editable,
+        id: v.id,
+    }
+}
+
+/// A company (ONLYOFFICE's CompanyWrapper, in the order of the person seed's nested company).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FullCompanyDto {
+    pub company_name: String,
+    pub persons_count: i64,
+    pub create_by: CreatorDto,
+    pub created: String,
+    pub about: String,
+    pub have_late_tasks: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub small_foto_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub medium_foto_url: Option<String>,
+    pub display_name: String,
+    pub is_company: bool,
+    pub is_private: bool,
+    pub is_shared: bool,
+    pub share_type: i32,
+    pub currency: Option<()>,
+    pub can_edit: bool,
+    pub can_delete: bool,
+    pub id: i64,
+}
+
+fn creator_dto(creator: &Creator) -> CreatorDto {
+    CreatorDto {
+        id: creator.id,
+        display_name: creator.display_name.clone(),
+        title: creator.title.clone(),
+        avatar_small: AVATAR_SMALL,
+        profile_url: creator.user_name.as_deref().map(profile_url).unwrap_or_default(),
+    }
+}
+
+pub fn company(v: &CompanyView, viewer: &Actor) -> FullCompanyDto {
+    let editable = can_edit(v.share_type, &v.managers, viewer);
+    FullCompanyDto {
+        company_name: v.company_name.clone(),
+        persons_count: v.persons_count,
+        create_by: creator_dto(&v.created_by),
+        created: v.created_at.to_api_string(),
+        about: v.about.clone(),
+        have_late_tasks: false,
+        small_foto_url: v.photo.as_ref().map(|_| format!("{}?size=small", photo_url(v.id))),
+        medium_foto_url: v.photo.as_ref().map(|_| format!("{}?size=medium", photo_url(v.id))),
+        display_name: v.company_name.clone(),
+        is_company: true,
         is_private: v.share_type == ShareType::None,
         is_shared: v.share_type != ShareType::None,
         share_type: v.share_type.code(),

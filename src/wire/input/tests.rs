@@ -122,3 +122,16 @@ fn nulls_and_empty_strings_mean_absent() {
     let u = user_draft(&json!({"birthday": "", "lead": "", "isVisitor": null})).unwrap();
     assert_eq!((u.birthday, u.lead, u.is_visitor), (None, None, false));
 }
+
+#[test]
+fn a_company_binds_with_the_person_rules_for_shared_fields() {
+    let body = json!({"CompanyName": "Acme", "shareType": "read", "managerList": [], "customFieldList": [{"Key": 1, "Value": "x"}]});
+    let d = company_draft(&body).unwrap();
+    assert_eq!(d.company_name.as_deref(), Some("Acme"));
+    assert_eq!(d.share_type, ShareType::Read);
+    assert_eq!(d.custom_field_list.len(), 1);
+    assert_eq!(
+        company_draft(&json!({"companyName": 5})).unwrap_err().field,
+        "companyName"
+    );
+}

@@ -1,5 +1,6 @@
 //! grpc adapter tests against the real server.
 
+mod companies;
 mod health;
 mod persons;
 mod reflection;

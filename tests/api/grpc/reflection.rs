@@ -7,9 +7,10 @@ use tonic_reflection::pb::{v1, v1alpha};
 use super::channel;
 use crate::helpers::TestApp;
 
-const EXPECTED: [&str; 3] = [
+const EXPECTED: [&str; 4] = [
     "rollcall.v1.PersonService",
     "rollcall.v1.UserService",
+    "rollcall.v1.CompanyService",
     "grpc.health.v1.Health",
 ];
 

@@ -103,6 +103,11 @@ pub async fn start(settings: &Settings, shutdown: CancellationToken) -> Result<R
     running.spawn("http", http::serve(http_listener, app, token));
     let (app, token) = (running.app.clone(), shutdown.clone());
     running.spawn("grpc", grpc::serve(grpc_listener, app, token));
+    let (app, token) = (running.app.clone(), shutdown.clone());
+    running.spawn(
+        "nats",
+        nats::run(running.nats.clone(), settings.nats_prefix.clone(), app, token),
+    );
     tracing::info!(http = %running.http_addr, grpc = %running.grpc_addr, "rollcall is serving");
     Ok(running)
 }

@@ -18,7 +18,7 @@ pub(super) fn now() -> ApiDateTime {
 }
 
 pub(super) fn key_reused() -> AppError {
-    AppError::Conflict("the idempotency key was already used for a different request".into())
+    AppError::key_reused()
 }
 
 /// The id to create, and whether it is bound to an idempotency key.

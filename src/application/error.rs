@@ -48,7 +48,20 @@ impl AppError {
     pub fn internal(e: impl std::error::Error + Send + Sync + 'static) -> Self {
         AppError::Internal(Box::new(e))
     }
+
+    /// An idempotency key reused for a different request: final, unlike a concurrency conflict.
+    pub(crate) fn key_reused() -> Self {
+        AppError::Conflict(KEY_REUSED.into())
+    }
+
+    /// Whether this is the conflict of a reused idempotency key (retrying cannot help), as opposed to
+    /// a concurrent change (retrying can).
+    pub fn is_key_reuse(&self) -> bool {
+        matches!(self, AppError::Conflict(m) if m == KEY_REUSED)
+    }
 }
+
+const KEY_REUSED: &str = "the idempotency key was already used for a different request";
 
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {

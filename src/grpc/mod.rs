@@ -25,6 +25,10 @@ pub mod pb {
     pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("rollcall_v1_descriptor");
 }
 
+/// proto → draft, shared with NATS (protobuf payloads); errors are INVALID_ARGUMENT `"<field>: …"`.
+pub(crate) use persons::draft as person_draft;
+pub(crate) use users::draft as user_draft;
+
 use pb::company_service_server::CompanyServiceServer;
 use pb::person_service_server::PersonServiceServer;
 use pb::user_service_server::UserServiceServer;

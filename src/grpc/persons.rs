@@ -54,7 +54,7 @@ impl PersonService for Persons {
     }
 }
 
-fn draft(req: CreatePersonRequest) -> Result<PersonDraft, Status> {
+pub(crate) fn draft(req: CreatePersonRequest) -> Result<PersonDraft, Status> {
     Ok(PersonDraft {
         share_type: share_type_in(req.share_type)?,
         manager_list: guids("manager_list", &req.manager_list)?,

@@ -58,7 +58,7 @@ impl UserService for Users {
     }
 }
 
-fn draft(req: CreateUserRequest) -> Result<UserDraft, Status> {
+pub(crate) fn draft(req: CreateUserRequest) -> Result<UserDraft, Status> {
     let lead = match req.lead.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(lead) => Some(guid("lead", lead)?),

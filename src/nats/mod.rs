@@ -1,9 +1,23 @@
-//! NATS: the connection, and (in submodules) command ingestion from JetStream and request-reply,
-//! and domain events out.
+//! NATS: the connection, command ingestion from JetStream (`ingest`), request-reply (`rpc`), the
+//! decoding (`codec`) and dispatch to the App that both share, and domain events out (`events`).
 
+mod backoff;
+pub mod codec;
+mod dispatch;
 pub mod events;
+pub mod headers;
+mod ingest;
+pub mod names;
+mod rpc;
+mod settle;
+pub mod setup;
 
 use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::application::App;
+use names::Names;
 
 /// Connects to NATS; the client keeps reconnecting by itself after an outage.
 pub async fn connect(url: &str) -> Result<async_nats::Client, async_nats::ConnectError> {
@@ -20,4 +34,30 @@ pub async fn connect(url: &str) -> Result<async_nats::Client, async_nats::Connec
         })
         .connect(url)
         .await
+}
+
+/// Runs command ingestion and request-reply under the prefix until `shutdown`; in-flight messages
+/// are finished and settled before it returns.
+pub async fn run(
+    client: async_nats::Client,
+    prefix: String,
+    app: App,
+    shutdown: CancellationToken,
+) -> Result<(), String> {
+    let names = Names::new(prefix);
+    let ingest = ingest::Ingest::new(client.clone(), app.clone(), names.clone());
+    let responder = rpc::Responder::new(client.clone(), app, names);
+    let consuming = async {
+        ingest.run(shutdown.clone()).await;
+        Ok::<(), String>(())
+    };
+    let result = tokio::try_join!(consuming, responder.run(shutdown.clone())).map(|_| ());
+    // Naks and answers are buffered by the client: send them before the process goes.
+    if tokio::time::timeout(Duration::from_secs(5), client.flush())
+        .await
+        .is_err()
+    {
+        tracing::warn!("could not flush NATS before stopping");
+    }
+    result
 }

@@ -1,1 +1,112 @@
-//! nats adapter tests against the real server.
+//! NATS adapter tests against a real server: JetStream commands, idempotency, rejections,
+//! request-reply, a killed service and a restarted NATS server. Each test has its own prefix.
+
+mod commands;
+mod crash;
+mod idempotency;
+mod outage;
+mod protobuf;
+mod rejections;
+mod rpc;
+
+use std::time::Duration;
+
+use async_nats::HeaderMap;
+use async_nats::jetstream::{self, consumer, stream};
+use serde_json::{Value, json};
+
+use crate::helpers::{OWNER_EMAIL, OWNER_PASSWORD, TestApp, eventually, secret};
+
+pub const PERSON: &str = "crm.person.create";
+pub const USER: &str = "people.user.create";
+
+/// A token of the portal owner.
+pub async fn owner_token(t: &TestApp) -> String {
+    t.app.login(OWNER_EMAIL, &secret(OWNER_PASSWORD)).await.unwrap().token
+}
+
+/// `Authorization: Bearer <token>` and, when given, `Nats-Msg-Id`.
+pub fn headers(token: &str, msg_id: Option<&str>) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    h.insert("Authorization", format!("Bearer {token}").as_str());
+    if let Some(id) = msg_id {
+        h.insert("Nats-Msg-Id", id);
+    }
+    h
+}
+
+pub fn person_json(first: &str) -> Value {
+    json!({"firstName": first, "lastName": "Bachir", "jobTitle": "Programmer", "shareType": "none"})
+}
+
+/// Waits until the service has created the command stream (so JetStream publishes are stored).
+pub async fn stream_ready(js: &jetstream::Context, prefix: &str) {
+    let ready = eventually(Duration::from_secs(20), || async {
+        js.get_stream(format!("{prefix}-commands")).await.ok().map(|_| ())
+    })
+    .await;
+    assert!(ready.is_some(), "the command stream was never created");
+}
+
+/// Publishes to `P.commands.<command>` through JetStream and waits for the stream's ack.
+pub async fn publish(js: &jetstream::Context, prefix: &str, command: &str, headers: HeaderMap, body: &Value) {
+    js.publish_with_headers(
+        format!("{prefix}.commands.{command}"),
+        headers,
+        serde_json::to_vec(body).unwrap().into(),
+    )
+    .await
+    .expect("published")
+    .await
+    .expect("stored by the stream");
+}
+
+/// The ingestion consumer's state, once it exists.
+pub async fn consumer_info(js: &jetstream::Context, prefix: &str) -> Option<consumer::Info> {
+    let stream = js.get_stream(format!("{prefix}-commands")).await.ok()?;
+    stream.consumer_info(format!("{prefix}-ingest")).await.ok()
+}
+
+/// Waits until the consumer has nothing pending or unacknowledged.
+pub async fn drained(js: &jetstream::Context, prefix: &str, timeout: Duration) -> consumer::Info {
+    eventually(timeout, || async {
+        let info = consumer_info(js, prefix).await?;
+        (info.num_pending == 0 && info.num_ack_pending == 0).then_some(info)
+    })
+    .await
+    .expect("the consumer drains")
+}
+
+/// Creates `P-commands` (and, with `ack_wait`, `P-ingest`) before the service does, as an operator
+/// would; the service must keep these settings.
+pub async fn precreate(js: &jetstream::Context, prefix: &str, duplicate_window: Duration, ack_wait: Option<Duration>) {
+    let stream = js
+        .create_stream(stream::Config {
+            name: format!("{prefix}-commands"),
+            subjects: vec![format!("{prefix}.commands.>")],
+            storage: stream::StorageType::File,
+            duplicate_window,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    if let Some(ack_wait) = ack_wait {
+        stream
+            .create_consumer(consumer::pull::Config {
+                durable_name: Some(format!("{prefix}-ingest")),
+                ack_policy: consumer::AckPolicy::Explicit,
+                ack_wait,
+                max_deliver: 10,
+                max_ack_pending: 256,
+                filter_subject: format!("{prefix}.commands.>"),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+}
+
+/// Persons created, counted in the event store.
+pub async fn persons_created(t: &TestApp) -> i64 {
+    t.count_events("Person", "PersonCreated").await
+}

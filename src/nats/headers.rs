@@ -1,0 +1,92 @@
+//! The headers the adapter reads and writes, looked up case-insensitively (NATS headers are not
+//! normalised by the client).
+
+use async_nats::HeaderMap;
+
+/// The bearer token: `Authorization: Bearer <token>` (a raw token is accepted too).
+pub const AUTHORIZATION: &str = "Authorization";
+/// The idempotency key of a command.
+pub const MSG_ID: &str = "Nats-Msg-Id";
+/// `application/protobuf` selects the protobuf payload; anything else is JSON.
+pub const CONTENT_TYPE: &str = "Content-Type";
+/// Optional, carried into logs and event metadata; the idempotency key stands in when absent.
+pub const CORRELATION_ID: &str = "Correlation-Id";
+/// Added to a rejected command: `{"status":N,"message":…,"field":…}`.
+pub const ROLLCALL_ERROR: &str = "Rollcall-Error";
+
+/// The first value of `name`, in any case, trimmed; `None` when absent or blank.
+pub fn get<'h>(headers: Option<&'h HeaderMap>, name: &str) -> Option<&'h str> {
+    headers?
+        .iter()
+        .find(|(k, _)| AsRef::<str>::as_ref(k).eq_ignore_ascii_case(name))
+        .and_then(|(_, values)| values.first())
+        .map(|v| v.as_str().trim())
+        .filter(|v| !v.is_empty())
+}
+
+/// The token of the `Authorization` header, with or without the `Bearer ` scheme.
+pub fn bearer_token(headers: Option<&HeaderMap>) -> Option<&str> {
+    let value = get(headers, AUTHORIZATION)?;
+    let token = match value.split_once(' ') {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
+        _ => value,
+    };
+    (!token.is_empty()).then_some(token)
+}
+
+/// Whether the payload is protobuf (`application/protobuf`, also `application/x-protobuf`, with any
+/// parameters).
+pub fn is_protobuf(headers: Option<&HeaderMap>) -> bool {
+    get(headers, CONTENT_TYPE)
+        .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+        .is_some_and(|v| v == "application/protobuf" || v == "application/x-protobuf")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, *v);
+        }
+        h
+    }
+
+    #[test]
+    fn headers_are_found_in_any_case() {
+        let h = map(&[("nats-msg-id", " k1 ")]);
+        assert_eq!(get(Some(&h), MSG_ID), Some("k1"));
+        assert_eq!(get(None, MSG_ID), None);
+    }
+
+    #[test]
+    fn the_token_is_read_with_or_without_the_bearer_scheme() {
+        assert_eq!(
+            bearer_token(Some(&map(&[("Authorization", "Bearer abc")]))),
+            Some("abc")
+        );
+        assert_eq!(
+            bearer_token(Some(&map(&[("authorization", "bearer  abc")]))),
+            Some("abc")
+        );
+        assert_eq!(bearer_token(Some(&map(&[("Authorization", "abc")]))), Some("abc"));
+        assert_eq!(
+            bearer_token(Some(&map(&[("Authorization", "Bearer ")]))),
+            Some("Bearer")
+        );
+        assert_eq!(bearer_token(Some(&map(&[]))), None);
+    }
+
+    #[test]
+    fn protobuf_is_chosen_by_content_type_only() {
+        assert!(is_protobuf(Some(&map(&[("Content-Type", "application/protobuf")]))));
+        assert!(is_protobuf(Some(&map(&[(
+            "content-type",
+            "Application/X-Protobuf; v=1"
+        )]))));
+        assert!(!is_protobuf(Some(&map(&[("Content-Type", "application/json")]))));
+        assert!(!is_protobuf(None));
+    }
+}

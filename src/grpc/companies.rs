@@ -54,7 +54,7 @@ impl CompanyService for Companies {
     }
 }
 
-fn draft(req: CreateCompanyRequest) -> Result<CompanyDraft, Status> {
+pub(crate) fn draft(req: CreateCompanyRequest) -> Result<CompanyDraft, Status> {
     Ok(CompanyDraft {
         share_type: share_type_in(req.share_type)?,
         manager_list: guids("manager_list", &req.manager_list)?,

@@ -26,6 +26,7 @@ pub mod pb {
 }
 
 /// proto → draft, shared with NATS (protobuf payloads); errors are INVALID_ARGUMENT `"<field>: …"`.
+pub(crate) use companies::draft as company_draft;
 pub(crate) use persons::draft as person_draft;
 pub(crate) use users::draft as user_draft;
 

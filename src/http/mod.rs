@@ -8,6 +8,7 @@
 mod auth;
 mod authentication;
 mod body;
+mod companies;
 mod error;
 mod negotiate;
 mod openapi;
@@ -33,6 +34,8 @@ pub fn router(app: App) -> Router {
         .route("/api/2.0/authentication", post(authentication::login))
         .route("/api/2.0/crm/contact/person", post(persons::create))
         .route("/api/2.0/crm/contact/filter", get(persons::filter))
+        .route("/api/2.0/crm/contact/company", post(companies::create))
+        .route("/api/2.0/crm/contact/company/{id}/person", get(companies::persons))
         .route("/api/2.0/crm/contact/{id}", get(persons::get))
         .route("/api/2.0/crm/contact/{id}/photo", get(persons::photo))
         .route("/api/2.0/people", get(people::all).post(people::create))

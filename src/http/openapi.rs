@@ -9,8 +9,10 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
 use super::negotiate::JSON;
-use super::{authentication, people, persons};
-use crate::wire::output::{CompanyDto, ContactDto, CreatorDto, ErrorBody, GroupDto, PersonDto, UserDto};
+use super::{authentication, companies, people, persons};
+use crate::wire::output::{
+    CompanyDto, ContactDto, CreatorDto, ErrorBody, FullCompanyDto, GroupDto, PersonDto, UserDto,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -24,15 +26,16 @@ use crate::wire::output::{CompanyDto, ContactDto, CreatorDto, ErrorBody, GroupDt
     paths(
         authentication::login,
         persons::create, persons::get, persons::filter, persons::photo,
+        companies::create, companies::persons,
         people::create, people::get, people::by_email, people::me, people::all, people::filter,
     ),
     components(schemas(
-        PersonDto, CompanyDto, CreatorDto, UserDto, ContactDto, GroupDto, ErrorBody, authentication::TokenDto,
+        PersonDto, CompanyDto, FullCompanyDto, CreatorDto, UserDto, ContactDto, GroupDto, ErrorBody, authentication::TokenDto,
     )),
     modifiers(&TokenAuth),
     tags(
         (name = "authentication", description = "log in"),
-        (name = "crm", description = "CRM persons"),
+        (name = "crm", description = "CRM persons and companies"),
         (name = "people", description = "portal users"),
     )
 )]
@@ -83,6 +86,30 @@ pub struct PersonRequest {
     /// multipart/form-data only: PNG, JPEG, GIF or WebP, at most 5 MiB
     #[schema(value_type = Option<String>, format = Binary)]
     photo: Option<Vec<u8>>,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct CompanyRequest {
+    company_name: String,
+    about: Option<String>,
+    /// 0|1|2 or none|readWrite|read, any case
+    share_type: Option<String>,
+    manager_list: Option<Vec<uuid::Uuid>>,
+    custom_field_list: Option<Vec<KeyValue>>,
+    /// multipart/form-data only: PNG, JPEG, GIF or WebP, at most 5 MiB
+    #[schema(value_type = Option<String>, format = Binary)]
+    photo: Option<Vec<u8>>,
+}
+
+/// `{count, status, statusCode, response}`.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct CompanyReply {
+    count: i64,
+    status: i32,
+    status_code: u16,
+    response: FullCompanyDto,
 }
 
 #[derive(ToSchema)]

@@ -13,7 +13,7 @@ use super::negotiate::{list as list_reply, single};
 use super::openapi::{ErrorReply, ListParams, PersonListReply, PersonReply, PersonRequest};
 use super::params;
 use super::xml::Booleans::Lower;
-use crate::application::App;
+use crate::application::{App, Contact};
 use crate::wire::{input, output};
 
 /// Creates a person; a multipart body may carry the `photo`.
@@ -42,20 +42,22 @@ pub async fn create(State(app): State<App>, caller: Caller, body: Input) -> Resu
     Ok(single(StatusCode::CREATED, output::person(&view, &caller.actor), Lower))
 }
 
-/// A person by id.
+/// A contact by id: a person or a company (they share one id space).
 #[utoipa::path(
     get, path = "/api/2.0/crm/contact/{id}", tag = "crm",
-    params(("id" = i64, Path, description = "the person's id")),
+    params(("id" = i64, Path, description = "the contact's id")),
     responses(
-        (status = 200, description = "the person", body = PersonReply),
+        (status = 200, description = "the person or company", body = PersonReply),
         (status = 400, description = "id is not a positive integer", body = ErrorReply),
         (status = 401, body = ErrorReply), (status = 404, body = ErrorReply),
     ),
     security(("token" = []))
 )]
 pub async fn get(State(app): State<App>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let view = app.get_person(&caller.actor, params::contact_id(&id)?).await?;
-    Ok(single(StatusCode::OK, output::person(&view, &caller.actor), Lower))
+    match app.get_contact(&caller.actor, params::contact_id(&id)?).await? {
+        Contact::Person(view) => Ok(single(StatusCode::OK, output::person(&view, &caller.actor), Lower)),
+        Contact::Company(view) => Ok(single(StatusCode::OK, output::company(&view, &caller.actor), Lower)),
+    }
 }
 
 /// Persons filtered, sorted and paged, with `total`.

@@ -6,6 +6,7 @@ use prost::Message;
 use serde_json::Value;
 
 use super::headers;
+use crate::domain::company::CompanyDraft;
 use crate::domain::person::PersonDraft;
 use crate::domain::user::UserDraft;
 use crate::grpc::{self, pb};
@@ -13,12 +14,14 @@ use crate::wire::input::{self, BindError};
 
 pub const CREATE_PERSON: &str = "crm.person.create";
 pub const CREATE_USER: &str = "people.user.create";
+pub const CREATE_COMPANY: &str = "crm.company.create";
 
 /// A decoded command, ready for the application.
 #[derive(Debug)]
 pub enum Command {
     CreatePerson(PersonDraft),
     CreateUser(UserDraft),
+    CreateCompany(CompanyDraft),
 }
 
 /// A command and, for protobuf, its non-empty `request_id` (an idempotency key when there is no
@@ -70,17 +73,17 @@ impl DecodeError {
 
 /// Decodes the payload of `command` (the subject after `P.commands.` or `P.rpc.`).
 pub fn decode(command: &str, headers: Option<&HeaderMap>, payload: &[u8]) -> Result<Decoded, DecodeError> {
-    if command != CREATE_PERSON && command != CREATE_USER {
+    if ![CREATE_PERSON, CREATE_USER, CREATE_COMPANY].contains(&command) {
         return Err(DecodeError::UnknownCommand(command.to_string()));
     }
     if headers::is_protobuf(headers) {
         return decode_protobuf(command, payload);
     }
     let body: Value = serde_json::from_slice(payload).map_err(|e| DecodeError::Json(e.to_string()))?;
-    let command = if command == CREATE_PERSON {
-        input::person_draft(&body).map(Command::CreatePerson)
-    } else {
-        input::user_draft(&body).map(Command::CreateUser)
+    let command = match command {
+        CREATE_PERSON => input::person_draft(&body).map(Command::CreatePerson),
+        CREATE_COMPANY => input::company_draft(&body).map(Command::CreateCompany),
+        _ => input::user_draft(&body).map(Command::CreateUser),
     }
     .map_err(DecodeError::Field)?;
     Ok(Decoded {
@@ -96,6 +99,11 @@ fn decode_protobuf(command: &str, payload: &[u8]) -> Result<Decoded, DecodeError
             .map_err(|_| DecodeError::Protobuf("rollcall.v1.CreatePersonRequest"))?;
         let request_id = std::mem::take(&mut req.request_id);
         (grpc::person_draft(req).map(Command::CreatePerson), request_id)
+    } else if command == CREATE_COMPANY {
+        let mut req = pb::CreateCompanyRequest::decode(payload)
+            .map_err(|_| DecodeError::Protobuf("rollcall.v1.CreateCompanyRequest"))?;
+        let request_id = std::mem::take(&mut req.request_id);
+        (grpc::company_draft(req).map(Command::CreateCompany), request_id)
     } else {
         let mut req = pb::CreateUserRequest::decode(payload)
             .map_err(|_| DecodeError::Protobuf("rollcall.v1.CreateUserRequest"))?;

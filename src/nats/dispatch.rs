@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::codec::{self, Command, DecodeError};
 use super::headers;
 use crate::application::{Actor, App, AppError, RequestMeta, Source};
+use crate::read_model::companies::CompanyView;
 use crate::read_model::persons::PersonView;
 use crate::read_model::users::UserView;
 use crate::wire::output::{self, Envelope, ErrorEnvelope};
@@ -26,6 +27,7 @@ pub struct Incoming<'a> {
 /// What a command created, with the caller (a person's `canEdit` depends on the viewer).
 pub enum Created {
     Person(Box<PersonView>, Box<Actor>),
+    Company(Box<CompanyView>, Box<Actor>),
     User(Box<UserView>),
 }
 
@@ -34,6 +36,7 @@ impl Created {
     pub fn envelope(&self) -> Envelope {
         match self {
             Created::Person(view, actor) => Envelope::single(201, output::person(view, actor)),
+            Created::Company(view, actor) => Envelope::single(201, output::company(view, actor)),
             Created::User(view) => Envelope::single(201, output::user(view)),
         }
     }
@@ -42,6 +45,7 @@ impl Created {
     pub fn describe(&self) -> String {
         match self {
             Created::Person(view, _) => format!("person {}", view.id),
+            Created::Company(view, _) => format!("company {}", view.id),
             Created::User(view) => format!("user {}", view.id),
         }
     }
@@ -142,6 +146,10 @@ pub async fn execute(app: &App, incoming: Incoming<'_>) -> Result<Created, Failu
             .create_person(&meta, draft)
             .await
             .map(|view| Created::Person(Box::new(view), Box::new(meta.actor.clone()))),
+        Command::CreateCompany(draft) => app
+            .create_company(&meta, draft)
+            .await
+            .map(|view| Created::Company(Box::new(view), Box::new(meta.actor.clone()))),
         Command::CreateUser(draft) => app.create_user(&meta, draft).await.map(|v| Created::User(Box::new(v))),
     }
     .map_err(failed)

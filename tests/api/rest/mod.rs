@@ -2,6 +2,7 @@
 //! requests verbatim, the seeds' response shapes in JSON and XML, every input form, and every error.
 
 mod authentication;
+mod companies;
 mod errors;
 mod people;
 mod persons;

@@ -6,8 +6,8 @@ use rollcall::application::{Actor, App, RequestMeta, Source};
 use rollcall::config::{AdminSettings, AuthSettings, DatabaseSettings, Settings};
 use rollcall::domain::user::UserDraft;
 use rollcall::startup;
-use secrecy::SecretString;
-use sqlx::PgPool;
+use secrecy::{ExposeSecret, SecretString};
+use sqlx::{Connection, Executor, PgConnection, PgPool};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -61,16 +61,31 @@ pub struct TestApp {
 }
 
 impl Drop for TestApp {
-    /// Stops the service and deletes the test's JetStream streams (on a thread of its own, so it also
-    /// runs when a test panics), so test runs leave nothing behind on the shared NATS server.
+    /// Stops the service, drops the test's database and deletes its JetStream streams (on a thread of
+    /// its own, so it also runs when a test panics): test runs leave nothing behind on shared servers.
     fn drop(&mut self) {
         self.shutdown.cancel();
         let (url, prefix) = (self.settings.nats_url.clone(), self.settings.nats_prefix.clone());
+        let db = self
+            .settings
+            .database
+            .url
+            .expose_secret()
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
         let cleanup = std::thread::spawn(move || {
             let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
                 return;
             };
             rt.block_on(async move {
+                if db.starts_with("rollcall_test_")
+                    && let Ok(mut admin) = PgConnection::connect(&format!("{}/postgres", server_url())).await
+                {
+                    let drop_db = format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)");
+                    let _ = tokio::time::timeout(Duration::from_secs(10), admin.execute(drop_db.as_str())).await;
+                }
                 let Ok(client) = async_nats::connect(&url).await else {
                     return;
                 };

@@ -24,6 +24,22 @@ pub fn get<'h>(headers: Option<&'h HeaderMap>, name: &str) -> Option<&'h str> {
         .filter(|v| !v.is_empty())
 }
 
+/// The headers of a message as they may be republished: any `Authorization` value (a live bearer
+/// token) is replaced by `[redacted]`, so a credential never travels to `P.rejected.…`.
+pub fn redacted(headers: &HeaderMap) -> HeaderMap {
+    let mut out = HeaderMap::new();
+    for (name, values) in headers.iter() {
+        if AsRef::<str>::as_ref(name).eq_ignore_ascii_case(AUTHORIZATION) {
+            out.insert(name.clone(), "[redacted]");
+        } else {
+            for value in values {
+                out.append(name.clone(), value.clone());
+            }
+        }
+    }
+    out
+}
+
 /// The token of the `Authorization` header, with or without the `Bearer ` scheme.
 pub fn bearer_token(headers: Option<&HeaderMap>) -> Option<&str> {
     let value = get(headers, AUTHORIZATION)?;
@@ -52,6 +68,13 @@ mod tests {
             h.insert(*k, *v);
         }
         h
+    }
+
+    #[test]
+    fn republished_headers_never_carry_the_token() {
+        let h = redacted(&map(&[("authorization", "Bearer secret-token"), ("Nats-Msg-Id", "m1")]));
+        assert_eq!(h.get("authorization").map(|v| v.as_str()), Some("[redacted]"));
+        assert_eq!(h.get("Nats-Msg-Id").map(|v| v.as_str()), Some("m1"));
     }
 
     #[test]

@@ -209,7 +209,7 @@ impl Ingest {
     /// Republishes the message to `P.rejected.<command>` with a `Rollcall-Error` header, and waits
     /// until the server has it.
     async fn report(&self, message: &jetstream::Message, command: &str, rejection: &Rejection) -> Result<(), String> {
-        let mut headers = message.headers.clone().unwrap_or_default();
+        let mut headers = message.headers.as_ref().map(headers::redacted).unwrap_or_default();
         headers.insert(headers::ROLLCALL_ERROR, rejection.header_value().as_str());
         let subject = self
             .names

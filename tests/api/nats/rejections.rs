@@ -90,6 +90,9 @@ async fn poison_invalid_unauthorized_and_unknown_commands_are_rejected_once_with
             headers.get("Authorization").is_some() || id == "anonymous",
             "the original headers are kept"
         );
+        if let Some(auth) = headers.get("Authorization") {
+            assert_eq!(auth.as_str(), "[redacted]", "a token is never republished");
+        }
         let previous = seen.insert(
             id.clone(),
             (message.subject.to_string(), error, message.payload.to_vec()),

@@ -99,7 +99,7 @@ fn person(v: PersonView) -> pb::Person {
         first_name: v.first_name,
         last_name: v.last_name,
         title: v.title,
-        company_id: v.company_id,
+        company_id: v.company.as_ref().map(|c| c.id),
         about: v.about,
         share_type: share_type_out(v.share_type).into(),
         manager_list: v.managers.iter().map(ToString::to_string).collect(),

@@ -17,7 +17,6 @@ pub struct PersonView {
     pub first_name: String,
     pub last_name: String,
     pub title: Option<String>,
-    pub company_id: Option<i64>,
     /// The linked company as the companies view knows it (`None` without a company).
     pub company: Option<CompanyRef>,
     pub about: String,
@@ -55,7 +54,6 @@ impl PersonView {
             first_name: f.first_name,
             last_name: f.last_name,
             title: f.title,
-            company_id: f.company_id,
             company: f.company_id.map(|id| CompanyRef {
                 id,
                 name: None,
@@ -115,7 +113,6 @@ impl From<Row> for PersonView {
             first_name: r.first_name,
             last_name: r.last_name,
             title: r.title,
-            company_id: r.company_id,
             company: r.company_id.map(|id| CompanyRef {
                 id,
                 name: r.company_name,

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::application::Actor;
 use crate::domain::values::ShareType;
 use crate::read_model::companies::CompanyView;
-use crate::read_model::persons::{Creator, PersonView};
+use crate::read_model::persons::{CompanyRef, Creator, PersonView};
 use crate::read_model::users::UserView;
 
 const AVATAR_SMALL: &str = "/skins/default/images/default_user_photo_size_32-32.png";
@@ -88,26 +88,33 @@ fn can_edit(share: ShareType, managers: &[Uuid], viewer: &Actor) -> bool {
     share == ShareType::ReadWrite || viewer.is_admin || viewer.is_owner || managers.contains(&viewer.id)
 }
 
+/// A person's company, as the person seed nests it. Its managers are not loaded, so only shared
+/// read/write and admins count for `canEdit`.
+fn nested_company(c: &CompanyRef, viewer: &Actor) -> CompanyDto {
+    let editable = can_edit(c.share_type, &[], viewer);
+    CompanyDto {
+        company_name: c.name.clone(),
+        about: String::new(),
+        have_late_tasks: false,
+        display_name: c.name.clone(),
+        is_company: true,
+        is_private: c.share_type == ShareType::None,
+        is_shared: c.share_type != ShareType::None,
+        share_type: c.share_type.code(),
+        currency: None,
+        can_edit: editable,
+        can_delete: editable,
+        id: c.id,
+    }
+}
+
 pub fn person(v: &PersonView, viewer: &Actor) -> PersonDto {
     let editable = can_edit(v.share_type, &v.managers, viewer);
     let creator = &v.created_by;
     PersonDto {
         first_name: v.first_name.clone(),
         last_name: v.last_name.clone(),
-        company: v.company.as_ref().map(|c| CompanyDto {
-            company_name: c.name.clone(),
-            about: String::new(),
-            have_late_tasks: false,
-            display_name: c.name.clone(),
-            is_company: true,
-            is_private: c.share_type == ShareType::None,
-            is_shared: c.share_type != ShareType::None,
-            share_type: c.share_type.code(),
-            currency: None,
-            can_edit: c.share_type == ShareType::ReadWrite || viewer.is_admin || viewer.is_owner,
-            can_delete: c.share_type == ShareType::ReadWrite || viewer.is_admin || viewer.is_owner,
-            id: c.id,
-        }),
+        company: v.company.as_ref().map(|c| nested_company(c, viewer)),
         title: v.title.clone(),
         create_by: creator_dto(creator),
         created: v.created_at.to_api_string(),

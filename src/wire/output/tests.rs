@@ -72,7 +72,6 @@ fn person_view() -> PersonView {
         first_name: "Tadjeddine".into(),
         last_name: "Bachir".into(),
         title: Some("Programmer".into()),
-        company_id: Some(7),
         company: Some(crate::read_model::persons::CompanyRef {
             id: 7,
             name: Some("Food and Culture Project".into()),
@@ -145,7 +144,6 @@ fn a_person_has_the_seed_fields_in_the_seed_order_with_the_seed_types() {
 #[test]
 fn a_person_without_company_has_no_company_object() {
     let view = PersonView {
-        company_id: None,
         company: None,
         ..person_view()
     };

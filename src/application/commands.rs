@@ -18,7 +18,7 @@ pub(super) fn now() -> ApiDateTime {
 }
 
 pub(super) fn key_reused() -> AppError {
-    AppError::key_reused()
+    AppError::KeyReused
 }
 
 /// The id to create, and whether it is bound to an idempotency key.

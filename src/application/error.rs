@@ -26,9 +26,12 @@ pub enum AppError {
     /// The email belongs to another user.
     #[error("a user with this email is already registered")]
     EmailTaken,
-    /// A concurrent change, or an idempotency key reused for a different request.
+    /// A concurrent change that retrying can get past.
     #[error("{0}")]
     Conflict(String),
+    /// An idempotency key reused for a different request: final, retrying cannot help.
+    #[error("the idempotency key was already used for a different request")]
+    KeyReused,
     /// A dependency (Postgres) cannot be reached right now; retrying later can succeed.
     #[error("service unavailable: {0}")]
     Unavailable(String),
@@ -48,20 +51,7 @@ impl AppError {
     pub fn internal(e: impl std::error::Error + Send + Sync + 'static) -> Self {
         AppError::Internal(Box::new(e))
     }
-
-    /// An idempotency key reused for a different request: final, unlike a concurrency conflict.
-    pub(crate) fn key_reused() -> Self {
-        AppError::Conflict(KEY_REUSED.into())
-    }
-
-    /// Whether this is the conflict of a reused idempotency key (retrying cannot help), as opposed to
-    /// a concurrent change (retrying can).
-    pub fn is_key_reuse(&self) -> bool {
-        matches!(self, AppError::Conflict(m) if m == KEY_REUSED)
-    }
 }
-
-const KEY_REUSED: &str = "the idempotency key was already used for a different request";
 
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {

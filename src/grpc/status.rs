@@ -19,6 +19,7 @@ impl From<AppError> for Status {
             e @ AppError::NotFound(_) => Status::not_found(e.to_string()),
             e @ AppError::EmailTaken => Status::already_exists(e.to_string()),
             AppError::Conflict(why) => Status::aborted(why),
+            e @ AppError::KeyReused => Status::aborted(e.to_string()),
             e @ AppError::Unavailable(_) => Status::unavailable(e.to_string()),
             AppError::Internal(e) => {
                 tracing::error!(error = %chain(&*e), "internal error answering a gRPC call");

@@ -58,6 +58,7 @@ impl From<AppError> for ApiError {
             AppError::NotFound(what) => ApiError::new(StatusCode::NOT_FOUND, format!("{what} not found")),
             e @ AppError::EmailTaken => ApiError::new(StatusCode::CONFLICT, e.to_string()),
             AppError::Conflict(message) => ApiError::new(StatusCode::CONFLICT, message),
+            e @ AppError::KeyReused => ApiError::new(StatusCode::CONFLICT, e.to_string()),
             AppError::Unavailable(why) => {
                 tracing::warn!(reason = %why, "a dependency is unavailable");
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "service unavailable, retry later")

@@ -84,12 +84,13 @@ impl Failure {
             Failure::Undecodable(_) => false,
             Failure::App(e) => match e {
                 AppError::Unavailable(_) | AppError::Internal(_) => true,
-                AppError::Conflict(_) => !e.is_key_reuse(),
+                AppError::Conflict(_) => true,
                 AppError::Invalid { .. }
                 | AppError::Unauthenticated
                 | AppError::Forbidden(_)
                 | AppError::NotFound(_)
-                | AppError::EmailTaken => false,
+                | AppError::EmailTaken
+                | AppError::KeyReused => false,
             },
         }
     }
@@ -121,7 +122,7 @@ pub fn status_of(e: &AppError) -> u16 {
         AppError::Unauthenticated => 401,
         AppError::Forbidden(_) => 403,
         AppError::NotFound(_) => 404,
-        AppError::EmailTaken | AppError::Conflict(_) => 409,
+        AppError::EmailTaken | AppError::Conflict(_) | AppError::KeyReused => 409,
         AppError::Unavailable(_) => 503,
         AppError::Internal(_) => 500,
     }
@@ -182,7 +183,7 @@ mod tests {
             AppError::Forbidden("no"),
             AppError::NotFound("user"),
             AppError::EmailTaken,
-            AppError::key_reused(),
+            AppError::KeyReused,
         ];
         for e in finals {
             assert!(!Failure::App(e).is_transient());

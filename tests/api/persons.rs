@@ -126,7 +126,7 @@ async fn a_key_reused_for_a_different_request_is_refused() {
     };
     assert!(matches!(
         t.app.create_person(&meta, other).await,
-        Err(AppError::Conflict(_))
+        Err(AppError::KeyReused)
     ));
     assert_eq!(t.count_events("Person", "PersonCreated").await, 1);
 }

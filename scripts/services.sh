@@ -3,6 +3,8 @@
 #   * PostgreSQL on 127.0.0.1:5432, user `postgres` without password (trust)
 #   * NATS with JetStream on 127.0.0.1:4222
 #   * protoc (protobuf-compiler), needed by the gRPC build
+#   * with --test-tools: docker-compose (the tests validate docker-compose.yml
+#     statically with `docker-compose config`; no Docker engine is needed)
 #
 # Idempotent: when everything is already up this only runs a few read-only
 # checks (well under a second) and changes nothing.
@@ -280,6 +282,9 @@ protoc_missing_packages() {
 main() {
     local -a pkgs=()
     mapfile -t pkgs < <(protoc_missing_packages)
+    if [[ "${1:-}" == "--test-tools" ]] && ! command -v docker-compose >/dev/null 2>&1; then
+        pkgs+=(docker-compose)
+    fi
     # Install everything that is missing in one apt transaction up front.
     if { ! command -v pg_ctlcluster >/dev/null 2>&1 || ! command -v pg_isready >/dev/null 2>&1; } && ! pg_ready; then
         pkgs+=(postgresql postgresql-client)
@@ -291,6 +296,9 @@ main() {
         apt_install "${pkgs[@]}"
     fi
     command -v protoc >/dev/null 2>&1 || die "protoc still missing after installing protobuf-compiler"
+    if [[ "${1:-}" == "--test-tools" ]]; then
+        command -v docker-compose >/dev/null 2>&1 || die "docker-compose still missing after installing it"
+    fi
 
     ensure_postgres
     ensure_nats

@@ -21,8 +21,8 @@ die() {
     exit 1
 }
 
-step 1/5 "services (PostgreSQL, NATS JetStream, protoc)"
-bash scripts/services.sh
+step 1/5 "services (PostgreSQL, NATS JetStream, protoc, docker-compose)"
+bash scripts/services.sh --test-tools
 
 step 2/5 "drop leftover rollcall_test_* databases"
 # NOTE: this kills connections to every rollcall_test_* database on the local

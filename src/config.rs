@@ -82,6 +82,11 @@ pub struct EnvArgs {
     #[arg(long, global = true, env = "ROLLCALL_TOKEN_TTL_SECS", default_value_t = 86_400)]
     pub token_ttl_secs: u64,
     /// Log filter (tracing EnvFilter syntax).
+    /// `/readyz` (and gRPC health) turn unready when the read models trail the newest committed event
+    /// by more than this many seconds.
+    #[arg(long, global = true, env = "ROLLCALL_PROJECTOR_STALL_SECS", default_value_t = 60)]
+    pub projector_stall_secs: u64,
+
     #[arg(long, global = true, env = "RUST_LOG", default_value = "info")]
     pub log_filter: String,
     /// Log format: `text` or `json`.
@@ -127,6 +132,8 @@ pub struct Settings {
     pub claim_grace: Duration,
     /// How long a create waits for its own event to reach the read model before answering from the event.
     pub read_your_writes: Duration,
+    /// Readiness fails while the read models trail the newest committed event by more than this.
+    pub projector_stall: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -174,6 +181,7 @@ impl Settings {
             },
             claim_grace: Duration::from_secs(30),
             read_your_writes: Duration::from_secs(5),
+            projector_stall: Duration::from_secs(args.projector_stall_secs),
         };
         settings.validate()?;
         Ok((settings, generated))
@@ -186,6 +194,9 @@ impl Settings {
         }
         if self.auth.token_ttl.is_zero() {
             return invalid("ROLLCALL_TOKEN_TTL_SECS must be positive");
+        }
+        if self.projector_stall.is_zero() {
+            return invalid("ROLLCALL_PROJECTOR_STALL_SECS must be positive");
         }
         if self.database.max_connections < 2 {
             return invalid("ROLLCALL_DB_MAX_CONNECTIONS must be at least 2");

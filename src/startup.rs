@@ -12,6 +12,8 @@ use tokio_util::sync::CancellationToken;
 use crate::application::{App, AppError};
 use crate::config::Settings;
 use crate::nats::events::Publisher;
+use crate::nats::names::Names;
+use crate::ops::Ops;
 use crate::persistence::pool;
 use crate::read_model::{self, projector::Projector};
 use crate::{grpc, http, nats};
@@ -82,7 +84,7 @@ pub async fn start(settings: &Settings, shutdown: CancellationToken) -> Result<R
         progress,
     );
     running.spawn("event publisher", publisher.run(shutdown.clone()));
-    let projector = Projector::new(pool, sources);
+    let projector = Projector::new(pool.clone(), sources);
     let token = shutdown.clone();
     running.spawn("projector", async move {
         projector.run(token).await;
@@ -99,10 +101,17 @@ pub async fn start(settings: &Settings, shutdown: CancellationToken) -> Result<R
         None => tracing::warn!("ROLLCALL_ADMIN_EMAIL/ROLLCALL_ADMIN_PASSWORD are not set: no owner is created"),
     }
 
+    let ops = Ops::new(
+        pool.clone(),
+        running.nats.clone(),
+        Names::new(settings.nats_prefix.clone()),
+        running.app.metrics(),
+        settings.projector_stall,
+    );
     let (app, token) = (running.app.clone(), shutdown.clone());
-    running.spawn("http", http::serve(http_listener, app, token));
+    running.spawn("http", http::serve(http_listener, app, ops.clone(), token));
     let (app, token) = (running.app.clone(), shutdown.clone());
-    running.spawn("grpc", grpc::serve(grpc_listener, app, token));
+    running.spawn("grpc", grpc::serve(grpc_listener, app, ops, token));
     let (app, token) = (running.app.clone(), shutdown.clone());
     running.spawn(
         "nats",

@@ -15,3 +15,14 @@ pub fn init(filter: &str, format: LogFormat) {
         LogFormat::Text => builder.try_init(),
     };
 }
+
+/// The correlation id of an HTTP or gRPC request: the client's `X-Correlation-Id` or `X-Request-Id`
+/// when it is sane (printable ASCII, at most 128 bytes), else a fresh UUID.
+pub fn correlation_id(headers: &axum::http::HeaderMap) -> String {
+    ["x-correlation-id", "x-request-id"]
+        .iter()
+        .find_map(|h| headers.get(*h).and_then(|v| v.to_str().ok()))
+        .map(str::trim)
+        .filter(|id| !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic()))
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string)
+}

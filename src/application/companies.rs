@@ -25,6 +25,10 @@ impl App {
     /// Creates a company for the caller; with an idempotency key, a retry returns the first result.
     #[instrument(skip_all, fields(correlation_id = %meta.correlation_id, source = meta.source.as_str()))]
     pub async fn create_company(&self, meta: &RequestMeta, draft: CompanyDraft) -> Result<CompanyView, AppError> {
+        self.observed(meta, COMMAND, self.company_created(meta, draft)).await
+    }
+
+    async fn company_created(&self, meta: &RequestMeta, draft: CompanyDraft) -> Result<CompanyView, AppError> {
         if !meta.actor.may_create_contacts() {
             return Err(AppError::Forbidden("visitors cannot create CRM contacts"));
         }

@@ -51,6 +51,21 @@ impl AppError {
     pub fn internal(e: impl std::error::Error + Send + Sync + 'static) -> Self {
         AppError::Internal(Box::new(e))
     }
+
+    /// A short, stable name for metrics labels and logs.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            AppError::Invalid { .. } => "invalid",
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::NotFound(_) => "not_found",
+            AppError::EmailTaken => "email_taken",
+            AppError::Conflict(_) => "conflict",
+            AppError::KeyReused => "key_reused",
+            AppError::Unavailable(_) => "unavailable",
+            AppError::Internal(_) => "internal",
+        }
+    }
 }
 
 impl From<sqlx::Error> for AppError {

@@ -7,6 +7,7 @@ mod commands;
 mod companies;
 mod error;
 mod metadata;
+mod observe;
 mod persons;
 mod photos;
 mod retry;
@@ -29,6 +30,7 @@ use crate::config::Settings;
 use crate::domain::company::Company;
 use crate::domain::person::Person;
 use crate::domain::user::User;
+use crate::metrics::Metrics;
 use crate::read_model::Signals;
 use auth::{Argon2Hasher, Tokens};
 
@@ -51,6 +53,7 @@ struct Inner {
     claim_grace: Duration,
     read_your_writes: Duration,
     signals: Signals,
+    metrics: Arc<Metrics>,
 }
 
 impl App {
@@ -71,6 +74,7 @@ impl App {
                 claim_grace: settings.claim_grace,
                 read_your_writes: settings.read_your_writes,
                 signals,
+                metrics: Arc::new(Metrics::new()),
                 pool,
             }),
         }
@@ -78,12 +82,6 @@ impl App {
 
     pub fn pool(&self) -> &PgPool {
         &self.inner.pool
-    }
-
-    /// Whether Postgres answers right now (bounded by the pool's acquire timeout and 2 s).
-    pub async fn database_ready(&self) -> bool {
-        let ping = sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(self.pool());
-        matches!(tokio::time::timeout(Duration::from_secs(2), ping).await, Ok(Ok(1)))
     }
 
     /// The global position of the last event of an aggregate (what a read model must reach).

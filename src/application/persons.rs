@@ -17,6 +17,10 @@ impl App {
     /// Creates a person for the caller; with an idempotency key, a retry returns the first result.
     #[instrument(skip_all, fields(correlation_id = %meta.correlation_id, source = meta.source.as_str()))]
     pub async fn create_person(&self, meta: &RequestMeta, draft: PersonDraft) -> Result<PersonView, AppError> {
+        self.observed(meta, COMMAND, self.person_created(meta, draft)).await
+    }
+
+    async fn person_created(&self, meta: &RequestMeta, draft: PersonDraft) -> Result<PersonView, AppError> {
         if !meta.actor.may_create_contacts() {
             return Err(AppError::Forbidden("visitors cannot create CRM contacts"));
         }

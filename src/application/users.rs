@@ -22,6 +22,10 @@ impl App {
     /// Adds a portal user; the caller must be an admin or the owner.
     #[instrument(skip_all, fields(correlation_id = %meta.correlation_id, source = meta.source.as_str()))]
     pub async fn create_user(&self, meta: &RequestMeta, draft: UserDraft) -> Result<UserView, AppError> {
+        self.observed(meta, COMMAND, self.user_created(meta, draft)).await
+    }
+
+    async fn user_created(&self, meta: &RequestMeta, draft: UserDraft) -> Result<UserView, AppError> {
         if !meta.actor.may_add_users() {
             return Err(AppError::Forbidden("only administrators can add users"));
         }

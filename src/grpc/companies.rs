@@ -4,6 +4,7 @@ use tonic::{Request, Response, Status};
 
 use super::auth::caller;
 use super::convert::{guids, list_query, meta, timestamp_out};
+use super::observe::correlation;
 use super::pb::company_service_server::CompanyService;
 use super::pb::{self, CreateCompanyRequest, GetCompanyRequest, ListCompaniesRequest, ListCompaniesResponse};
 use super::persons::{creator, custom_field, photo, share_type_in, share_type_out};
@@ -26,8 +27,9 @@ impl Companies {
 impl CompanyService for Companies {
     async fn create_company(&self, request: Request<CreateCompanyRequest>) -> Result<Response<pb::Company>, Status> {
         let actor = caller(&self.app, &request).await?;
+        let correlation_id = correlation(&request);
         let mut req = request.into_inner();
-        let meta = meta(actor, std::mem::take(&mut req.request_id));
+        let meta = meta(actor, std::mem::take(&mut req.request_id), correlation_id);
         let view = self.app.create_company(&meta, draft(req)?).await?;
         Ok(Response::new(company(view)))
     }

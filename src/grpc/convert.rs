@@ -44,8 +44,9 @@ pub fn timestamp_out(value: ApiDateTime) -> Timestamp {
 }
 
 /// The command metadata of a gRPC call; a non-empty `request_id` is the idempotency key.
-pub fn meta(actor: Actor, request_id: String) -> RequestMeta {
-    let meta = RequestMeta::new(actor, Source::Grpc);
+pub fn meta(actor: Actor, request_id: String, correlation_id: String) -> RequestMeta {
+    let mut meta = RequestMeta::new(actor, Source::Grpc);
+    meta.correlation_id = correlation_id;
     if request_id.is_empty() {
         meta
     } else {

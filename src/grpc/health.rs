@@ -1,5 +1,5 @@
-//! `grpc.health.v1` statuses that follow the database: SERVING while Postgres answers, NOT_SERVING
-//! while it does not, for the whole server ("") and for each rollcall service.
+//! `grpc.health.v1` statuses that follow readiness (the same checks as `/readyz`): SERVING while
+//! ready, NOT_SERVING while not, for the whole server ("") and for each rollcall service.
 
 use std::time::Duration;
 
@@ -14,7 +14,7 @@ use super::pb::person_service_server::PersonServiceServer;
 use super::pb::user_service_server::UserServiceServer;
 use super::persons::Persons;
 use super::users::Users;
-use crate::application::App;
+use crate::ops::Ops;
 
 /// The names health answers for.
 const SERVICES: [&str; 4] = [
@@ -24,12 +24,12 @@ const SERVICES: [&str; 4] = [
     <CompanyServiceServer<Companies> as NamedService>::NAME,
 ];
 
-/// Polls `app.database_ready()` every `interval` until `shutdown`, and reports each change.
-pub async fn monitor(app: App, reporter: HealthReporter, interval: Duration, shutdown: CancellationToken) {
+/// Checks readiness every `interval` until `shutdown`, and reports each change.
+pub async fn monitor(ops: Ops, reporter: HealthReporter, interval: Duration, shutdown: CancellationToken) {
     let mut last = None;
     loop {
         let ready = tokio::select! {
-            ready = app.database_ready() => ready,
+            readiness = ops.readiness() => readiness.ready(),
             () = shutdown.cancelled() => return,
         };
         if last != Some(ready) {

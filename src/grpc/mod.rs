@@ -4,6 +4,7 @@ mod auth;
 mod companies;
 mod convert;
 mod health;
+mod observe;
 mod persons;
 pub mod status;
 mod users;
@@ -15,6 +16,7 @@ use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
 
 use crate::application::App;
+use crate::ops::Ops;
 
 /// The generated `rollcall.v1` messages, clients and servers.
 pub mod pb {
@@ -36,11 +38,11 @@ use pb::user_service_server::UserServiceServer;
 
 /// Largest request message accepted (an encoded create request is a few KiB at most).
 pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
-/// How often health re-checks the database.
+/// How often health re-checks readiness.
 const HEALTH_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Serves the gRPC services on `listener` until `shutdown`, letting in-flight calls finish.
-pub async fn serve(listener: TcpListener, app: App, shutdown: CancellationToken) -> Result<(), String> {
+pub async fn serve(listener: TcpListener, app: App, ops: Ops, shutdown: CancellationToken) -> Result<(), String> {
     let (reporter, health_service) = tonic_health::server::health_reporter();
     let reflection_v1 = reflection().build_v1().map_err(|e| e.to_string())?;
     let reflection_v1alpha = reflection().build_v1alpha().map_err(|e| e.to_string())?;
@@ -49,8 +51,10 @@ pub async fn serve(listener: TcpListener, app: App, shutdown: CancellationToken)
     let users = UserServiceServer::new(users::Users::new(app.clone())).max_decoding_message_size(MAX_REQUEST_BYTES);
     let companies =
         CompanyServiceServer::new(companies::Companies::new(app.clone())).max_decoding_message_size(MAX_REQUEST_BYTES);
-    let monitor = tokio::spawn(health::monitor(app, reporter, HEALTH_INTERVAL, shutdown.clone()));
+    let metrics = app.metrics();
+    let monitor = tokio::spawn(health::monitor(ops, reporter, HEALTH_INTERVAL, shutdown.clone()));
     let served = tonic::transport::Server::builder()
+        .layer(observe::ObserveLayer(metrics))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)

@@ -4,6 +4,7 @@ use tonic::{Request, Response, Status};
 
 use super::auth::caller;
 use super::convert::{guids, list_query, meta, timestamp_out};
+use super::observe::correlation;
 use super::pb::person_service_server::PersonService;
 use super::pb::{self, CreatePersonRequest, GetPersonRequest, ListPersonsRequest, ListPersonsResponse};
 use super::status::invalid;
@@ -26,8 +27,9 @@ impl Persons {
 impl PersonService for Persons {
     async fn create_person(&self, request: Request<CreatePersonRequest>) -> Result<Response<pb::Person>, Status> {
         let actor = caller(&self.app, &request).await?;
+        let correlation_id = correlation(&request);
         let mut req = request.into_inner();
-        let meta = meta(actor, std::mem::take(&mut req.request_id));
+        let meta = meta(actor, std::mem::take(&mut req.request_id), correlation_id);
         let view = self.app.create_person(&meta, draft(req)?).await?;
         Ok(Response::new(person(view)))
     }

@@ -5,6 +5,7 @@ use tonic::{Request, Response, Status};
 
 use super::auth::caller;
 use super::convert::{guid, guids, list_query, meta, timestamp_in, timestamp_out};
+use super::observe::correlation;
 use super::pb::user_service_server::UserService;
 use super::pb::{self, CreateUserRequest, GetUserRequest, ListUsersRequest, ListUsersResponse};
 use super::status::invalid;
@@ -27,8 +28,9 @@ impl Users {
 impl UserService for Users {
     async fn create_user(&self, request: Request<CreateUserRequest>) -> Result<Response<pb::User>, Status> {
         let actor = caller(&self.app, &request).await?;
+        let correlation_id = correlation(&request);
         let mut req = request.into_inner();
-        let meta = meta(actor, std::mem::take(&mut req.request_id));
+        let meta = meta(actor, std::mem::take(&mut req.request_id), correlation_id);
         let view = self.app.create_user(&meta, draft(req)?).await?;
         Ok(Response::new(user(view)))
     }

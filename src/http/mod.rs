@@ -12,6 +12,7 @@ mod companies;
 mod error;
 mod negotiate;
 mod openapi;
+mod ops;
 mod params;
 mod people;
 mod persons;
@@ -20,12 +21,13 @@ mod xml;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::middleware::from_fn;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::application::{App, AppError};
+use crate::ops::Ops;
 pub use body::{BODY_LIMIT, MULTIPART_LIMIT, PHOTO_LIMIT};
 
 /// Every HTTP route of the service.
@@ -45,19 +47,21 @@ pub fn router(app: App) -> Router {
         .route("/api/2.0/people/{id}", get(people::get))
         .route("/api/2.0/openapi.json", get(openapi::document))
         .route("/healthz", get(|| async { "ok" }))
+        .route_layer(from_fn(trace::matched_route))
         .fallback(|| async { error::ApiError::from(AppError::NotFound("route")) })
         .layer(DefaultBodyLimit::max(MULTIPART_LIMIT))
-        .with_state(app);
+        .with_state(app.clone());
     // The rewrite must run before routing, so the routes sit behind an outer router's layers.
     Router::new()
         .fallback_service(routes)
         .layer(from_fn(negotiate::negotiate))
-        .layer(from_fn(trace::correlate))
+        .layer(from_fn_with_state(app.metrics(), trace::correlate))
 }
 
-/// Serves `router(app)` on `listener` until `shutdown`, letting in-flight requests finish.
-pub async fn serve(listener: TcpListener, app: App, shutdown: CancellationToken) -> Result<(), String> {
-    axum::serve(listener, router(app))
+/// Serves `router(app)` and the operational endpoints on `listener` until `shutdown`, letting
+/// in-flight requests finish.
+pub async fn serve(listener: TcpListener, app: App, ops: Ops, shutdown: CancellationToken) -> Result<(), String> {
+    axum::serve(listener, router(app).merge(ops::routes(ops)))
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
         .await
         .map_err(|e| e.to_string())

@@ -31,6 +31,7 @@ fn app() -> App {
         },
         claim_grace: Duration::from_secs(1),
         read_your_writes: Duration::from_secs(1),
+        projector_stall: Duration::from_secs(60),
     };
     let pool = sqlx::PgPool::connect_lazy("postgres://nobody@127.0.0.1:9/none").unwrap();
     App::new(pool, &settings, crate::read_model::signals().0)

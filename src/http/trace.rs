@@ -1,14 +1,17 @@
 //! One span per request, carrying a correlation id: the client's `X-Correlation-Id` or `X-Request-Id`
 //! when it is sane, else a fresh UUID. The id is echoed in `X-Correlation-Id` and handed to commands.
+//! Each request is also counted and timed in the metrics under its route template (never the raw
+//! path, which would carry ids).
 
+use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::Request;
+use crate::metrics::Metrics;
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument;
-use uuid::Uuid;
 
 /// The request's correlation id (a request extension).
 #[derive(Debug, Clone)]
@@ -16,24 +19,38 @@ pub struct CorrelationId(pub String);
 
 pub const HEADER: &str = "x-correlation-id";
 
-pub async fn correlate(mut req: Request, next: Next) -> Response {
-    let id = [HEADER, "x-request-id"]
-        .iter()
-        .find_map(|h| req.headers().get(*h).and_then(|v| v.to_str().ok()))
-        .map(str::trim)
-        .filter(|id| !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic()))
-        .map_or_else(|| Uuid::new_v4().to_string(), str::to_string);
+/// The route a request matched, passed from the inner router to [`correlate`] on the response.
+#[derive(Debug, Clone)]
+struct Route(String);
+
+/// Inside the router: tells the outer layer which route template answered.
+pub async fn matched_route(req: Request, next: Next) -> Response {
+    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string());
+    let mut res = next.run(req).await;
+    if let Some(route) = route {
+        res.extensions_mut().insert(Route(route));
+    }
+    res
+}
+
+pub async fn correlate(State(metrics): State<Arc<Metrics>>, mut req: Request, next: Next) -> Response {
+    let id = crate::telemetry::correlation_id(req.headers());
     req.extensions_mut().insert(CorrelationId(id.clone()));
     let span = tracing::info_span!(
         "http",
         method = %req.method(),
-        path = %req.uri().path(),
         correlation_id = %id,
     );
+    span.in_scope(|| tracing::debug!(path = %req.uri().path(), "request received"));
+    let method = req.method().clone();
     let started = Instant::now();
     let mut res = next.run(req).instrument(span.clone()).await;
     let status = res.status().as_u16();
-    span.in_scope(|| tracing::info!(status, elapsed_ms = started.elapsed().as_millis() as u64, "request"));
+    let elapsed = started.elapsed();
+    let route = res.extensions().get::<Route>().map_or("unmatched", |r| r.0.as_str());
+    metrics.http(method.as_str(), route, status, elapsed);
+    // The raw path can hold a user name (`people/{id}`), so only the route template is logged at info.
+    span.in_scope(|| tracing::info!(route, status, elapsed_ms = elapsed.as_millis() as u64, "request"));
     if let Ok(value) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(HEADER, value);
     }

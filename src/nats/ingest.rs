@@ -143,6 +143,9 @@ impl Ingest {
                 return;
             }
         };
+        if delivered > 1 {
+            self.app.metrics().nats_redeliveries.inc();
+        }
         let h = message.headers.as_ref();
         let msg_id = headers::get(h, headers::MSG_ID).map(str::to_string);
         // Without a key of its own, the stream position is the key, so a redelivery is still idempotent.

@@ -46,6 +46,7 @@ pub fn test_settings() -> (Settings, String) {
         },
         claim_grace: Duration::from_secs(30),
         read_your_writes: Duration::from_secs(5),
+        projector_stall: Duration::from_secs(60),
     };
     (settings, db)
 }
@@ -61,44 +62,46 @@ pub struct TestApp {
 }
 
 impl Drop for TestApp {
-    /// Stops the service, drops the test's database and deletes its JetStream streams (on a thread of
-    /// its own, so it also runs when a test panics): test runs leave nothing behind on shared servers.
     fn drop(&mut self) {
         self.shutdown.cancel();
-        let (url, prefix) = (self.settings.nats_url.clone(), self.settings.nats_prefix.clone());
-        let db = self
-            .settings
-            .database
-            .url
-            .expose_secret()
-            .rsplit('/')
-            .next()
-            .unwrap_or_default()
-            .to_string();
-        let cleanup = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+        cleanup(&self.settings);
+    }
+}
+
+/// Drops the test's database and deletes its JetStream streams (on a thread of its own, so it also
+/// runs when a test panics): test runs leave nothing behind on shared servers.
+pub fn cleanup(settings: &Settings) {
+    let (url, prefix) = (settings.nats_url.clone(), settings.nats_prefix.clone());
+    let db = settings
+        .database
+        .url
+        .expose_secret()
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let cleanup = std::thread::spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+            return;
+        };
+        rt.block_on(async move {
+            if db.starts_with("rollcall_test_")
+                && let Ok(mut admin) = PgConnection::connect(&format!("{}/postgres", server_url())).await
+            {
+                let drop_db = format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)");
+                let _ = tokio::time::timeout(Duration::from_secs(10), admin.execute(drop_db.as_str())).await;
+            }
+            let Ok(client) = async_nats::connect(&url).await else {
                 return;
             };
-            rt.block_on(async move {
-                if db.starts_with("rollcall_test_")
-                    && let Ok(mut admin) = PgConnection::connect(&format!("{}/postgres", server_url())).await
-                {
-                    let drop_db = format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)");
-                    let _ = tokio::time::timeout(Duration::from_secs(10), admin.execute(drop_db.as_str())).await;
-                }
-                let Ok(client) = async_nats::connect(&url).await else {
-                    return;
-                };
-                let js = async_nats::jetstream::new(client);
-                for stream in ["commands", "events"] {
-                    let _ =
-                        tokio::time::timeout(Duration::from_secs(5), js.delete_stream(format!("{prefix}-{stream}")))
-                            .await;
-                }
-            });
+            let js = async_nats::jetstream::new(client);
+            for stream in ["commands", "events"] {
+                let _ =
+                    tokio::time::timeout(Duration::from_secs(5), js.delete_stream(format!("{prefix}-{stream}"))).await;
+            }
         });
-        let _ = cleanup.join();
-    }
+    });
+    let _ = cleanup.join();
 }
 
 impl TestApp {
@@ -124,6 +127,15 @@ impl TestApp {
             settings,
             shutdown,
         }
+    }
+
+    /// The name of the test's own database.
+    pub fn database(&self) -> String {
+        self.pool
+            .connect_options()
+            .get_database()
+            .expect("a database name")
+            .to_string()
     }
 
     pub async fn owner(&self) -> Actor {
@@ -196,4 +208,23 @@ where
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
+}
+
+/// Lets the test's database accept connections or not, and drops the ones it has.
+pub async fn allow_connections(database: &str, allow: bool) {
+    let mut admin = PgConnection::connect(&format!("{}/postgres", server_url()))
+        .await
+        .expect("admin connection");
+    admin
+        .execute(format!(r#"ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS {allow}"#).as_str())
+        .await
+        .expect("ALTER DATABASE");
+    if !allow {
+        sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
+            .bind(database)
+            .execute(&mut admin)
+            .await
+            .expect("terminate the database's connections");
+    }
+    admin.close().await.ok();
 }

@@ -2,6 +2,7 @@
 //! unique NATS prefix per test).
 
 mod auth;
+mod binary;
 mod companies;
 mod events_out;
 mod fold;
@@ -9,6 +10,7 @@ mod grpc;
 mod helpers;
 mod lifecycle;
 mod nats;
+mod ops;
 mod persons;
 mod projections;
 mod rest;

@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use rollcall::grpc::pb::ListPersonsRequest;
-use sqlx::{Connection, Executor, PgConnection};
 use tonic::Code;
 use tonic::transport::Channel;
 use tonic_health::pb::HealthCheckRequest;
@@ -12,7 +11,7 @@ use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
 use super::{authed, channel, clients, owner_token};
-use crate::helpers::{TestApp, server_url};
+use crate::helpers::{TestApp, allow_connections};
 
 const SERVICES: [&str; 3] = ["", "rollcall.v1.PersonService", "rollcall.v1.UserService"];
 /// Long enough for the 1 s health poll plus the 2 s readiness bound, several times over.
@@ -49,34 +48,10 @@ async fn await_status(client: &mut HealthClient<Channel>, wanted: ServingStatus)
         .unwrap_or_else(|_| panic!("health did not become {wanted:?} within {FLIP_WITHIN:?}"));
 }
 
-/// Lets the test's database accept connections or not, and drops the ones it has.
-async fn allow_connections(database: &str, allow: bool) {
-    let mut admin = PgConnection::connect(&format!("{}/postgres", server_url()))
-        .await
-        .expect("admin connection");
-    admin
-        .execute(format!(r#"ALTER DATABASE "{database}" WITH ALLOW_CONNECTIONS {allow}"#).as_str())
-        .await
-        .expect("ALTER DATABASE");
-    if !allow {
-        sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
-            .bind(database)
-            .execute(&mut admin)
-            .await
-            .expect("terminate the database's connections");
-    }
-    admin.close().await.ok();
-}
-
 #[tokio::test]
 async fn health_reports_not_serving_while_the_database_refuses_connections_and_serving_after() {
     let t = TestApp::spawn().await;
-    let database = t
-        .pool
-        .connect_options()
-        .get_database()
-        .expect("a database name")
-        .to_string();
+    let database = t.database();
     let token = owner_token(&t).await;
     let mut health = HealthClient::new(channel(t.grpc_addr).await);
     await_status(&mut health, ServingStatus::Serving).await;

@@ -1,0 +1,34 @@
+//! Every command's outcome and latency, recorded in the service's metrics by source and command.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::{App, AppError, RequestMeta};
+use crate::metrics::Metrics;
+
+impl App {
+    /// The service's metrics (shared with the HTTP and gRPC layers and `/metrics`).
+    pub fn metrics(&self) -> Arc<Metrics> {
+        self.inner.metrics.clone()
+    }
+
+    /// Runs `work` and records its outcome (`created` or the error's kind) and how long it took.
+    pub(super) async fn observed<T>(
+        &self,
+        meta: &RequestMeta,
+        command: &'static str,
+        work: impl Future<Output = Result<T, AppError>>,
+    ) -> Result<T, AppError> {
+        let started = Instant::now();
+        let result = work.await;
+        let outcome = match &result {
+            Ok(_) => "created",
+            Err(e) => e.outcome(),
+        };
+        self.inner
+            .metrics
+            .command(meta.source.as_str(), command, outcome, started.elapsed());
+        result
+    }
+}

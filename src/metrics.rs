@@ -1,0 +1,241 @@
+//! The service's Prometheus metrics: one registry per running service (no globals, so tests in one
+//! process never share counters), the families every layer records into, and the text exposition.
+//!
+//! Counters and histograms are recorded where things happen (commands in the App, requests in the
+//! HTTP/gRPC layers, redeliveries in the NATS consumer). Gauges that describe shared state (projector
+//! lag, consumer pending, pool usage) are sampled when `/metrics` is scraped, see `ops`.
+
+use std::time::Duration;
+
+use prometheus::{
+    Encoder, Gauge, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    TextEncoder,
+};
+
+/// Latency buckets in seconds: 0.5 ms to 10 s, dense where the targets are (5–50 ms).
+const LATENCY_BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// Every metric family of the service.
+pub struct Metrics {
+    registry: Registry,
+    /// Commands by source (rest, grpc, nats), command name and outcome.
+    pub commands: IntCounterVec,
+    /// Command latency by source and command, from the App's entry to its answer.
+    pub command_seconds: HistogramVec,
+    /// HTTP requests by method, matched route and status code.
+    pub http_requests: IntCounterVec,
+    pub http_seconds: HistogramVec,
+    /// gRPC calls by method and status code.
+    pub grpc_requests: IntCounterVec,
+    pub grpc_seconds: HistogramVec,
+    /// JetStream deliveries of commands that were not the first delivery.
+    pub nats_redeliveries: IntCounter,
+    /// Commands waiting in the durable consumer (sampled).
+    pub nats_pending: IntGauge,
+    /// Commands delivered but not yet acknowledged (sampled).
+    pub nats_ack_pending: IntGauge,
+    /// Events committed but not yet applied to the read models (sampled; positions, gaps included).
+    pub projector_lag_positions: IntGauge,
+    /// Age of the oldest event not yet applied to the read models (sampled; 0 when caught up).
+    pub projector_lag_seconds: Gauge,
+    /// Database pool connections by state (idle, in_use) and the configured maximum (sampled).
+    pub pool_connections: IntGaugeVec,
+    pub pool_max: IntGauge,
+    /// 1 when the dependency named by `check` is fine at the last readiness check, else 0.
+    pub ready: IntGaugeVec,
+}
+
+fn registered<M: prometheus::core::Collector + Clone + 'static>(registry: &Registry, metric: M) -> M {
+    registry
+        .register(Box::new(metric.clone()))
+        .expect("metric names are unique and valid");
+    metric
+}
+
+fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
+    registered(
+        registry,
+        IntCounterVec::new(Opts::new(name, help), labels).expect("valid counter"),
+    )
+}
+
+fn histogram(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> HistogramVec {
+    let opts = HistogramOpts::new(name, help).buckets(LATENCY_BUCKETS.to_vec());
+    registered(registry, HistogramVec::new(opts, labels).expect("valid histogram"))
+}
+
+fn gauge(registry: &Registry, name: &str, help: &str) -> IntGauge {
+    registered(registry, IntGauge::new(name, help).expect("valid gauge"))
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let r = Registry::new_custom(Some("rollcall".into()), None).expect("valid prefix");
+        Metrics {
+            commands: counter(
+                &r,
+                "commands_total",
+                "Commands handled, by source, command and outcome.",
+                &["source", "command", "outcome"],
+            ),
+            command_seconds: histogram(
+                &r,
+                "command_duration_seconds",
+                "Time from a command's arrival in the application to its answer.",
+                &["source", "command"],
+            ),
+            http_requests: counter(
+                &r,
+                "http_requests_total",
+                "HTTP requests, by method, route and status.",
+                &["method", "route", "status"],
+            ),
+            http_seconds: histogram(
+                &r,
+                "http_request_duration_seconds",
+                "HTTP request latency, by method and route.",
+                &["method", "route"],
+            ),
+            grpc_requests: counter(
+                &r,
+                "grpc_requests_total",
+                "gRPC calls, by method and status code.",
+                &["method", "code"],
+            ),
+            grpc_seconds: histogram(
+                &r,
+                "grpc_request_duration_seconds",
+                "gRPC call latency, by method.",
+                &["method"],
+            ),
+            nats_redeliveries: registered(
+                &r,
+                IntCounter::new(
+                    "nats_redeliveries_total",
+                    "Command messages received again after an earlier delivery.",
+                )
+                .expect("valid counter"),
+            ),
+            nats_pending: gauge(
+                &r,
+                "nats_consumer_pending",
+                "Commands not yet delivered by the durable consumer.",
+            ),
+            nats_ack_pending: gauge(
+                &r,
+                "nats_consumer_ack_pending",
+                "Commands delivered but not yet acknowledged.",
+            ),
+            projector_lag_positions: gauge(
+                &r,
+                "projector_lag_positions",
+                "Global positions committed beyond the read models' checkpoint.",
+            ),
+            projector_lag_seconds: registered(
+                &r,
+                Gauge::new(
+                    "projector_lag_seconds",
+                    "Age of the oldest committed event not yet in the read models.",
+                )
+                .expect("valid gauge"),
+            ),
+            pool_connections: registered(
+                &r,
+                IntGaugeVec::new(
+                    Opts::new("db_pool_connections", "Database pool connections, by state."),
+                    &["state"],
+                )
+                .expect("valid gauge"),
+            ),
+            pool_max: gauge(&r, "db_pool_max_connections", "The database pool's maximum size."),
+            ready: registered(
+                &r,
+                IntGaugeVec::new(
+                    Opts::new("ready", "1 when the dependency passed the last readiness check."),
+                    &["check"],
+                )
+                .expect("valid gauge"),
+            ),
+            registry: r,
+        }
+    }
+
+    /// Records one command's outcome and latency.
+    pub fn command(&self, source: &str, command: &str, outcome: &str, elapsed: Duration) {
+        self.commands.with_label_values(&[source, command, outcome]).inc();
+        self.command_seconds
+            .with_label_values(&[source, command])
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// Records one HTTP request.
+    pub fn http(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        self.http_requests
+            .with_label_values(&[method, route, status.to_string().as_str()])
+            .inc();
+        self.http_seconds
+            .with_label_values(&[method, route])
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// Records one gRPC call.
+    pub fn grpc(&self, method: &str, code: &str, elapsed: Duration) {
+        self.grpc_requests.with_label_values(&[method, code]).inc();
+        self.grpc_seconds
+            .with_label_values(&[method])
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// The Prometheus text exposition (format 0.0.4) of every family.
+    pub fn render(&self) -> String {
+        let mut out = Vec::new();
+        let encoder = TextEncoder::new();
+        if let Err(e) = encoder.encode(&self.registry.gather(), &mut out) {
+            tracing::error!(error = %e, "cannot encode the metrics");
+        }
+        String::from_utf8(out).unwrap_or_default()
+    }
+}
+
+/// The exposition's content type.
+pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_commands_appear_in_the_exposition_with_their_labels() {
+        let m = Metrics::new();
+        m.command("rest", "crm.person.create", "created", Duration::from_millis(7));
+        m.command("rest", "crm.person.create", "created", Duration::from_millis(30));
+        let text = m.render();
+        assert!(text.contains("# TYPE rollcall_commands_total counter"), "{text}");
+        assert!(
+            text.contains(r#"rollcall_commands_total{command="crm.person.create",outcome="created",source="rest"} 2"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                r#"rollcall_command_duration_seconds_bucket{command="crm.person.create",source="rest",le="0.01"} 1"#
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn two_registries_do_not_share_counts() {
+        let (a, b) = (Metrics::new(), Metrics::new());
+        a.nats_redeliveries.inc();
+        assert_eq!(a.nats_redeliveries.get(), 1);
+        assert_eq!(b.nats_redeliveries.get(), 0);
+    }
+}

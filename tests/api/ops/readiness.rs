@@ -1,6 +1,7 @@
 //! `/readyz` follows the test's own dependencies (the shared servers are never stopped): unready while
-//! its database refuses connections or while its read models stall behind a pinned transaction, ready
-//! again afterwards; `/healthz` stays up throughout, and gRPC health says the same as `/readyz`.
+//! its database refuses connections, while its private NATS server is down, or while its read models
+//! stall behind a pinned transaction, ready again afterwards; `/healthz` stays up throughout, and gRPC
+//! health says the same as `/readyz`.
 
 use std::time::Duration;
 
@@ -12,6 +13,7 @@ use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
 use super::readyz;
+use crate::fold::PrivateNats;
 use crate::grpc::channel;
 use crate::helpers::{TestApp, allow_connections, eventually, test_settings};
 
@@ -99,4 +101,21 @@ async fn readyz_is_unready_while_the_read_models_stall_and_ready_once_they_catch
     pin.execute("COMMIT").await.unwrap();
     let body = await_readiness(&t, StatusCode::OK).await;
     assert_eq!(body["checks"]["projector"], true, "{body}");
+}
+
+#[tokio::test]
+async fn readyz_is_unready_while_nats_is_down_and_ready_once_it_is_back() {
+    let mut nats = PrivateNats::start().await;
+    let (mut settings, _) = test_settings();
+    settings.nats_url = nats.url();
+    let t = TestApp::with(settings).await;
+    await_readiness(&t, StatusCode::OK).await;
+
+    nats.kill().await;
+    let body = await_readiness(&t, StatusCode::SERVICE_UNAVAILABLE).await;
+    assert_eq!(body["checks"]["nats"], false, "{body}");
+    assert_eq!(body["checks"]["database"], true, "{body}");
+
+    nats.restart().await;
+    await_readiness(&t, StatusCode::OK).await;
 }

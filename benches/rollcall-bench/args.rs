@@ -118,9 +118,10 @@ pub struct Args {
     /// Seconds to wait for the read model to hold every published command.
     #[arg(long, env = "BENCH_NATS_TIMEOUT", default_value_t = 900)]
     pub nats_timeout: u64,
-    /// Offered rate (commands/s) of the visibility scenario.
-    #[arg(long, env = "BENCH_RATE", default_value_t = 5000)]
-    pub rate: u32,
+    /// Offered rates (commands/s) of the visibility scenario, run from the lowest up (a rate the service
+    /// sustains shows the latency of the path; one above it shows only the growing backlog).
+    #[arg(long, env = "BENCH_RATE", value_delimiter = ',', default_value = "5000")]
+    pub rate: Vec<u32>,
     /// Seconds of offered load in the visibility scenario [10; quick 3].
     #[arg(long, env = "BENCH_VISIBLE_SECS")]
     pub visible_secs: Option<u64>,

@@ -123,17 +123,23 @@ async fn service_scenario(args: &Args, tag: &str, svc: &Service, scenario: Scena
             vec![r.unwrap_or_else(|e| Outcome::failed("NATS ingest", e))]
         }
         Scenario::Visible => {
-            let cfg = visible::Visible {
-                nats_url: &args.nats_url,
-                prefix: &args.nats_prefix,
-                token,
-                tag,
-                rate: args.rate,
-                duration: args.visible_duration(),
-                pid,
-            };
-            let r = visible::run(cfg, &svc.pool).await;
-            vec![r.unwrap_or_else(|e| Outcome::failed("command → visible", e))]
+            let mut rates = args.rate.clone();
+            rates.sort_unstable();
+            let mut rows = Vec::new();
+            for (n, rate) in rates.into_iter().enumerate() {
+                let cfg = visible::Visible {
+                    nats_url: &args.nats_url,
+                    prefix: &args.nats_prefix,
+                    token,
+                    tag: &format!("{tag}{n}"),
+                    rate,
+                    duration: args.visible_duration(),
+                    pid,
+                };
+                let r = visible::run(cfg, &svc.pool).await;
+                rows.push(r.unwrap_or_else(|e| Outcome::failed(format!("command → visible at {rate}/s"), e)));
+            }
+            rows
         }
         Scenario::Rebuild => vec![
             rebuild(args, tag, svc)

@@ -26,6 +26,11 @@ use stats::Outcome;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // A bare `cargo bench` must not load whatever service happens to listen on the default ports.
+    if std::env::args().skip(1).all(|a| a == "--bench") {
+        println!("rollcall-bench: nothing to do without arguments; run scripts/bench.sh (see BENCHMARKS.md)");
+        return ExitCode::SUCCESS;
+    }
     let args = Args::load();
     let result = if args.cleanup_only {
         nats::cleanup(&args.nats_url, &args.nats_prefix).await

@@ -1,0 +1,108 @@
+//! The raw-Postgres ceiling: pgbench running the SQL of one create (and of 100 creates per transaction)
+//! against a scratch database migrated with the real schema, on the server the service uses.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::stats::{self, Ceiling, Outcome, plural};
+
+pub const SINGLE: &str = "create_one.sql";
+pub const BATCHED: &str = "create_batch100.sql";
+/// Creates per transaction in `BATCHED`.
+const BATCH_ROWS: f64 = 100.0;
+
+pub struct Pgbench<'a> {
+    pub bin: &'a Path,
+    pub scripts: &'a Path,
+    pub db_url: &'a str,
+    pub duration: Duration,
+    /// Where pgbench writes its per-transaction logs.
+    pub log_dir: PathBuf,
+}
+
+impl Pgbench<'_> {
+    /// One create per transaction at `clients` clients: creates/s.
+    pub async fn single(&self, clients: usize) -> Outcome {
+        let mut o = Outcome::new(
+            format!("ceiling: pgbench 1 create/tx, {clients} client{}", plural(clients)),
+            "creates/s",
+        );
+        o.is_ceiling = Some(Ceiling::Single(clients));
+        self.run(SINGLE, clients, 1.0, o).await
+    }
+
+    /// 100 creates per transaction at `clients` clients: rows/s.
+    pub async fn batched(&self, clients: usize) -> Outcome {
+        let mut o = Outcome::new(
+            format!("ceiling: pgbench 100 creates/tx, {clients} client{}", plural(clients)),
+            "rows/s",
+        );
+        o.is_ceiling = Some(Ceiling::Batched);
+        o.note = "latency is per 100-row transaction".into();
+        self.run(BATCHED, clients, BATCH_ROWS, o).await
+    }
+
+    async fn run(&self, script: &str, clients: usize, rows_per_tx: f64, mut o: Outcome) -> Outcome {
+        let prefix = self
+            .log_dir
+            .join(format!("{}-c{clients}", script.trim_end_matches(".sql")));
+        let out = tokio::process::Command::new(self.bin)
+            .args(["-n", "-f"])
+            .arg(self.scripts.join(script))
+            .args(["-c", &clients.to_string(), "-j", &clients.to_string()])
+            .args(["-T", &self.duration.as_secs().max(1).to_string(), "-l"])
+            .arg(format!("--log-prefix={}", prefix.display()))
+            .arg(self.db_url)
+            .output()
+            .await;
+        let out = match out {
+            Ok(out) => out,
+            Err(e) => return Outcome::failed(o.name, format!("run {}: {e}", self.bin.display())),
+        };
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if !out.status.success() {
+            let why = format!("{}: {}", out.status, String::from_utf8_lossy(&out.stderr).trim());
+            return Outcome::failed(o.name, why);
+        }
+        let field = |label: &str| {
+            stdout
+                .lines()
+                .find_map(|l| l.strip_prefix(label))
+                .and_then(|v| v.split_whitespace().next())
+                .and_then(|v| v.parse::<f64>().ok())
+        };
+        let tps = field("tps = ").unwrap_or(0.0);
+        o.rate = tps * rows_per_tx;
+        o.ok = (field("number of transactions actually processed: ").unwrap_or(0.0) * rows_per_tx) as u64;
+        o.errors = (field("number of failed transactions: ").unwrap_or(0.0) * rows_per_tx) as u64;
+        let mut latencies = read_logs(&prefix);
+        o.latency = stats::percentiles(&mut latencies);
+        o
+    }
+}
+
+/// Transaction latencies from pgbench's `-l` logs (`<prefix>.<pid>[.<thread>]`, third column in µs).
+fn read_logs(prefix: &Path) -> Vec<Duration> {
+    let (Some(dir), Some(stem)) = (prefix.parent(), prefix.file_name().and_then(|s| s.to_str())) else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut latencies = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if !name.to_str().is_some_and(|n| n.starts_with(&format!("{stem}."))) {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(entry.path()) else {
+            continue;
+        };
+        latencies.extend(
+            text.lines()
+                .filter_map(|l| l.split_whitespace().nth(2)?.parse::<u64>().ok())
+                .map(Duration::from_micros),
+        );
+    }
+    latencies
+}

@@ -1,0 +1,129 @@
+//! `rollcall projections rebuild` over synthetic events in a database of its own. The events copy the
+//! payload and metadata of a real PersonCreated the service wrote, varying the id and names.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use sqlx::PgPool;
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+use crate::scratch::{self, ScratchDb};
+use crate::stats::{self, Ceiling, Outcome};
+
+/// Events inserted per transaction while filling the store.
+const FILL_CHUNK: u64 = 100_000;
+
+/// Payload, metadata and sequence of the newest PersonCreated in the service's store.
+pub async fn template(service: &PgPool) -> Result<Option<(Value, Value, i64)>, String> {
+    sqlx::query_as(
+        "SELECT payload, metadata, sequence FROM events
+          WHERE aggregate_type = 'Person' AND event_type = 'PersonCreated'
+          ORDER BY global_position DESC LIMIT 1",
+    )
+    .fetch_optional(service)
+    .await
+    .map_err(|e| format!("read a PersonCreated template: {e}"))
+}
+
+pub async fn run(
+    db: &ScratchDb,
+    rollcall: &Path,
+    events: u64,
+    (payload, metadata, sequence): (Value, Value, i64),
+) -> Result<Outcome, String> {
+    let pool = db.pool().await?;
+    let fill_start = Instant::now();
+    let mut from = 1;
+    while from <= events {
+        let to = (from + FILL_CHUNK - 1).min(events);
+        fill(&pool, &payload, &metadata, sequence, from, to).await?;
+        from = to + 1;
+    }
+    // A store that has lived has statistics; a freshly bulk-loaded one has none yet.
+    sqlx::query("ANALYZE events")
+        .execute(&pool)
+        .await
+        .map_err(|e| e.to_string())?;
+    let filled = fill_start.elapsed();
+    pool.close().await;
+
+    let mut child = scratch::rollcall_command(rollcall, &db.url)
+        .args(["projections", "rebuild"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("run {} projections rebuild: {e}", rollcall.display()))?;
+    let start = Instant::now();
+    let pid = child.id();
+    let mut lines = BufReader::new(child.stdout.take().ok_or("no stdout")?).lines();
+    let (mut peak, mut last_line) = (None, String::new());
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    loop {
+        tokio::select! {
+            line = lines.next_line() => match line {
+                Ok(Some(l)) => last_line = l,
+                _ => break,
+            },
+            _ = tick.tick() => peak = pid.and_then(stats::peak_rss_kib).or(peak),
+        }
+    }
+    let status = child.wait().await.map_err(|e| e.to_string())?;
+    let wall = start.elapsed();
+    if !status.success() {
+        return Err(format!("projections rebuild: {status}; last output: {last_line}"));
+    }
+
+    let mut o = Outcome::new(format!("projections rebuild, {events} events"), "events/s");
+    o.ok = reported_events(&last_line).unwrap_or(events);
+    o.rate = o.ok as f64 / wall.as_secs_f64();
+    o.peak_rss_kib = peak;
+    o.compare = Some(Ceiling::Batched);
+    o.target = "≥ 100,000 events/s";
+    o.note = format!(
+        "rate = events / wall time of the process ({:.1} s, migrations and connect included); \
+         peak RSS is the rebuild process's; it printed: \"{last_line}\"; store filled in {:.1} s",
+        wall.as_secs_f64(),
+        filled.as_secs_f64()
+    );
+    Ok(o)
+}
+
+/// Appends events `from..=to` in one transaction: the template with id and names varied.
+async fn fill(
+    pool: &PgPool,
+    payload: &Value,
+    metadata: &Value,
+    sequence: i64,
+    from: u64,
+    to: u64,
+) -> Result<(), String> {
+    sqlx::query(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
+         SELECT 'Person', g::text, $3, 'PersonCreated', '1',
+                jsonb_set(jsonb_set(jsonb_set($1::jsonb,
+                    '{PersonCreated,id}', to_jsonb(g)),
+                    '{PersonCreated,first_name}', to_jsonb('Rebuild' || (g % 1000))),
+                    '{PersonCreated,last_name}', to_jsonb('person-' || g)),
+                jsonb_set($2::jsonb, '{correlation_id}', to_jsonb(gen_random_uuid()::text))
+           FROM generate_series($4::bigint, $5::bigint) AS g",
+    )
+    .bind(payload)
+    .bind(metadata)
+    .bind(sequence)
+    .bind(from as i64)
+    .bind(to as i64)
+    .execute(pool)
+    .await
+    .map_err(|e| format!("fill events {from}..={to}: {e}"))?;
+    Ok(())
+}
+
+/// N from "rebuild: done, N events in …".
+fn reported_events(line: &str) -> Option<u64> {
+    line.strip_prefix("rebuild: done, ")?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}

@@ -1,6 +1,7 @@
 //! The Company view: its projection (`CompanyCreated` → `companies` row) and its queries.
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -101,18 +102,47 @@ const SELECT: &str = "SELECT c.id, c.company_name, c.about, c.share_type, c.mana
         u.last_name AS creator_last_name, u.title AS creator_title
    FROM companies c LEFT JOIN users u ON u.id = c.created_by";
 
-/// Writes a created company, unless the row already reflects this position or a later one.
-pub async fn project_created(
-    conn: &mut PgConnection,
-    tables: Tables,
-    e: &CompanyCreated,
-    position: i64,
-) -> Result<(), sqlx::Error> {
-    let f = &e.fields;
+/// A `companies` row as the projection writes it (field names are the column names).
+#[derive(Debug, Serialize)]
+pub struct ProjectedRow<'e> {
+    pub id: i64,
+    company_name: &'e str,
+    about: &'e str,
+    share_type: i16,
+    managers: &'e [Uuid],
+    custom_fields: &'e [CustomField],
+    photo: Option<&'e PhotoRef>,
+    created_by: Uuid,
+    created_at: DateTime<Utc>,
+    search: String,
+    pub position: i64,
+}
+
+impl<'e> ProjectedRow<'e> {
+    /// The row a created company makes at `position`.
+    pub fn created(e: &'e CompanyCreated, position: i64) -> Self {
+        let f = &e.fields;
+        ProjectedRow {
+            id: e.id,
+            company_name: &f.company_name,
+            about: &f.about,
+            share_type: f.share_type.code() as i16,
+            managers: &f.managers,
+            custom_fields: &f.custom_fields,
+            photo: f.photo.as_ref(),
+            created_by: e.created_by,
+            created_at: e.created_at.as_utc(),
+            search: f.company_name.to_lowercase(),
+            position,
+        }
+    }
+}
+
+/// Writes the rows in one statement; a row is skipped where the table already reflects its position
+/// or a later one. `rows` holds each id at most once.
+pub async fn project(conn: &mut PgConnection, tables: Tables, rows: &[ProjectedRow<'_>]) -> Result<(), sqlx::Error> {
     let sql = format!(
-        "INSERT INTO {t} AS t (id, company_name, about, share_type, managers, custom_fields, photo, created_by,
-                created_at, search, position)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+        "INSERT INTO {t} AS t SELECT * FROM json_populate_recordset(NULL::{t}, $1::json)
          ON CONFLICT (id) DO UPDATE SET company_name = EXCLUDED.company_name, about = EXCLUDED.about,
                 share_type = EXCLUDED.share_type, managers = EXCLUDED.managers, custom_fields = EXCLUDED.custom_fields,
                 photo = EXCLUDED.photo, created_by = EXCLUDED.created_by, created_at = EXCLUDED.created_at,
@@ -120,20 +150,9 @@ pub async fn project_created(
           WHERE t.position < EXCLUDED.position",
         t = tables.companies()
     );
-    sqlx::query(&sql)
-        .bind(e.id)
-        .bind(&f.company_name)
-        .bind(&f.about)
-        .bind(f.share_type.code() as i16)
-        .bind(&f.managers)
-        .bind(Json(&f.custom_fields))
-        .bind(f.photo.as_ref().map(Json))
-        .bind(e.created_by)
-        .bind(e.created_at.as_utc())
-        .bind(f.company_name.to_lowercase())
-        .bind(position)
-        .execute(conn)
-        .await?;
+    // As text: `json` parses faster than `jsonb`, and the rows are only read once.
+    let rows = serde_json::to_string(rows).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    sqlx::query(&sql).bind(rows).execute(conn).await?;
     Ok(())
 }
 

@@ -8,9 +8,9 @@ use sqlx::{PgConnection, PgPool};
 use tokio_util::sync::CancellationToken;
 
 use super::{SignalSources, Tables, companies, persons, users};
-use crate::domain::company::CompanyEvent;
-use crate::domain::person::PersonEvent;
-use crate::domain::user::UserEvent;
+use crate::domain::company::{CompanyCreated, CompanyEvent};
+use crate::domain::person::{PersonCreated, PersonEvent};
+use crate::domain::user::{UserCreated, UserEvent};
 
 /// Events applied per transaction.
 pub const BATCH: i64 = 500;
@@ -119,31 +119,66 @@ pub async fn save_checkpoint(conn: &mut PgConnection, name: &str, at: Cursor, ap
 }
 
 fn decode<T: serde::de::DeserializeOwned>(row: &EventRow) -> Result<T, ProjectionError> {
-    serde_json::from_value(row.payload.clone()).map_err(|source| ProjectionError::Decode {
+    T::deserialize(&row.payload).map_err(|source| ProjectionError::Decode {
         position: row.global_position,
         kind: format!("{}/{}", row.aggregate_type, row.event_type),
         source,
     })
 }
 
-/// Folds one event into the read models.
-pub async fn apply(conn: &mut PgConnection, tables: Tables, row: &EventRow) -> Result<(), ProjectionError> {
-    let position = row.global_position;
-    match row.aggregate_type.as_str() {
-        "Person" => match decode::<PersonEvent>(row)? {
-            PersonEvent::PersonCreated(e) => persons::project_created(conn, tables, &e, position).await?,
-        },
-        "Company" => match decode::<CompanyEvent>(row)? {
-            CompanyEvent::CompanyCreated(e) => companies::project_created(conn, tables, &e, position).await?,
-        },
-        "User" => match decode::<UserEvent>(row)? {
-            UserEvent::UserCreated(e) => users::project_created(conn, tables, &e, position).await?,
-        },
-        other => tracing::warn!(
-            aggregate_type = other,
-            position,
-            "no projection for this aggregate type"
-        ),
+/// The events of a batch, decoded, by the view they go to.
+#[derive(Default)]
+struct Decoded {
+    persons: Vec<(PersonCreated, i64)>,
+    companies: Vec<(CompanyCreated, i64)>,
+    users: Vec<(UserCreated, i64)>,
+}
+
+/// Keeps, per id, only the row with the highest position (one statement may touch a row only once),
+/// sorted by id so concurrent writers lock rows in the same order.
+fn latest<R, K: Ord + Copy>(mut rows: Vec<R>, key: impl Fn(&R) -> (K, i64)) -> Vec<R> {
+    rows.sort_by_key(|r| {
+        let (id, position) = key(r);
+        (id, std::cmp::Reverse(position))
+    });
+    rows.dedup_by_key(|r| key(r).0);
+    rows
+}
+
+/// Folds a batch of events into the read models: one set-based statement per view.
+pub async fn apply(conn: &mut PgConnection, tables: Tables, rows: &[EventRow]) -> Result<(), ProjectionError> {
+    let mut d = Decoded::default();
+    for row in rows {
+        let position = row.global_position;
+        match row.aggregate_type.as_str() {
+            "Person" => match decode::<PersonEvent>(row)? {
+                PersonEvent::PersonCreated(e) => d.persons.push((e, position)),
+            },
+            "Company" => match decode::<CompanyEvent>(row)? {
+                CompanyEvent::CompanyCreated(e) => d.companies.push((e, position)),
+            },
+            "User" => match decode::<UserEvent>(row)? {
+                UserEvent::UserCreated(e) => d.users.push((*e, position)),
+            },
+            other => tracing::warn!(
+                aggregate_type = other,
+                position,
+                "no projection for this aggregate type"
+            ),
+        }
+    }
+    // Companies first: persons join them when read, never when written, so the order is free.
+    if !d.companies.is_empty() {
+        let rows = d.companies.iter().map(|(e, p)| companies::ProjectedRow::created(e, *p));
+        companies::project(conn, tables, &latest(rows.collect(), |r| (r.id, r.position))).await?;
+    }
+    if !d.users.is_empty() {
+        let rows = d.users.iter().map(|(e, p)| users::ProjectedRow::created(e, *p));
+        users::project(conn, tables, &latest(rows.collect(), |r| (r.id, r.position))).await?;
+    }
+    if !d.persons.is_empty() {
+        let rows = d.persons.iter().map(|(e, p)| persons::ProjectedRow::created(e, *p));
+        persons::project(conn, tables, &latest(rows.collect(), |r| (r.id, r.position))).await?;
     }
     Ok(())
 }
@@ -154,9 +189,7 @@ pub async fn run_batch(pool: &PgPool, limit: i64) -> Result<usize, ProjectionErr
     let xmin = snapshot_xmin(&mut tx).await?;
     let cursor = lock_checkpoint(&mut tx, CHECKPOINT).await?;
     let rows = read_after(&mut tx, cursor, xmin, limit).await?;
-    for row in &rows {
-        apply(&mut tx, Tables::Live, row).await?;
-    }
+    apply(&mut tx, Tables::Live, &rows).await?;
     if let Some(last) = rows.last() {
         save_checkpoint(&mut tx, CHECKPOINT, last.cursor(), rows.len() as i64).await?;
     }
@@ -207,5 +240,16 @@ impl Projector {
             }
         }
         tracing::info!("projector stopped");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::latest;
+
+    #[test]
+    fn a_batch_keeps_each_id_once_at_its_highest_position_in_id_order() {
+        let rows = vec![(7, 3), (2, 9), (7, 11), (2, 4), (5, 1)];
+        assert_eq!(latest(rows, |r| *r), [(2, 9), (5, 1), (7, 11)]);
     }
 }

@@ -1,5 +1,6 @@
 //! Rebuilding every read model from the event store while the service keeps serving: fill shadow
-//! tables, then, holding the projector's checkpoint, catch up, swap them in and move the checkpoint.
+//! tables (primary key only), build their indexes, then, holding the projector's checkpoint, catch up,
+//! swap them in and move the checkpoint.
 
 use std::time::{Duration, Instant};
 
@@ -35,9 +36,7 @@ async fn fill(
         let mut tx = pool.begin().await?;
         let xmin = projector::snapshot_xmin(&mut tx).await?;
         let rows = projector::read_after(&mut tx, cursor, xmin, BATCH).await?;
-        for row in &rows {
-            projector::apply(&mut tx, Tables::Shadow, row).await?;
-        }
+        projector::apply(&mut tx, Tables::Shadow, &rows).await?;
         tx.commit().await?;
         let Some(last) = rows.last() else {
             return Ok(cursor);
@@ -57,6 +56,8 @@ pub async fn rebuild(pool: &PgPool, mut report: impl FnMut(Progress)) -> Result<
     let mut done = 0;
     sqlx::query("SELECT rollcall_prepare_rebuild()").execute(pool).await?;
     let cursor = fill(pool, Cursor::default(), &mut done, start, &mut report).await?;
+    // Outside the final transaction, so the live projector is held off only for the catch-up.
+    sqlx::query("SELECT rollcall_index_rebuild()").execute(pool).await?;
 
     // Final catch-up and swap, with the live projector held off by the checkpoint lock.
     let mut tx = pool.begin().await?;
@@ -65,9 +66,7 @@ pub async fn rebuild(pool: &PgPool, mut report: impl FnMut(Progress)) -> Result<
     let mut cursor = cursor;
     loop {
         let rows = projector::read_after(&mut tx, cursor, xmin, BATCH).await?;
-        for row in &rows {
-            projector::apply(&mut tx, Tables::Shadow, row).await?;
-        }
+        projector::apply(&mut tx, Tables::Shadow, &rows).await?;
         let Some(last) = rows.last() else { break };
         cursor = last.cursor();
         done += rows.len() as u64;

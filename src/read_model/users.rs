@@ -1,6 +1,7 @@
 //! The User view: its projection (`UserCreated` → `users` row, never the password hash) and its queries.
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -147,27 +148,80 @@ const SELECT: &str = "SELECT id, user_name, email, first_name, last_name, is_vis
         department, title, location, sex, birthday, works_from, notes, contacts, avatar_url, lead, status,
         activation_status, created_by, created_at FROM users u";
 
-/// Writes a created user, unless the row already reflects this position or a later one.
-pub async fn project_created(
-    conn: &mut PgConnection,
-    tables: Tables,
-    e: &UserCreated,
-    position: i64,
-) -> Result<(), sqlx::Error> {
-    let search = format!(
-        "{} {} {} {}",
-        e.first_name,
-        e.last_name,
-        e.user_name.as_str(),
-        e.email.as_str()
-    )
-    .to_lowercase();
+/// A `users` row as the projection writes it (field names are the column names).
+#[derive(Debug, Serialize)]
+pub struct ProjectedRow<'e> {
+    pub id: Uuid,
+    user_name: &'e str,
+    email: &'e str,
+    first_name: &'e str,
+    last_name: &'e str,
+    is_visitor: bool,
+    is_admin: bool,
+    is_owner: bool,
+    department: &'e [Uuid],
+    title: Option<&'e str>,
+    location: Option<&'e str>,
+    sex: Option<&'static str>,
+    birthday: Option<DateTime<Utc>>,
+    works_from: DateTime<Utc>,
+    notes: Option<&'e str>,
+    contacts: &'e [UserContact],
+    avatar_url: Option<&'e str>,
+    lead: Option<Uuid>,
+    status: i16,
+    activation_status: i16,
+    created_by: Option<Uuid>,
+    created_at: DateTime<Utc>,
+    search: String,
+    pub position: i64,
+}
+
+impl<'e> ProjectedRow<'e> {
+    /// The row a created user makes at `position` (never the password hash).
+    pub fn created(e: &'e UserCreated, position: i64) -> Self {
+        let search = format!(
+            "{} {} {} {}",
+            e.first_name,
+            e.last_name,
+            e.user_name.as_str(),
+            e.email.as_str()
+        )
+        .to_lowercase();
+        ProjectedRow {
+            id: e.id,
+            user_name: e.user_name.as_str(),
+            email: e.email.as_str(),
+            first_name: &e.first_name,
+            last_name: &e.last_name,
+            is_visitor: e.is_visitor,
+            is_admin: e.is_admin,
+            is_owner: e.is_owner,
+            department: &e.department,
+            title: e.title.as_deref(),
+            location: e.location.as_deref(),
+            sex: e.sex.map(Sex::as_str),
+            birthday: e.birthday.map(|b| b.as_utc()),
+            works_from: e.works_from.as_utc(),
+            notes: e.notes.as_deref(),
+            contacts: &e.contacts,
+            avatar_url: e.avatar_url.as_deref(),
+            lead: e.lead,
+            status: e.status as i16,
+            activation_status: e.activation_status as i16,
+            created_by: e.created_by,
+            created_at: e.created_at.as_utc(),
+            search,
+            position,
+        }
+    }
+}
+
+/// Writes the rows in one statement; a row is skipped where the table already reflects its position
+/// or a later one. `rows` holds each id at most once.
+pub async fn project(conn: &mut PgConnection, tables: Tables, rows: &[ProjectedRow<'_>]) -> Result<(), sqlx::Error> {
     let sql = format!(
-        "INSERT INTO {t} AS t (id, user_name, email, first_name, last_name, is_visitor, is_admin, is_owner,
-                department, title, location, sex, birthday, works_from, notes, contacts, avatar_url, lead, status,
-                activation_status, created_by, created_at, search, position)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-                 $21, $22, $23, $24)
+        "INSERT INTO {t} AS t SELECT * FROM json_populate_recordset(NULL::{t}, $1::json)
          ON CONFLICT (id) DO UPDATE SET user_name = EXCLUDED.user_name, email = EXCLUDED.email,
                 first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, is_visitor = EXCLUDED.is_visitor,
                 is_admin = EXCLUDED.is_admin, is_owner = EXCLUDED.is_owner, department = EXCLUDED.department,
@@ -180,33 +234,9 @@ pub async fn project_created(
           WHERE t.position < EXCLUDED.position",
         t = tables.users()
     );
-    sqlx::query(&sql)
-        .bind(e.id)
-        .bind(e.user_name.as_str())
-        .bind(e.email.as_str())
-        .bind(&e.first_name)
-        .bind(&e.last_name)
-        .bind(e.is_visitor)
-        .bind(e.is_admin)
-        .bind(e.is_owner)
-        .bind(&e.department)
-        .bind(&e.title)
-        .bind(&e.location)
-        .bind(e.sex.map(Sex::as_str))
-        .bind(e.birthday.map(|b| b.as_utc()))
-        .bind(e.works_from.as_utc())
-        .bind(&e.notes)
-        .bind(Json(&e.contacts))
-        .bind(&e.avatar_url)
-        .bind(e.lead)
-        .bind(e.status as i16)
-        .bind(e.activation_status as i16)
-        .bind(e.created_by)
-        .bind(e.created_at.as_utc())
-        .bind(search)
-        .bind(position)
-        .execute(conn)
-        .await?;
+    // As text: `json` parses faster than `jsonb`, and the rows are only read once.
+    let rows = serde_json::to_string(rows).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    sqlx::query(&sql).bind(rows).execute(conn).await?;
     Ok(())
 }
 

@@ -183,6 +183,7 @@ async fn a_service_killed_between_commit_and_projection_leaves_no_gap_after_rest
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_rebuild_under_write_load_ends_equal_to_the_events() {
     let t = TestApp::spawn().await;
+    let indexes_before = indexes(&t.pool).await;
     let meta = t.owner_meta().await;
     let (app, writer_meta) = (t.app.clone(), meta.clone());
     let writer = tokio::spawn(async move {
@@ -205,9 +206,21 @@ async fn a_rebuild_under_write_load_ends_equal_to_the_events() {
         converges(&t.pool).await,
         "after {rebuilt} rebuilds the read models differ from the events"
     );
-    // Reads keep working on the swapped-in tables.
+    // Reads keep working on the swapped-in tables, which carry the migrations' indexes by their names.
     let page = t.app.list_persons(&meta.actor, &Default::default()).await.unwrap();
     assert_eq!(page.total, 120);
+    assert_eq!(indexes(&t.pool).await, indexes_before);
+}
+
+/// Every index of the read-model tables: name and definition.
+async fn indexes(pool: &sqlx::PgPool) -> Vec<(String, String)> {
+    sqlx::query_as(
+        "SELECT indexname::text, indexdef FROM pg_indexes
+          WHERE tablename IN ('persons', 'companies', 'users') ORDER BY indexname",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
 }
 
 #[tokio::test]

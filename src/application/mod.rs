@@ -3,6 +3,7 @@
 //! through the cqrs-es frameworks with bounded retries on conflicts.
 
 pub mod auth;
+mod batch;
 mod commands;
 mod companies;
 mod error;
@@ -23,7 +24,7 @@ use sqlx::PgPool;
 pub use companies::Contact;
 pub use error::{AppError, CLAIM_LOST};
 pub use metadata::{Actor, MAX_IDEMPOTENCY_KEY, RequestMeta, Source};
-pub use sessions::IssuedToken;
+pub use sessions::{Actors, IssuedToken};
 
 use crate::config::Settings;
 use crate::domain::company::Company;

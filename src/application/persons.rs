@@ -11,12 +11,20 @@ use crate::persistence::next_contact_id;
 use crate::read_model::persons::{self, PersonView};
 use crate::read_model::{ListQuery, Page};
 
-const COMMAND: &str = "crm.person.create";
+pub(super) const COMMAND: &str = "crm.person.create";
 
 impl App {
     /// Creates a person for the caller; with an idempotency key, a retry returns the first result.
     #[instrument(skip_all, fields(correlation_id = %meta.correlation_id, source = meta.source.as_str()))]
     pub async fn create_person(&self, meta: &RequestMeta, draft: PersonDraft) -> Result<PersonView, AppError> {
+        let id = self.commit_person(meta, draft).await?;
+        let fetch = |position| persons::get(self.pool(), id, position);
+        let from_events = || async { Ok(self.load_person(id).await?.as_ref().map(PersonView::from_created)) };
+        self.created_view("Person", &id.to_string(), fetch, from_events).await
+    }
+
+    /// Creates a person and returns its id once its event is committed (the read model may lag).
+    pub(super) async fn commit_person(&self, meta: &RequestMeta, draft: PersonDraft) -> Result<i64, AppError> {
         if !meta.actor.may_create_contacts() {
             return Err(AppError::Forbidden("visitors cannot create CRM contacts"));
         }
@@ -43,9 +51,7 @@ impl App {
         })
         .await?;
         tracing::info!(person_id = id, keyed = target.keyed, "person created");
-        let fetch = |position| persons::get(self.pool(), id, position);
-        let from_events = || async { Ok(self.load_person(id).await?.as_ref().map(PersonView::from_created)) };
-        self.created_view("Person", &target.id, fetch, from_events).await
+        Ok(id)
     }
 
     /// A person by id.

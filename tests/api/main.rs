@@ -2,6 +2,7 @@
 //! unique NATS prefix per test).
 
 mod auth;
+mod batch;
 mod companies;
 mod events_out;
 mod fold;

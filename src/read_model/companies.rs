@@ -101,18 +101,30 @@ const SELECT: &str = "SELECT c.id, c.company_name, c.about, c.share_type, c.mana
         u.last_name AS creator_last_name, u.title AS creator_title
    FROM companies c LEFT JOIN users u ON u.id = c.created_by";
 
-/// Writes a created company, unless the row already reflects this position or a later one.
+/// Writes created companies (each with the position of its event) in one statement; a row that already
+/// reflects its event's position or a later one is left alone. Of two events for one id, the later wins.
 pub async fn project_created(
     conn: &mut PgConnection,
     tables: Tables,
-    e: &CompanyCreated,
-    position: i64,
+    created: &[(&CompanyCreated, i64)],
 ) -> Result<(), sqlx::Error> {
-    let f = &e.fields;
+    let created = super::latest_per_id(created, |e| e.id);
+    if created.is_empty() {
+        return Ok(());
+    }
+    let mut c = Columns::default();
+    for (e, position) in created {
+        c.push(e, position);
+    }
     let sql = format!(
         "INSERT INTO {t} AS t (id, company_name, about, share_type, managers, custom_fields, photo, created_by,
                 created_at, search, position)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         SELECT id, company_name, about, share_type, managers::uuid[], custom_fields, photo, created_by,
+                created_at, search, position
+           FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::smallint[], $5::text[], $6::jsonb[],
+                       $7::jsonb[], $8::uuid[], $9::timestamptz[], $10::text[], $11::bigint[])
+                AS u(id, company_name, about, share_type, managers, custom_fields, photo, created_by, created_at,
+                     search, position)
          ON CONFLICT (id) DO UPDATE SET company_name = EXCLUDED.company_name, about = EXCLUDED.about,
                 share_type = EXCLUDED.share_type, managers = EXCLUDED.managers, custom_fields = EXCLUDED.custom_fields,
                 photo = EXCLUDED.photo, created_by = EXCLUDED.created_by, created_at = EXCLUDED.created_at,
@@ -121,20 +133,53 @@ pub async fn project_created(
         t = tables.companies()
     );
     sqlx::query(&sql)
-        .bind(e.id)
-        .bind(&f.company_name)
-        .bind(&f.about)
-        .bind(f.share_type.code() as i16)
-        .bind(&f.managers)
-        .bind(Json(&f.custom_fields))
-        .bind(f.photo.as_ref().map(Json))
-        .bind(e.created_by)
-        .bind(e.created_at.as_utc())
-        .bind(f.company_name.to_lowercase())
-        .bind(position)
+        .bind(c.id)
+        .bind(c.company_name)
+        .bind(c.about)
+        .bind(c.share_type)
+        .bind(c.managers)
+        .bind(c.custom_fields)
+        .bind(c.photo)
+        .bind(c.created_by)
+        .bind(c.created_at)
+        .bind(c.search)
+        .bind(c.position)
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// The `companies` columns of many events, one array per column.
+#[derive(Default)]
+struct Columns<'a> {
+    id: Vec<i64>,
+    company_name: Vec<&'a str>,
+    about: Vec<&'a str>,
+    share_type: Vec<i16>,
+    managers: Vec<String>,
+    custom_fields: Vec<Json<&'a Vec<CustomField>>>,
+    photo: Vec<Option<Json<&'a PhotoRef>>>,
+    created_by: Vec<Uuid>,
+    created_at: Vec<DateTime<Utc>>,
+    search: Vec<String>,
+    position: Vec<i64>,
+}
+
+impl<'a> Columns<'a> {
+    fn push(&mut self, e: &'a CompanyCreated, position: i64) {
+        let f = &e.fields;
+        self.id.push(e.id);
+        self.company_name.push(&f.company_name);
+        self.about.push(&f.about);
+        self.share_type.push(f.share_type.code() as i16);
+        self.managers.push(super::uuid_array_literal(&f.managers));
+        self.custom_fields.push(Json(&f.custom_fields));
+        self.photo.push(f.photo.as_ref().map(Json));
+        self.created_by.push(e.created_by);
+        self.created_at.push(e.created_at.as_utc());
+        self.search.push(f.company_name.to_lowercase());
+        self.position.push(position);
+    }
 }
 
 /// The company `id`, once the view has applied at least `min_position`.

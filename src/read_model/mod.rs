@@ -147,6 +147,41 @@ where
     Ok((rows, total))
 }
 
+/// Of several events for one id, the one with the highest position (what applying them in order with
+/// position guards leaves), in first-seen order: one multi-row upsert may touch a row only once.
+fn latest_per_id<'e, E>(events: &[(&'e E, i64)], id: impl Fn(&E) -> i64) -> Vec<(&'e E, i64)> {
+    let mut slot: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
+    let mut latest: Vec<(&'e E, i64)> = Vec::with_capacity(events.len());
+    for &(e, position) in events {
+        match slot.entry(id(e)) {
+            std::collections::hash_map::Entry::Occupied(o) => {
+                if latest[*o.get()].1 < position {
+                    latest[*o.get()] = (e, position);
+                }
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(latest.len());
+                latest.push((e, position));
+            }
+        }
+    }
+    latest
+}
+
+/// A Postgres array literal of uuids (`{a,b}`), so arrays of arrays can travel as one text array.
+fn uuid_array_literal(ids: &[uuid::Uuid]) -> String {
+    let mut out = String::with_capacity(2 + ids.len() * 37);
+    out.push('{');
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&id.hyphenated().to_string());
+    }
+    out.push('}');
+    out
+}
+
 /// How the application and the projector signal each other inside one process.
 #[derive(Clone)]
 pub struct Signals {
@@ -213,6 +248,25 @@ mod tests {
             }
             .offset(),
             0
+        );
+    }
+
+    #[test]
+    fn the_latest_event_of_each_id_is_kept_in_first_seen_order() {
+        let (a, b, c) = ((1, "a"), (2, "b"), (1, "c"));
+        let events = [(&a, 10), (&b, 11), (&c, 12), (&a, 5)];
+        let latest = latest_per_id(&events, |e| e.0);
+        let names: Vec<(&str, i64)> = latest.iter().map(|(e, p)| (e.1, *p)).collect();
+        assert_eq!(names, [("c", 12), ("b", 11)]);
+    }
+
+    #[test]
+    fn uuid_lists_become_array_literals() {
+        assert_eq!(uuid_array_literal(&[]), "{}");
+        let ids = [uuid::Uuid::nil(), uuid::Uuid::from_u128(1)];
+        assert_eq!(
+            uuid_array_literal(&ids),
+            "{00000000-0000-0000-0000-000000000000,00000000-0000-0000-0000-000000000001}"
         );
     }
 

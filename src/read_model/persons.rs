@@ -144,25 +144,31 @@ const SELECT: &str = "SELECT p.id, p.first_name, p.last_name, p.title, p.company
         c.company_name, c.share_type AS company_share_type
    FROM persons p LEFT JOIN users u ON u.id = p.created_by LEFT JOIN companies c ON c.id = p.company_id";
 
-/// Writes a created person, unless the row already reflects this position or a later one.
+/// Writes created persons (each with the position of its event) in one statement; a row that already
+/// reflects its event's position or a later one is left alone. Of two events for one id, the later wins.
 pub async fn project_created(
     conn: &mut PgConnection,
     tables: Tables,
-    e: &PersonCreated,
-    position: i64,
+    created: &[(&PersonCreated, i64)],
 ) -> Result<(), sqlx::Error> {
-    let f = &e.fields;
-    let search = format!(
-        "{} {} {}",
-        f.first_name,
-        f.last_name,
-        f.title.as_deref().unwrap_or_default()
-    )
-    .to_lowercase();
+    let created = super::latest_per_id(created, |e| e.id);
+    if created.is_empty() {
+        return Ok(());
+    }
+    let mut c = Columns::default();
+    for (e, position) in created {
+        c.push(e, position);
+    }
     let sql = format!(
         "INSERT INTO {t} AS t (id, first_name, last_name, title, company_id, about, share_type, managers,
                 custom_fields, photo, created_by, created_at, search, position)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+         SELECT id, first_name, last_name, title, company_id, about, share_type, managers::uuid[],
+                custom_fields, photo, created_by, created_at, search, position
+           FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[],
+                       $7::smallint[], $8::text[], $9::jsonb[], $10::jsonb[], $11::uuid[], $12::timestamptz[],
+                       $13::text[], $14::bigint[])
+                AS u(id, first_name, last_name, title, company_id, about, share_type, managers, custom_fields,
+                     photo, created_by, created_at, search, position)
          ON CONFLICT (id) DO UPDATE SET first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
                 title = EXCLUDED.title, company_id = EXCLUDED.company_id, about = EXCLUDED.about,
                 share_type = EXCLUDED.share_type, managers = EXCLUDED.managers,
@@ -172,23 +178,64 @@ pub async fn project_created(
         t = tables.persons()
     );
     sqlx::query(&sql)
-        .bind(e.id)
-        .bind(&f.first_name)
-        .bind(&f.last_name)
-        .bind(&f.title)
-        .bind(f.company_id)
-        .bind(&f.about)
-        .bind(f.share_type.code() as i16)
-        .bind(&f.managers)
-        .bind(Json(&f.custom_fields))
-        .bind(f.photo.as_ref().map(Json))
-        .bind(e.created_by)
-        .bind(e.created_at.as_utc())
-        .bind(search)
-        .bind(position)
+        .bind(c.id)
+        .bind(c.first_name)
+        .bind(c.last_name)
+        .bind(c.title)
+        .bind(c.company_id)
+        .bind(c.about)
+        .bind(c.share_type)
+        .bind(c.managers)
+        .bind(c.custom_fields)
+        .bind(c.photo)
+        .bind(c.created_by)
+        .bind(c.created_at)
+        .bind(c.search)
+        .bind(c.position)
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// The `persons` columns of many events, one array per column.
+#[derive(Default)]
+struct Columns<'a> {
+    id: Vec<i64>,
+    first_name: Vec<&'a str>,
+    last_name: Vec<&'a str>,
+    title: Vec<Option<&'a str>>,
+    company_id: Vec<Option<i64>>,
+    about: Vec<&'a str>,
+    share_type: Vec<i16>,
+    managers: Vec<String>,
+    custom_fields: Vec<Json<&'a Vec<CustomField>>>,
+    photo: Vec<Option<Json<&'a PhotoRef>>>,
+    created_by: Vec<Uuid>,
+    created_at: Vec<DateTime<Utc>>,
+    search: Vec<String>,
+    position: Vec<i64>,
+}
+
+impl<'a> Columns<'a> {
+    fn push(&mut self, e: &'a PersonCreated, position: i64) {
+        let f = &e.fields;
+        self.id.push(e.id);
+        self.first_name.push(&f.first_name);
+        self.last_name.push(&f.last_name);
+        self.title.push(f.title.as_deref());
+        self.company_id.push(f.company_id);
+        self.about.push(&f.about);
+        self.share_type.push(f.share_type.code() as i16);
+        self.managers.push(super::uuid_array_literal(&f.managers));
+        self.custom_fields.push(Json(&f.custom_fields));
+        self.photo.push(f.photo.as_ref().map(Json));
+        self.created_by.push(e.created_by);
+        self.created_at.push(e.created_at.as_utc());
+        let title = f.title.as_deref().unwrap_or_default();
+        self.search
+            .push(format!("{} {} {title}", f.first_name, f.last_name).to_lowercase());
+        self.position.push(position);
+    }
 }
 
 /// The person `id`, once the view has applied at least `min_position`.

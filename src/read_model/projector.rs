@@ -13,7 +13,7 @@ use crate::domain::person::PersonEvent;
 use crate::domain::user::UserEvent;
 
 /// Events applied per transaction.
-pub const BATCH: i64 = 500;
+pub const BATCH: i64 = 2_000;
 /// How often an idle projector looks for events written by other instances.
 const IDLE_POLL: Duration = Duration::from_millis(250);
 pub const CHECKPOINT: &str = "read_models";
@@ -119,31 +119,40 @@ pub async fn save_checkpoint(conn: &mut PgConnection, name: &str, at: Cursor, ap
 }
 
 fn decode<T: serde::de::DeserializeOwned>(row: &EventRow) -> Result<T, ProjectionError> {
-    serde_json::from_value(row.payload.clone()).map_err(|source| ProjectionError::Decode {
+    T::deserialize(&row.payload).map_err(|source| ProjectionError::Decode {
         position: row.global_position,
         kind: format!("{}/{}", row.aggregate_type, row.event_type),
         source,
     })
 }
 
-/// Folds one event into the read models.
-pub async fn apply(conn: &mut PgConnection, tables: Tables, row: &EventRow) -> Result<(), ProjectionError> {
-    let position = row.global_position;
-    match row.aggregate_type.as_str() {
-        "Person" => match decode::<PersonEvent>(row)? {
-            PersonEvent::PersonCreated(e) => persons::project_created(conn, tables, &e, position).await?,
-        },
-        "Company" => match decode::<CompanyEvent>(row)? {
-            CompanyEvent::CompanyCreated(e) => companies::project_created(conn, tables, &e, position).await?,
-        },
-        "User" => match decode::<UserEvent>(row)? {
-            UserEvent::UserCreated(e) => users::project_created(conn, tables, &e, position).await?,
-        },
-        other => tracing::warn!(
-            aggregate_type = other,
-            position,
-            "no projection for this aggregate type"
-        ),
+/// Folds a batch of events into the read models: one multi-row upsert per view (users, rare and
+/// wide, one by one). Position guards make the result the same as applying the events in order.
+pub async fn apply_all(conn: &mut PgConnection, tables: Tables, rows: &[EventRow]) -> Result<(), ProjectionError> {
+    let (mut created_persons, mut created_companies, mut created_users) = (Vec::new(), Vec::new(), Vec::new());
+    for row in rows {
+        let position = row.global_position;
+        match row.aggregate_type.as_str() {
+            "Person" => match decode::<PersonEvent>(row)? {
+                PersonEvent::PersonCreated(e) => created_persons.push((e, position)),
+            },
+            "Company" => match decode::<CompanyEvent>(row)? {
+                CompanyEvent::CompanyCreated(e) => created_companies.push((e, position)),
+            },
+            "User" => match decode::<UserEvent>(row)? {
+                UserEvent::UserCreated(e) => created_users.push((e, position)),
+            },
+            other => tracing::warn!(
+                aggregate_type = other,
+                position,
+                "no projection for this aggregate type"
+            ),
+        }
+    }
+    persons::project_created(conn, tables, &by_ref(&created_persons)).await?;
+    companies::project_created(conn, tables, &by_ref(&created_companies)).await?;
+    for (e, position) in &created_users {
+        users::project_created(conn, tables, e, *position).await?;
     }
     Ok(())
 }
@@ -154,9 +163,7 @@ pub async fn run_batch(pool: &PgPool, limit: i64) -> Result<usize, ProjectionErr
     let xmin = snapshot_xmin(&mut tx).await?;
     let cursor = lock_checkpoint(&mut tx, CHECKPOINT).await?;
     let rows = read_after(&mut tx, cursor, xmin, limit).await?;
-    for row in &rows {
-        apply(&mut tx, Tables::Live, row).await?;
-    }
+    apply_all(&mut tx, Tables::Live, &rows).await?;
     if let Some(last) = rows.last() {
         save_checkpoint(&mut tx, CHECKPOINT, last.cursor(), rows.len() as i64).await?;
     }
@@ -208,4 +215,9 @@ impl Projector {
         }
         tracing::info!("projector stopped");
     }
+}
+
+/// `(event, position)` pairs by reference, as the projections take them.
+fn by_ref<E>(events: &[(E, i64)]) -> Vec<(&E, i64)> {
+    events.iter().map(|(e, p)| (e, *p)).collect()
 }

@@ -57,9 +57,9 @@ pub async fn load_many(pool: &PgPool, aggregate_type: &str, ids: &[String]) -> R
     .await
 }
 
-/// Appends `events` in one transaction and one statement, in the given order (so their global
-/// positions follow it). A unique violation (SQLSTATE 23505) means another writer appended one of
-/// these (aggregate, sequence) pairs first: nothing of the batch is kept.
+/// Appends `events` in one statement (atomic by itself, so no BEGIN/COMMIT round trips), in the given
+/// order (so their global positions follow it). A unique violation (SQLSTATE 23505) means another
+/// writer appended one of these (aggregate, sequence) pairs first: nothing of the batch is kept.
 pub async fn append_all(pool: &PgPool, events: &[NewEvent]) -> Result<(), sqlx::Error> {
     if events.is_empty() {
         return Ok(());
@@ -68,7 +68,6 @@ pub async fn append_all(pool: &PgPool, events: &[NewEvent]) -> Result<(), sqlx::
     for e in events {
         columns.push(e);
     }
-    let mut tx = pool.begin().await?;
     sqlx::query(
         "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
          SELECT aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata
@@ -84,9 +83,9 @@ pub async fn append_all(pool: &PgPool, events: &[NewEvent]) -> Result<(), sqlx::
     .bind(columns.event_versions)
     .bind(columns.payloads)
     .bind(columns.metadata)
-    .execute(&mut *tx)
+    .execute(pool)
     .await?;
-    tx.commit().await
+    Ok(())
 }
 
 #[derive(Default)]

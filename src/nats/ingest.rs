@@ -27,7 +27,7 @@ pub const CONCURRENCY: usize = 16;
 /// Messages asked for per pull request, and most messages handled as one batch.
 const BATCH: usize = 1_000;
 /// Batches in flight at once: one can be decided while the previous one commits.
-const PIPELINE: usize = 3;
+const PIPELINE: usize = 4;
 /// How long one pull request waits for messages. Short, because at shutdown the last pull must be
 /// drained (and its messages handed back) until it ends.
 const PULL_EXPIRY: Duration = Duration::from_millis(500);
@@ -187,10 +187,15 @@ impl Ingest {
     async fn settle(&self, message: &jetstream::Message, command: &str, settle: Settle, delivered: i64, batched: bool) {
         let (rejection, kind) = match settle {
             Settle::Ack(created) => {
-                confirm(message, AckKind::Ack).await;
                 if batched {
+                    // No server round trip per message: the client sends the ack (flushed at the latest
+                    // when ingestion stops); a lost one only means a redelivery, answered idempotently.
+                    if let Err(e) = message.ack().await {
+                        tracing::warn!(error = %e, "could not ack; the message is redelivered after ack_wait");
+                    }
                     tracing::debug!(outcome = "acked", %created, "command handled");
                 } else {
+                    confirm(message, AckKind::Ack).await;
                     tracing::info!(outcome = "acked", %created, "command handled");
                 }
                 return;

@@ -76,7 +76,8 @@ impl App {
     }
 
     /// The view of an aggregate just created: from the read model once it has applied the aggregate's
-    /// last event, or else (after the read-your-writes bound) built from the event itself.
+    /// event, or else (after the read-your-writes bound) built from the event itself. Every aggregate
+    /// here has exactly one event, so its row existing means the view has applied it.
     pub(super) async fn created_view<V, F, Fut, G, GFut>(
         &self,
         aggregate_type: &str,
@@ -85,13 +86,12 @@ impl App {
         from_events: G,
     ) -> Result<V, AppError>
     where
-        F: Fn(i64) -> Fut,
+        F: Fn() -> Fut,
         Fut: Future<Output = Result<Option<V>, sqlx::Error>>,
         G: FnOnce() -> GFut,
         GFut: Future<Output = Result<Option<V>, AppError>>,
     {
-        let position = self.last_position(aggregate_type, id).await?;
-        if let Some(view) = self.projected(|| fetch(position)).await? {
+        if let Some(view) = self.projected(&fetch).await? {
             return Ok(view);
         }
         from_events()

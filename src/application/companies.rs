@@ -52,7 +52,7 @@ impl App {
         })
         .await?;
         tracing::info!(company_id = id, keyed = target.keyed, "company created");
-        let fetch = |position| companies::get(self.pool(), id, position);
+        let fetch = || companies::get(self.pool(), id, 0);
         let from_events = || async { Ok(self.load_company(id).await?.as_ref().map(CompanyView::from_created)) };
         self.created_view("Company", &target.id, fetch, from_events).await
     }

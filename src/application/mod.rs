@@ -3,6 +3,7 @@
 //! through the cqrs-es frameworks with bounded retries on conflicts.
 
 pub mod auth;
+mod batch;
 mod commands;
 mod companies;
 mod error;
@@ -24,7 +25,7 @@ use sqlx::PgPool;
 pub use companies::Contact;
 pub use error::{AppError, CLAIM_LOST};
 pub use metadata::{Actor, MAX_IDEMPOTENCY_KEY, RequestMeta, Source};
-pub use sessions::IssuedToken;
+pub use sessions::{Actors, IssuedToken};
 
 use crate::config::Settings;
 use crate::domain::company::Company;
@@ -84,18 +85,6 @@ impl App {
         &self.inner.pool
     }
 
-    /// The global position of the last event of an aggregate (what a read model must reach).
-    async fn last_position(&self, aggregate_type: &str, aggregate_id: &str) -> Result<i64, AppError> {
-        let position: Option<i64> = sqlx::query_scalar(
-            "SELECT max(global_position) FROM events WHERE aggregate_type = $1 AND aggregate_id = $2",
-        )
-        .bind(aggregate_type)
-        .bind(aggregate_id)
-        .fetch_one(self.pool())
-        .await?;
-        Ok(position.unwrap_or(0))
-    }
-
     /// Polls `fetch` until the projector has written what it looks for, waking the projector and
     /// waiting for its progress in between; `None` after the read-your-writes bound.
     async fn projected<T, F, Fut>(&self, mut fetch: F) -> Result<Option<T>, AppError>
@@ -114,8 +103,12 @@ impl App {
                 return Ok(None);
             }
             self.inner.signals.wake.notify_one();
-            // Progress of this process's projector, or a short poll for another instance's.
-            let _ = tokio::time::timeout(Duration::from_millis(20), progress.changed()).await;
+            // Woken by this process's projector as soon as a batch commits, or a short poll for
+            // another instance's (or when the projector has stopped).
+            let poll = Duration::from_millis(20);
+            if let Ok(Err(_)) = tokio::time::timeout(poll, progress.changed()).await {
+                tokio::time::sleep(poll).await;
+            }
         }
     }
 }

@@ -2,9 +2,9 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use super::{App, AppError, RequestMeta};
+use super::{App, AppError, RequestMeta, Source};
 use crate::metrics::Metrics;
 
 impl App {
@@ -22,13 +22,32 @@ impl App {
     ) -> Result<T, AppError> {
         let started = Instant::now();
         let result = work.await;
-        let outcome = match &result {
-            Ok(_) => "created",
-            Err(e) => e.outcome(),
-        };
+        let outcome = outcome(&result);
         self.inner
             .metrics
             .command(meta.source.as_str(), command, outcome, started.elapsed());
         result
+    }
+
+    /// Records the outcomes of commands that ran together (a batch), each with the batch's latency.
+    pub(super) fn observed_all<T>(
+        &self,
+        command: &'static str,
+        sources: &[Source],
+        results: &[Result<T, AppError>],
+        elapsed: Duration,
+    ) {
+        for (source, result) in sources.iter().zip(results) {
+            self.inner
+                .metrics
+                .command(source.as_str(), command, outcome(result), elapsed);
+        }
+    }
+}
+
+fn outcome<T>(result: &Result<T, AppError>) -> &'static str {
+    match result {
+        Ok(_) => "created",
+        Err(e) => e.outcome(),
     }
 }

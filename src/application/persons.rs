@@ -11,7 +11,7 @@ use crate::persistence::next_contact_id;
 use crate::read_model::persons::{self, PersonView};
 use crate::read_model::{ListQuery, Page};
 
-const COMMAND: &str = "crm.person.create";
+pub(super) const COMMAND: &str = "crm.person.create";
 
 impl App {
     /// Creates a person for the caller; with an idempotency key, a retry returns the first result.
@@ -21,6 +21,19 @@ impl App {
     }
 
     async fn person_created(&self, meta: &RequestMeta, draft: PersonDraft) -> Result<PersonView, AppError> {
+        // A batch of one: fewer round trips than the framework's load-then-append for a new aggregate.
+        let id = self
+            .append_persons(vec![(meta.clone(), draft)])
+            .await
+            .pop()
+            .unwrap_or_else(|| Err(AppError::Internal("a create without an outcome".into())))?;
+        let fetch = || persons::get(self.pool(), id, 0);
+        let from_events = || async { Ok(self.load_person(id).await?.as_ref().map(PersonView::from_created)) };
+        self.created_view("Person", &id.to_string(), fetch, from_events).await
+    }
+
+    /// Creates a person and returns its id once its event is committed (the read model may lag).
+    pub(super) async fn commit_person(&self, meta: &RequestMeta, draft: PersonDraft) -> Result<i64, AppError> {
         if !meta.actor.may_create_contacts() {
             return Err(AppError::Forbidden("visitors cannot create CRM contacts"));
         }
@@ -47,9 +60,7 @@ impl App {
         })
         .await?;
         tracing::info!(person_id = id, keyed = target.keyed, "person created");
-        let fetch = |position| persons::get(self.pool(), id, position);
-        let from_events = || async { Ok(self.load_person(id).await?.as_ref().map(PersonView::from_created)) };
-        self.created_view("Person", &target.id, fetch, from_events).await
+        Ok(id)
     }
 
     /// A person by id.

@@ -1,5 +1,7 @@
 //! Logging in, checking tokens, and the bootstrap owner.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use tracing::instrument;
@@ -16,6 +18,12 @@ use crate::persistence::claims::{self, Claim};
 pub struct IssuedToken {
     pub token: String,
     pub expires: DateTime<Utc>,
+}
+
+/// Users already looked up while authenticating one batch of messages (`None`: not an active user).
+#[derive(Debug, Default)]
+pub struct Actors {
+    users: HashMap<Uuid, Option<Actor>>,
 }
 
 /// The owner's id is fixed, so concurrent or repeated bootstraps can only ever create one owner.
@@ -61,6 +69,24 @@ impl App {
             Some(u) if u.status == UserStatus::Active => Ok(Actor::from_user(&u)),
             _ => Err(AppError::Unauthenticated),
         }
+    }
+
+    /// `authenticate` for many messages at once: every token is still checked (signature and expiry),
+    /// but each user is looked up once per `Actors` cache (which lives for one batch of messages).
+    pub async fn authenticate_cached(&self, token: &str, cache: &mut Actors) -> Result<Actor, AppError> {
+        let id = self.inner.tokens.verify(token, Utc::now()).map_err(|e| {
+            tracing::debug!(error = %e, "token refused");
+            AppError::Unauthenticated
+        })?;
+        if let Some(known) = cache.users.get(&id) {
+            return known.clone().ok_or(AppError::Unauthenticated);
+        }
+        let actor = match self.load_user(id).await? {
+            Some(u) if u.status == UserStatus::Active => Some(Actor::from_user(&u)),
+            _ => None,
+        };
+        cache.users.insert(id, actor.clone());
+        actor.ok_or(AppError::Unauthenticated)
     }
 
     /// Creates the portal owner unless one exists. Safe to run on every start and on many instances.

@@ -88,7 +88,7 @@ impl App {
             return Err(e);
         }
         tracing::info!(user_id = %id, keyed = target.keyed, "user created");
-        let fetch = |position| users::get(self.pool(), id, position);
+        let fetch = || users::get(self.pool(), id, 0);
         let from_events = || async { Ok(self.load_user(id).await?.as_ref().map(UserView::from_created)) };
         self.created_view("User", &target.id, fetch, from_events).await
     }

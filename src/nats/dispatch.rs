@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::codec::{self, Command, DecodeError};
 use super::headers;
-use crate::application::{Actor, App, AppError, RequestMeta, Source};
+use crate::application::{Actor, Actors, App, AppError, RequestMeta, Source};
 use crate::read_model::companies::CompanyView;
 use crate::read_model::persons::PersonView;
 use crate::read_model::users::UserView;
@@ -128,11 +128,17 @@ pub fn status_of(e: &AppError) -> u16 {
     }
 }
 
-/// Decodes, authenticates and runs one command.
-pub async fn execute(app: &App, incoming: Incoming<'_>) -> Result<Created, Failure> {
+/// A command decoded and authenticated, with the metadata it runs under.
+pub struct Prepared {
+    pub meta: RequestMeta,
+    pub command: Command,
+}
+
+/// Decodes and authenticates one command; `actors` remembers users already looked up (one batch).
+pub async fn prepare(app: &App, incoming: Incoming<'_>, actors: &mut Actors) -> Result<Prepared, Failure> {
     let decoded = codec::decode(incoming.command, incoming.headers, incoming.payload).map_err(Failure::Undecodable)?;
     let token = headers::bearer_token(incoming.headers).ok_or(Failure::App(AppError::Unauthenticated))?;
-    let actor = app.authenticate(token).await.map_err(failed)?;
+    let actor = app.authenticate_cached(token, actors).await.map_err(failed)?;
     let mut meta = RequestMeta::new(actor, Source::Nats);
     meta.correlation_id = incoming.correlation_id;
     let key = incoming
@@ -142,7 +148,21 @@ pub async fn execute(app: &App, incoming: Incoming<'_>) -> Result<Created, Failu
     if let Some(key) = key {
         meta = meta.with_idempotency_key(key);
     }
-    match decoded.command {
+    Ok(Prepared {
+        meta,
+        command: decoded.command,
+    })
+}
+
+/// Decodes, authenticates and runs one command.
+pub async fn execute(app: &App, incoming: Incoming<'_>) -> Result<Created, Failure> {
+    let prepared = prepare(app, incoming, &mut Actors::default()).await?;
+    run(app, prepared).await
+}
+
+/// Runs a prepared command and answers with what it created (once the read model shows it).
+pub async fn run(app: &App, Prepared { meta, command }: Prepared) -> Result<Created, Failure> {
+    match command {
         Command::CreatePerson(draft) => app
             .create_person(&meta, draft)
             .await
@@ -157,7 +177,7 @@ pub async fn execute(app: &App, incoming: Incoming<'_>) -> Result<Created, Failu
 }
 
 /// Logs an internal error with its chain (it is never shown to clients).
-fn failed(e: AppError) -> Failure {
+pub fn failed(e: AppError) -> Failure {
     if let AppError::Internal(source) = &e {
         let mut chain = source.to_string();
         let mut next = source.source();

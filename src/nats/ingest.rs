@@ -1,27 +1,38 @@
-//! The consumer loop: pulls commands from `P-ingest` in batches, runs them with bounded concurrency,
-//! settles each message by its outcome, and re-ensures the stream and consumer after errors.
+//! The consumer loop: pulls commands from `P-ingest` in batches, creates the persons of a batch together
+//! (`batch`) and runs other commands with bounded concurrency, settles each message by its outcome, and
+//! re-ensures the stream and consumer after errors.
+
+mod batch;
 
 use std::future::Future;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use async_nats::jetstream::consumer::PullConsumer;
-use async_nats::jetstream::consumer::pull::MessagesError;
+use async_nats::jetstream::consumer::pull::Batch;
 use async_nats::jetstream::{self, AckKind};
+use futures::stream::FuturesUnordered;
 use futures::{FutureExt, StreamExt};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
+use super::codec;
 use super::dispatch::{self, Incoming, Rejection};
 use super::names::Names;
 use super::settle::{self, Settle};
 use super::{backoff, headers, setup};
 use crate::application::App;
 
-/// Commands handled at once by one instance.
+/// Commands other than person creates handled at once by one instance.
 pub const CONCURRENCY: usize = 16;
-/// Messages asked for per pull request.
-const BATCH: usize = 2 * CONCURRENCY;
+/// Messages asked for per pull request, and most messages handled as one batch.
+const BATCH: usize = 1_000;
+/// Batches in flight at once: one can be decided while the previous one commits.
+const PIPELINE: usize = 4;
+/// How long one pull request waits for messages. Short, because at shutdown the last pull must be
+/// drained (and its messages handed back) until it ends.
+const PULL_EXPIRY: Duration = Duration::from_millis(500);
+/// Messages handed back at shutdown are redelivered after this, once our last pull has ended.
+const HAND_BACK_DELAY: Duration = Duration::from_secs(1);
 /// How long a rejection may take to reach the server.
 const REPORT_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -87,99 +98,109 @@ impl Ingest {
             give_up_after: setup::give_up_after(config),
             keepalive: (config.ack_wait / 2).max(Duration::from_secs(1)),
         };
-        let mut messages = consumer
-            .stream()
-            .max_messages_per_batch(BATCH)
-            .heartbeat(Duration::from_secs(5))
-            .expires(Duration::from_secs(30))
-            .messages()
-            .await
-            .map_err(|e| (0, e.to_string()))?;
-        let broken: Mutex<Option<MessagesError>> = Mutex::new(None);
-        let handled = std::sync::atomic::AtomicU64::new(0);
-        (&mut messages)
-            .take_until(shutdown.cancelled())
-            .scan((), |(), item| {
-                futures::future::ready(match item {
-                    Ok(message) => Some(message),
-                    Err(e) => {
-                        *broken.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
-                        None
-                    }
-                })
-            })
-            .for_each_concurrent(CONCURRENCY, |message| async {
-                self.handle(message, &policy).await;
-                handled.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            })
-            .await;
-        // Messages already pulled but not started go back at once, instead of after ack_wait.
-        let mut handed_back = 0u32;
-        while let Some(Some(Ok(message))) = messages.next().now_or_never() {
-            match message.ack_with(AckKind::Nak(None)).await {
-                Ok(()) => handed_back += 1,
+        let mut broken: Option<String> = None;
+        let mut handled = 0u64;
+        let mut in_flight = FuturesUnordered::new();
+        'pulls: while !shutdown.is_cancelled() {
+            let pull = consumer.batch().max_messages(BATCH).expires(PULL_EXPIRY).messages();
+            let mut batch = match pull.await {
+                Ok(batch) => batch,
                 Err(e) => {
-                    tracing::debug!(error = %e, "could not hand back a pulled message; redelivered after ack_wait")
+                    broken = Some(e.to_string());
+                    break;
+                }
+            };
+            loop {
+                tokio::select! {
+                    biased;
+                    () = shutdown.cancelled() => {
+                        // This pull lives until it expires: what it still brings is handed back.
+                        let finishing = async {
+                            while let Some(n) = in_flight.next().await {
+                                handled += n;
+                            }
+                        };
+                        tokio::join!(hand_back(batch), finishing);
+                        break 'pulls;
+                    }
+                    Some(n) = in_flight.next(), if !in_flight.is_empty() => handled += n,
+                    (chunk, end) = next_chunk(&mut batch), if in_flight.len() < PIPELINE => {
+                        if !chunk.is_empty() {
+                            in_flight.push(self.handle_chunk(chunk, &policy));
+                        }
+                        match end {
+                            None => {}
+                            Some(PullEnd::Done) => continue 'pulls,
+                            Some(PullEnd::Failed(e)) => {
+                                broken = Some(e);
+                                break 'pulls;
+                            }
+                        }
+                    }
                 }
             }
         }
-        if handed_back > 0 {
-            tracing::info!(handed_back, "messages pulled but not started were handed back");
+        while let Some(n) = in_flight.next().await {
+            handled += n;
         }
-        let handled = handled.into_inner();
-        match broken.into_inner().unwrap_or_else(|p| p.into_inner()) {
-            Some(e) => Err((handled, e.to_string())),
-            None if shutdown.is_cancelled() => Ok(()),
-            None => Err((handled, "the message stream ended".into())),
+        match broken {
+            Some(e) => Err((handled, e)),
+            None => Ok(()),
         }
+    }
+
+    /// Handles the messages pulled together: person creates as one batch, the rest one by one.
+    async fn handle_chunk(&self, chunk: Vec<jetstream::Message>, policy: &Policy) -> u64 {
+        let n = chunk.len() as u64;
+        let (persons, others): (Vec<_>, Vec<_>) = chunk
+            .into_iter()
+            .partition(|m| self.names.command_of(&m.subject) == Some(codec::CREATE_PERSON));
+        // Futures collected first: a stream of closures here defeats the `Send` proof of the task.
+        let singles: Vec<_> = others.into_iter().map(|m| self.handle(m, policy)).collect();
+        let singles = futures::stream::iter(singles)
+            .buffer_unordered(CONCURRENCY)
+            .collect::<Vec<()>>();
+        tokio::join!(self.handle_persons(persons, policy), singles);
+        n
     }
 
     /// Runs one message's command and settles the message, in a span of its own.
     async fn handle(&self, message: jetstream::Message, policy: &Policy) {
-        let (sequence, delivered) = match message.info() {
-            Ok(info) => (info.stream_sequence, info.delivered),
-            Err(e) => {
-                tracing::error!(subject = %message.subject, error = %e, "a message without JetStream metadata; left to ack_wait");
-                return;
-            }
+        let Some(received) = Received::of(&message, &self.names) else {
+            return;
         };
-        if delivered > 1 {
-            self.app.metrics().nats_redeliveries.inc();
-        }
-        let h = message.headers.as_ref();
-        let msg_id = headers::get(h, headers::MSG_ID).map(str::to_string);
-        // Without a key of its own, the stream position is the key, so a redelivery is still idempotent.
-        let position = format!("{}:{sequence}", self.names.stream());
-        // Every delivery of one command shares its correlation id, so its log lines can be followed.
-        let correlation_id = headers::get(h, headers::CORRELATION_ID)
-            .or(msg_id.as_deref())
-            .unwrap_or(&position)
-            .to_string();
-        let span = tracing::info_span!("nats_command", subject = %message.subject, stream_seq = sequence,
-            delivered, correlation_id = %correlation_id);
         async {
-            let command = self.names.command_of(&message.subject).unwrap_or_default();
-            let incoming = Incoming {
-                command,
-                headers: h,
-                payload: &message.payload,
-                idempotency_key: msg_id,
-                fallback_key: Some(position),
-                correlation_id: correlation_id.clone(),
-            };
-            let result = keep_alive(&message, policy.keepalive, dispatch::execute(&self.app, incoming)).await;
-            let settle = settle::decide(result, delivered, policy.give_up_after);
-            self.settle(&message, command, settle, delivered).await;
+            let result = keep_alive(&[&message], policy.keepalive, async {
+                dispatch::execute(&self.app, received.incoming(&message)).await
+            })
+            .await;
+            let settle = settle::decide(result.map(|c| c.describe()), received.delivered, policy.give_up_after);
+            self.settle(&message, received.command, settle, received.delivered, false)
+                .await;
         }
-        .instrument(span)
+        .instrument(received.span.clone())
         .await;
     }
 
-    async fn settle(&self, message: &jetstream::Message, command: &str, settle: Settle, delivered: i64) {
+    /// Acks, naks, or reports and then acks or terminates; `batched` acks are logged at debug level
+    /// (their batch logs one line).
+    async fn settle(&self, message: &jetstream::Message, command: &str, settle: Settle, delivered: i64, batched: bool) {
+        if delivered > 1 {
+            self.app.metrics().nats_redeliveries.inc();
+        }
         let (rejection, kind) = match settle {
             Settle::Ack(created) => {
-                confirm(message, AckKind::Ack).await;
-                tracing::info!(outcome = "acked", %created, "command handled");
+                if batched {
+                    // No server round trip per message: the client sends the ack (flushed at the latest
+                    // when ingestion stops); a lost one only means a redelivery, answered idempotently.
+                    if let Err(e) = message.ack().await {
+                        tracing::warn!(error = %e, "could not ack; the message is redelivered after ack_wait");
+                    }
+                    tracing::debug!(outcome = "acked", %created, "command handled");
+                } else {
+                    confirm(message, AckKind::Ack).await;
+                    tracing::info!(outcome = "acked", %created, "command handled");
+                }
                 return;
             }
             Settle::Retry(delay, failure) => {
@@ -230,16 +251,61 @@ impl Ingest {
     }
 }
 
-/// Runs `work`, telling JetStream every `every` that the message is still being worked on.
-async fn keep_alive<T>(message: &jetstream::Message, every: Duration, work: impl Future<Output = T>) -> T {
+/// Why a pull gives no more messages.
+enum PullEnd {
+    /// It expired or delivered all it asked for: pull again.
+    Done,
+    /// The server refused it (consumer gone, …): ensure the consumer again.
+    Failed(String),
+}
+
+/// The next messages of a pull: waits for one, then takes whatever else has arrived, up to `BATCH`.
+async fn next_chunk(batch: &mut Batch) -> (Vec<jetstream::Message>, Option<PullEnd>) {
+    let mut chunk = Vec::new();
+    let mut next = batch.next().await;
+    loop {
+        match next {
+            None => return (chunk, Some(PullEnd::Done)),
+            Some(Err(e)) => return (chunk, Some(PullEnd::Failed(e.to_string()))),
+            Some(Ok(message)) => chunk.push(message),
+        }
+        if chunk.len() >= BATCH {
+            return (chunk, None);
+        }
+        match batch.next().now_or_never() {
+            Some(item) => next = item,
+            None => return (chunk, None),
+        }
+    }
+}
+
+/// Naks what a pull still brings until it ends, so each message is redelivered soon, and only after
+/// this pull can no longer take it back.
+async fn hand_back(mut batch: Batch) {
+    let mut handed_back = 0u32;
+    while let Some(Ok(message)) = batch.next().await {
+        match message.ack_with(AckKind::Nak(Some(HAND_BACK_DELAY))).await {
+            Ok(()) => handed_back += 1,
+            Err(e) => tracing::debug!(error = %e, "could not hand back a pulled message; redelivered after ack_wait"),
+        }
+    }
+    if handed_back > 0 {
+        tracing::info!(handed_back, "messages pulled but not started were handed back");
+    }
+}
+
+/// Runs `work`, telling JetStream every `every` that the messages are still being worked on.
+async fn keep_alive<T>(messages: &[&jetstream::Message], every: Duration, work: impl Future<Output = T>) -> T {
     tokio::pin!(work);
     let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     loop {
         tokio::select! {
             done = &mut work => return done,
             _ = ticks.tick() => {
-                if let Err(e) = message.ack_with(AckKind::Progress).await {
-                    tracing::debug!(error = %e, "could not extend the ack deadline");
+                for message in messages {
+                    if let Err(e) = message.ack_with(AckKind::Progress).await {
+                        tracing::debug!(error = %e, "could not extend the ack deadline");
+                    }
                 }
             }
         }
@@ -257,5 +323,58 @@ async fn confirm(message: &jetstream::Message, kind: AckKind) {
 async fn nak(message: &jetstream::Message, delay: Duration) {
     if let Err(e) = message.ack_with(AckKind::Nak(Some(delay))).await {
         tracing::warn!(error = %e, "could not nak; the message is redelivered after ack_wait");
+    }
+}
+
+/// What the adapter reads from a delivered message before running it.
+struct Received<'m> {
+    command: &'m str,
+    delivered: i64,
+    msg_id: Option<String>,
+    /// Without a key of its own, the stream position is the key, so a redelivery is still idempotent.
+    position: String,
+    correlation_id: String,
+    span: tracing::Span,
+}
+
+impl<'m> Received<'m> {
+    /// `None` (logged) for a message without JetStream metadata, which is left to ack_wait.
+    fn of(message: &'m jetstream::Message, names: &Names) -> Option<Received<'m>> {
+        let (sequence, delivered) = match message.info() {
+            Ok(info) => (info.stream_sequence, info.delivered),
+            Err(e) => {
+                tracing::error!(subject = %message.subject, error = %e, "a message without JetStream metadata; left to ack_wait");
+                return None;
+            }
+        };
+        let h = message.headers.as_ref();
+        let msg_id = headers::get(h, headers::MSG_ID).map(str::to_string);
+        let position = format!("{}:{sequence}", names.stream());
+        // Every delivery of one command shares its correlation id, so its log lines can be followed.
+        let correlation_id = headers::get(h, headers::CORRELATION_ID)
+            .or(msg_id.as_deref())
+            .unwrap_or(&position)
+            .to_string();
+        let span = tracing::info_span!("nats_command", subject = %message.subject, stream_seq = sequence,
+            delivered, correlation_id = %correlation_id);
+        Some(Received {
+            command: names.command_of(&message.subject).unwrap_or_default(),
+            delivered,
+            msg_id,
+            position,
+            correlation_id,
+            span,
+        })
+    }
+
+    fn incoming(&self, message: &'m jetstream::Message) -> Incoming<'m> {
+        Incoming {
+            command: self.command,
+            headers: message.headers.as_ref(),
+            payload: &message.payload,
+            idempotency_key: self.msg_id.clone(),
+            fallback_key: Some(self.position.clone()),
+            correlation_id: self.correlation_id.clone(),
+        }
     }
 }

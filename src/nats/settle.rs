@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::dispatch::{Created, Failure, Rejection};
+use super::dispatch::{Failure, Rejection};
 
 /// Longest delay before a failed command is delivered again.
 pub const MAX_RETRY_DELAY: Duration = Duration::from_secs(30);
@@ -20,10 +20,11 @@ pub enum Settle {
     Retry(Duration, Rejection),
 }
 
-/// Settles the result of the `delivered`-th delivery; transient failures are given up at `give_up_after`.
-pub fn decide(result: Result<Created, Failure>, delivered: i64, give_up_after: i64) -> Settle {
+/// Settles the result of the `delivered`-th delivery (`Ok`: what it created); transient failures are
+/// given up at `give_up_after`.
+pub fn decide(result: Result<String, Failure>, delivered: i64, give_up_after: i64) -> Settle {
     match result {
-        Ok(created) => Settle::Ack(created.describe()),
+        Ok(created) => Settle::Ack(created),
         Err(failure @ Failure::Undecodable(_)) => Settle::Terminate(failure.rejection()),
         Err(failure) if !failure.is_transient() => Settle::Reject(failure.rejection()),
         Err(failure) if delivered >= give_up_after => {
@@ -51,7 +52,7 @@ mod tests {
     use crate::application::AppError;
     use crate::nats::codec::DecodeError;
 
-    fn unavailable() -> Result<Created, Failure> {
+    fn unavailable() -> Result<String, Failure> {
         Err(Failure::App(AppError::Unavailable("database unreachable".into())))
     }
 

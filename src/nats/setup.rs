@@ -19,7 +19,7 @@ pub const MAX_DELIVER: i64 = 10;
 /// How long a delivered message may stay unacknowledged before JetStream redelivers it.
 pub const ACK_WAIT: Duration = Duration::from_secs(30);
 /// Unacknowledged messages across every instance sharing the consumer.
-pub const MAX_ACK_PENDING: i64 = 256;
+pub const MAX_ACK_PENDING: i64 = 4_096;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {

@@ -1,6 +1,8 @@
 //! Idempotency keys: the first request with a key records the aggregate id it creates; a retry
 //! finds it and re-runs the create for that same id (which heals a crash between any two steps).
 
+use std::collections::{HashMap, HashSet};
+
 use sqlx::PgPool;
 
 /// What a key means for this request.
@@ -45,4 +47,156 @@ pub async fn begin(
     } else {
         KeyOutcome::Mismatch
     })
+}
+
+/// One request's key, as [`begin`] takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyRequest<'a> {
+    pub key: &'a str,
+    pub command: &'a str,
+    pub fingerprint: &'a str,
+    pub candidate_id: &'a str,
+}
+
+/// What a key's row holds.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct KeyRow {
+    pub key: String,
+    pub command: String,
+    pub fingerprint: String,
+    pub aggregate_id: String,
+}
+
+/// [`begin`] for many requests in two statements; one outcome per request, in order. A key that occurs
+/// several times is recorded by its first request, and the others are judged against that record,
+/// exactly as if they had come one after another.
+pub async fn begin_many(pool: &PgPool, requests: &[KeyRequest<'_>]) -> Result<Vec<KeyOutcome>, sqlx::Error> {
+    let mut first: HashMap<&str, &KeyRequest<'_>> = HashMap::new();
+    for r in requests {
+        first.entry(r.key).or_insert(r);
+    }
+    // A fixed order, so concurrent batches wait for each other's keys without deadlocking.
+    let mut rows: Vec<&KeyRequest<'_>> = first.values().copied().collect();
+    rows.sort_by_key(|r| r.key);
+    let column = |f: for<'r> fn(&KeyRequest<'r>) -> &'r str| rows.iter().map(|r| f(r)).collect::<Vec<&str>>();
+    let inserted: Vec<String> = sqlx::query_scalar(
+        "INSERT INTO idempotency_keys (key, command, fingerprint, aggregate_id)
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[])
+         ON CONFLICT (key) DO NOTHING RETURNING key",
+    )
+    .bind(column(|r| r.key))
+    .bind(column(|r| r.command))
+    .bind(column(|r| r.fingerprint))
+    .bind(column(|r| r.candidate_id))
+    .fetch_all(pool)
+    .await?;
+    let inserted: HashSet<String> = inserted.into_iter().collect();
+    let taken: Vec<&str> = rows.iter().map(|r| r.key).filter(|k| !inserted.contains(*k)).collect();
+    let stored: Vec<KeyRow> = if taken.is_empty() {
+        Vec::new()
+    } else {
+        sqlx::query_as("SELECT key, command, fingerprint, aggregate_id FROM idempotency_keys WHERE key = ANY($1)")
+            .bind(&taken)
+            .fetch_all(pool)
+            .await?
+    };
+    resolve(requests, &inserted, stored).ok_or(sqlx::Error::RowNotFound)
+}
+
+/// Judges each request against its key's row: the rows of `inserted` keys are the first requests'.
+/// `None` if a key has no row at all.
+pub fn resolve(
+    requests: &[KeyRequest<'_>],
+    inserted: &HashSet<String>,
+    stored: Vec<KeyRow>,
+) -> Option<Vec<KeyOutcome>> {
+    let mut rows: HashMap<String, KeyRow> = stored.into_iter().map(|r| (r.key.clone(), r)).collect();
+    let mut outcomes = Vec::with_capacity(requests.len());
+    for r in requests {
+        if inserted.contains(r.key) && !rows.contains_key(r.key) {
+            rows.insert(
+                r.key.to_string(),
+                KeyRow {
+                    key: r.key.to_string(),
+                    command: r.command.to_string(),
+                    fingerprint: r.fingerprint.to_string(),
+                    aggregate_id: r.candidate_id.to_string(),
+                },
+            );
+            outcomes.push(KeyOutcome::Fresh(r.candidate_id.to_string()));
+            continue;
+        }
+        let row = rows.get(r.key)?;
+        outcomes.push(if row.command == r.command && row.fingerprint == r.fingerprint {
+            KeyOutcome::Replay(row.aggregate_id.clone())
+        } else {
+            KeyOutcome::Mismatch
+        });
+    }
+    Some(outcomes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req<'a>(key: &'a str, fingerprint: &'a str, candidate_id: &'a str) -> KeyRequest<'a> {
+        KeyRequest {
+            key,
+            command: "c",
+            fingerprint,
+            candidate_id,
+        }
+    }
+
+    fn row(key: &str, command: &str, fingerprint: &str, id: &str) -> KeyRow {
+        KeyRow {
+            key: key.into(),
+            command: command.into(),
+            fingerprint: fingerprint.into(),
+            aggregate_id: id.into(),
+        }
+    }
+
+    #[test]
+    fn a_new_key_is_fresh_for_its_first_request_and_a_replay_or_mismatch_for_later_ones() {
+        let requests = [req("k", "f", "1"), req("k", "f", "2"), req("k", "other", "3")];
+        let inserted = HashSet::from(["k".to_string()]);
+        let outcomes = resolve(&requests, &inserted, vec![]).unwrap();
+        assert_eq!(
+            outcomes,
+            [
+                KeyOutcome::Fresh("1".into()),
+                KeyOutcome::Replay("1".into()),
+                KeyOutcome::Mismatch
+            ]
+        );
+    }
+
+    #[test]
+    fn a_recorded_key_replays_the_same_request_and_refuses_another_command_or_content() {
+        let requests = [
+            req("k", "f", "1"),
+            req("k", "g", "2"),
+            KeyRequest {
+                command: "d",
+                ..req("k", "f", "3")
+            },
+        ];
+        let stored = vec![row("k", "c", "f", "9")];
+        let outcomes = resolve(&requests, &HashSet::new(), stored).unwrap();
+        assert_eq!(
+            outcomes,
+            [
+                KeyOutcome::Replay("9".into()),
+                KeyOutcome::Mismatch,
+                KeyOutcome::Mismatch
+            ]
+        );
+    }
+
+    #[test]
+    fn a_key_without_any_row_is_an_error() {
+        assert_eq!(resolve(&[req("gone", "f", "1")], &HashSet::new(), vec![]), None);
+    }
 }

@@ -2,6 +2,7 @@
 //! tables that events cannot replace (idempotency keys, email and user-name claims, the id sequence).
 
 pub mod claims;
+pub mod events;
 pub mod idempotency;
 pub mod photos;
 pub mod pool;
@@ -24,5 +25,13 @@ pub fn is_unavailable(err: &sqlx::Error) -> bool {
 pub async fn next_contact_id(pool: &sqlx::PgPool) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT nextval('crm_contact_id_seq')")
         .fetch_one(pool)
+        .await
+}
+
+/// Allocates `n` CRM contact ids in one round trip.
+pub async fn next_contact_ids(pool: &sqlx::PgPool, n: usize) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT nextval('crm_contact_id_seq') FROM generate_series(1, $1)")
+        .bind(i64::try_from(n).unwrap_or(i64::MAX))
+        .fetch_all(pool)
         .await
 }

@@ -13,7 +13,7 @@ use crate::domain::person::{PersonCreated, PersonEvent};
 use crate::domain::user::{UserCreated, UserEvent};
 
 /// Events applied per transaction.
-pub const BATCH: i64 = 500;
+pub const BATCH: i64 = 2_000;
 /// How often an idle projector looks for events written by other instances.
 const IDLE_POLL: Duration = Duration::from_millis(250);
 pub const CHECKPOINT: &str = "read_models";

@@ -10,7 +10,7 @@ use super::Tables;
 use super::projector::{self, CHECKPOINT, Cursor, ProjectionError};
 
 /// Events read and applied per transaction while filling the shadow tables.
-const BATCH: i64 = 5_000;
+const BATCH: i64 = 10_000;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Progress {

@@ -50,7 +50,16 @@ pub struct Served {
 
 /// Starts `rollcall serve` and waits (bounded) until it says where it serves.
 pub async fn serve(settings: &Settings) -> Served {
-    let mut child = command(settings).arg("serve").spawn().expect("the binary starts");
+    serve_logging(settings, "info").await
+}
+
+/// `serve` with the log filter `filter` (`RUST_LOG`).
+pub async fn serve_logging(settings: &Settings, filter: &str) -> Served {
+    let mut child = command(settings)
+        .env("RUST_LOG", filter)
+        .arg("serve")
+        .spawn()
+        .expect("the binary starts");
     let lines = Arc::new(Mutex::new(Vec::new()));
     let stderr = child.stderr.take().expect("stderr is piped");
     let sink = lines.clone();

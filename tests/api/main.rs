@@ -2,6 +2,7 @@
 //! unique NATS prefix per test).
 
 mod auth;
+mod batch;
 mod binary;
 mod companies;
 mod events_out;

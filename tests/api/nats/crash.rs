@@ -5,6 +5,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use async_nats::jetstream;
+use futures::StreamExt;
 use secrecy::ExposeSecret;
 use tokio::process::{Child, Command};
 
@@ -157,7 +158,8 @@ async fn a_service_killed_mid_burst_and_restarted_loses_and_duplicates_nothing()
 
 #[tokio::test]
 async fn sigterm_mid_burst_settles_every_message_in_flight_and_exits_cleanly() {
-    const TOTAL: usize = 300;
+    // Enough that batched ingestion is still busy when the signal comes.
+    const TOTAL: usize = 5_000;
     let t = TestApp::spawn().await;
     let prefix = format!("{}k", t.settings.nats_prefix);
     let js = jetstream::new(t.nats.clone());
@@ -165,10 +167,15 @@ async fn sigterm_mid_burst_settles_every_message_in_flight_and_exits_cleanly() {
     precreate(&js, &prefix, Duration::from_secs(120), Some(Duration::from_secs(30))).await;
     let _cleanup = cleanup(&t, &prefix);
     let token = owner_token(&t).await;
-    for i in 0..TOTAL {
-        let id = format!("term-{i}");
-        super::publish(&js, &prefix, PERSON, headers(&token, Some(&id)), &person_json(&id)).await;
-    }
+    futures::stream::iter(0..TOTAL)
+        .for_each_concurrent(100, |i| {
+            let (js, prefix, token) = (&js, &prefix, &token);
+            async move {
+                let id = format!("term-{i}");
+                super::publish(js, prefix, PERSON, headers(token, Some(&id)), &person_json(&id)).await;
+            }
+        })
+        .await;
 
     let mut first = serve(&t, &prefix, 1);
     let started = eventually(Duration::from_secs(60), || async {

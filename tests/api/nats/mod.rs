@@ -1,6 +1,7 @@
 //! NATS adapter tests against a real server: JetStream commands, idempotency, rejections,
 //! request-reply, a killed service and a restarted NATS server. Each test has its own prefix.
 
+mod batch;
 mod commands;
 mod companies;
 mod crash;

@@ -1,0 +1,112 @@
+//! Set-based access to the event store for batched commands: which aggregates exist, their events,
+//! and appending many events in one multi-row insert with the columns postgres-es writes.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+use sqlx::PgPool;
+
+/// One event to append, serialized as postgres-es serializes it (`payload` is the event enum as JSON,
+/// `metadata` the command's string map).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub aggregate_type: &'static str,
+    pub aggregate_id: String,
+    pub sequence: i64,
+    pub event_type: String,
+    pub event_version: String,
+    pub payload: Value,
+    pub metadata: Value,
+}
+
+/// A stored event of one aggregate.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StoredEvent {
+    pub aggregate_id: String,
+    pub sequence: i64,
+    pub payload: Value,
+}
+
+/// The ids among `ids` that have at least one event of `aggregate_type`.
+pub async fn existing(pool: &PgPool, aggregate_type: &str, ids: &[String]) -> Result<HashSet<String>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let found: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT aggregate_id FROM events WHERE aggregate_type = $1 AND aggregate_id = ANY($2)",
+    )
+    .bind(aggregate_type)
+    .bind(ids)
+    .fetch_all(pool)
+    .await?;
+    Ok(found.into_iter().collect())
+}
+
+/// Every event of the aggregates `ids`, by aggregate and sequence.
+pub async fn load_many(pool: &PgPool, aggregate_type: &str, ids: &[String]) -> Result<Vec<StoredEvent>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    sqlx::query_as(
+        "SELECT aggregate_id, sequence, payload FROM events
+          WHERE aggregate_type = $1 AND aggregate_id = ANY($2) ORDER BY aggregate_id, sequence",
+    )
+    .bind(aggregate_type)
+    .bind(ids)
+    .fetch_all(pool)
+    .await
+}
+
+/// Appends `events` in one statement (atomic by itself, so no BEGIN/COMMIT round trips), in the given
+/// order (so their global positions follow it). A unique violation (SQLSTATE 23505) means another
+/// writer appended one of these (aggregate, sequence) pairs first: nothing of the batch is kept.
+pub async fn append_all(pool: &PgPool, events: &[NewEvent]) -> Result<(), sqlx::Error> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut columns = Columns::default();
+    for e in events {
+        columns.push(e);
+    }
+    sqlx::query(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
+         SELECT aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata
+           FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[])
+                WITH ORDINALITY AS e(aggregate_type, aggregate_id, sequence, event_type, event_version,
+                                     payload, metadata, n)
+          ORDER BY n",
+    )
+    .bind(columns.aggregate_types)
+    .bind(columns.aggregate_ids)
+    .bind(columns.sequences)
+    .bind(columns.event_types)
+    .bind(columns.event_versions)
+    .bind(columns.payloads)
+    .bind(columns.metadata)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+#[derive(Default)]
+struct Columns<'a> {
+    aggregate_types: Vec<&'a str>,
+    aggregate_ids: Vec<&'a str>,
+    sequences: Vec<i64>,
+    event_types: Vec<&'a str>,
+    event_versions: Vec<&'a str>,
+    payloads: Vec<&'a Value>,
+    metadata: Vec<&'a Value>,
+}
+
+impl<'a> Columns<'a> {
+    fn push(&mut self, e: &'a NewEvent) {
+        self.aggregate_types.push(e.aggregate_type);
+        self.aggregate_ids.push(&e.aggregate_id);
+        self.sequences.push(e.sequence);
+        self.event_types.push(&e.event_type);
+        self.event_versions.push(&e.event_version);
+        self.payloads.push(&e.payload);
+        self.metadata.push(&e.metadata);
+    }
+}

@@ -42,7 +42,7 @@ pub struct Args {
     #[arg(long, env = "BENCH_SCENARIOS", value_delimiter = ',')]
     pub scenarios: Vec<Scenario>,
     /// Short durations and counts (10k NATS commands, 100k rebuild events), for development.
-    #[arg(long, env = "BENCH_QUICK")]
+    #[arg(long, env = "BENCH_QUICK", value_parser = clap::builder::BoolishValueParser::new())]
     pub quick: bool,
     /// Only delete the JetStream streams of --nats-prefix (run after the service has stopped).
     #[arg(long)]

@@ -1,6 +1,5 @@
 //! The catch-up projector: commit-safe order, crash safety, rebuild under load, several instances.
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use rollcall::application::{Actor, App, RequestMeta, Source};
@@ -8,11 +7,11 @@ use rollcall::domain::datetime::ApiDateTime;
 use rollcall::domain::person::{PersonCreated, PersonDraft, PersonEvent};
 use rollcall::read_model::rebuild;
 use secrecy::ExposeSecret;
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
+use crate::binary;
 use crate::fold::{count_events, read_models_match_events};
-use crate::helpers::{OWNER_EMAIL, OWNER_PASSWORD, TestApp, eventually, test_settings};
+use crate::helpers::{TestApp, eventually, test_settings};
 
 fn draft(name: &str) -> PersonDraft {
     PersonDraft {
@@ -88,48 +87,12 @@ async fn out_of_order_commits_and_rollbacks_are_never_skipped() {
     assert!(ids.contains(&held_id) && !ids.contains(&rolled_id));
 }
 
-fn serve(settings: &rollcall::config::Settings) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rollcall"));
-    cmd.env_clear()
-        .env("DATABASE_URL", settings.database.url.expose_secret())
-        .env("NATS_URL", &settings.nats_url)
-        .env("ROLLCALL_NATS_PREFIX", &settings.nats_prefix)
-        .env("ROLLCALL_HTTP_ADDR", "127.0.0.1:0")
-        .env("ROLLCALL_GRPC_ADDR", "127.0.0.1:0")
-        .env("ROLLCALL_ADMIN_EMAIL", OWNER_EMAIL)
-        .env("ROLLCALL_ADMIN_PASSWORD", OWNER_PASSWORD)
-        .env("ROLLCALL_AUTH_SECRET", settings.auth.secret.expose_secret())
-        .env("RUST_LOG", "info")
-        .arg("serve")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    cmd
-}
-
-async fn wait_until_serving(child: &mut tokio::process::Child) {
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let ready = tokio::time::timeout(Duration::from_secs(60), async {
-        while let Ok(Some(line)) = lines.next_line().await {
-            if line.contains("rollcall is serving") {
-                return true;
-            }
-        }
-        false
-    })
-    .await;
-    assert!(matches!(ready, Ok(true)), "the service never became ready");
-    // Keep draining the log so the child never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_service_killed_between_commit_and_projection_leaves_no_gap_after_restart() {
     let (mut settings, _) = test_settings();
     settings.read_your_writes = Duration::from_millis(50);
-    let mut child = serve(&settings).spawn().unwrap();
-    wait_until_serving(&mut child).await;
+    let _cleanup = binary::Cleanup(settings.clone());
+    let mut served = binary::serve(&settings).await;
     let pool = sqlx::PgPool::connect(settings.database.url.expose_secret())
         .await
         .unwrap();
@@ -155,7 +118,7 @@ async fn a_service_killed_between_commit_and_projection_leaves_no_gap_after_rest
         .unwrap();
     assert_eq!(projected, 0, "committed but not yet projected");
 
-    let pid = child.id().unwrap().to_string();
+    let pid = served.child.id().unwrap().to_string();
     assert!(
         std::process::Command::new("kill")
             .args(["-KILL", &pid])
@@ -163,11 +126,10 @@ async fn a_service_killed_between_commit_and_projection_leaves_no_gap_after_rest
             .unwrap()
             .success()
     );
-    child.wait().await.unwrap();
+    served.child.wait().await.unwrap();
     pin.commit().await.unwrap();
 
-    let mut restarted = serve(&settings).spawn().unwrap();
-    wait_until_serving(&mut restarted).await;
+    let restarted = binary::serve(&settings).await;
     assert!(
         converges(&pool).await,
         "events committed before the crash were never projected"
@@ -177,7 +139,7 @@ async fn a_service_killed_between_commit_and_projection_leaves_no_gap_after_rest
         .await
         .unwrap();
     assert_eq!(projected, 10);
-    restarted.kill().await.unwrap();
+    drop(restarted);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -52,14 +52,14 @@ impl App {
         })
         .await?;
         tracing::info!(company_id = id, keyed = target.keyed, "company created");
-        let fetch = || companies::get(self.pool(), id, 0);
+        let fetch = || companies::get(self.pool(), id);
         let from_events = || async { Ok(self.load_company(id).await?.as_ref().map(CompanyView::from_created)) };
         self.created_view("Company", &target.id, fetch, from_events).await
     }
 
     /// A company by id.
     pub async fn get_company(&self, _actor: &Actor, id: i64) -> Result<CompanyView, AppError> {
-        companies::get(self.pool(), id, 0)
+        companies::get(self.pool(), id)
             .await?
             .ok_or(AppError::NotFound("company"))
     }
@@ -79,7 +79,7 @@ impl App {
     pub async fn get_contact(&self, actor: &Actor, id: i64) -> Result<Contact, AppError> {
         match self.get_person(actor, id).await {
             Ok(person) => Ok(Contact::Person(person)),
-            Err(AppError::NotFound(_)) => match companies::get(self.pool(), id, 0).await? {
+            Err(AppError::NotFound(_)) => match companies::get(self.pool(), id).await? {
                 Some(company) => Ok(Contact::Company(company)),
                 None => Err(AppError::NotFound("contact")),
             },

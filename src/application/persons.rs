@@ -27,7 +27,7 @@ impl App {
             .await
             .pop()
             .unwrap_or_else(|| Err(AppError::Internal("a create without an outcome".into())))?;
-        let fetch = || persons::get(self.pool(), id, 0);
+        let fetch = || persons::get(self.pool(), id);
         let from_events = || async { Ok(self.load_person(id).await?.as_ref().map(PersonView::from_created)) };
         self.created_view("Person", &id.to_string(), fetch, from_events).await
     }
@@ -68,9 +68,7 @@ impl App {
         if id <= 0 {
             return Err(AppError::invalid("id", "id must be a positive integer"));
         }
-        persons::get(self.pool(), id, 0)
-            .await?
-            .ok_or(AppError::NotFound("person"))
+        persons::get(self.pool(), id).await?.ok_or(AppError::NotFound("person"))
     }
 
     /// Persons filtered, sorted and paged; the default order is newest first.

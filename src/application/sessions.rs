@@ -61,14 +61,7 @@ impl App {
 
     /// The actor behind a token: genuine, unexpired, and of an existing, active user.
     pub async fn authenticate(&self, token: &str) -> Result<Actor, AppError> {
-        let id = self.inner.tokens.verify(token, Utc::now()).map_err(|e| {
-            tracing::debug!(error = %e, "token refused");
-            AppError::Unauthenticated
-        })?;
-        match self.load_user(id).await? {
-            Some(u) if u.status == UserStatus::Active => Ok(Actor::from_user(&u)),
-            _ => Err(AppError::Unauthenticated),
-        }
+        self.authenticate_cached(token, &mut Actors::default()).await
     }
 
     /// `authenticate` for many messages at once: every token is still checked (signature and expiry),

@@ -88,7 +88,7 @@ impl App {
             return Err(e);
         }
         tracing::info!(user_id = %id, keyed = target.keyed, "user created");
-        let fetch = || users::get(self.pool(), id, 0);
+        let fetch = || users::get(self.pool(), id);
         let from_events = || async { Ok(self.load_user(id).await?.as_ref().map(UserView::from_created)) };
         self.created_view("User", &target.id, fetch, from_events).await
     }
@@ -122,7 +122,7 @@ impl App {
 
     /// A user by GUID.
     pub async fn get_user(&self, _actor: &Actor, id: Uuid) -> Result<UserView, AppError> {
-        users::get(self.pool(), id, 0).await?.ok_or(AppError::NotFound("user"))
+        users::get(self.pool(), id).await?.ok_or(AppError::NotFound("user"))
     }
 
     /// A user by user name (case-insensitive).

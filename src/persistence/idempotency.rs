@@ -24,29 +24,16 @@ pub async fn begin(
     fingerprint: &str,
     candidate_id: &str,
 ) -> Result<KeyOutcome, sqlx::Error> {
-    let inserted: Option<String> = sqlx::query_scalar(
-        "INSERT INTO idempotency_keys (key, command, fingerprint, aggregate_id) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (key) DO NOTHING RETURNING aggregate_id",
-    )
-    .bind(key)
-    .bind(command)
-    .bind(fingerprint)
-    .bind(candidate_id)
-    .fetch_optional(pool)
-    .await?;
-    if let Some(id) = inserted {
-        return Ok(KeyOutcome::Fresh(id));
-    }
-    let (stored_command, stored_fingerprint, id): (String, String, String) =
-        sqlx::query_as("SELECT command, fingerprint, aggregate_id FROM idempotency_keys WHERE key = $1")
-            .bind(key)
-            .fetch_one(pool)
-            .await?;
-    Ok(if stored_command == command && stored_fingerprint == fingerprint {
-        KeyOutcome::Replay(id)
-    } else {
-        KeyOutcome::Mismatch
-    })
+    let request = KeyRequest {
+        key,
+        command,
+        fingerprint,
+        candidate_id,
+    };
+    begin_many(pool, &[request])
+        .await?
+        .pop()
+        .ok_or(sqlx::Error::RowNotFound)
 }
 
 /// One request's key, as [`begin`] takes it.

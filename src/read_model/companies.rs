@@ -156,14 +156,10 @@ pub async fn project(conn: &mut PgConnection, tables: Tables, rows: &[ProjectedR
     Ok(())
 }
 
-/// The company `id`, once the view has applied at least `min_position`.
-pub async fn get(pool: &PgPool, id: i64, min_position: i64) -> Result<Option<CompanyView>, sqlx::Error> {
-    let sql = format!("{SELECT} WHERE c.id = $1 AND c.position >= $2");
-    let row: Option<Row> = sqlx::query_as(&sql)
-        .bind(id)
-        .bind(min_position)
-        .fetch_optional(pool)
-        .await?;
+/// The company `id`.
+pub async fn get(pool: &PgPool, id: i64) -> Result<Option<CompanyView>, sqlx::Error> {
+    let sql = format!("{SELECT} WHERE c.id = $1");
+    let row: Option<Row> = sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?;
     Ok(row.map(CompanyView::from))
 }
 

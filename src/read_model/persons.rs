@@ -213,14 +213,10 @@ pub async fn project(conn: &mut PgConnection, tables: Tables, rows: &[ProjectedR
     Ok(())
 }
 
-/// The person `id`, once the view has applied at least `min_position`.
-pub async fn get(pool: &PgPool, id: i64, min_position: i64) -> Result<Option<PersonView>, sqlx::Error> {
-    let sql = format!("{SELECT} WHERE p.id = $1 AND p.position >= $2");
-    let row: Option<Row> = sqlx::query_as(&sql)
-        .bind(id)
-        .bind(min_position)
-        .fetch_optional(pool)
-        .await?;
+/// The person `id`.
+pub async fn get(pool: &PgPool, id: i64) -> Result<Option<PersonView>, sqlx::Error> {
+    let sql = format!("{SELECT} WHERE p.id = $1");
+    let row: Option<Row> = sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?;
     Ok(row.map(PersonView::from))
 }
 

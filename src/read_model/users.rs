@@ -240,14 +240,10 @@ pub async fn project(conn: &mut PgConnection, tables: Tables, rows: &[ProjectedR
     Ok(())
 }
 
-/// The user `id`, once the view has applied at least `min_position`.
-pub async fn get(pool: &PgPool, id: Uuid, min_position: i64) -> Result<Option<UserView>, sqlx::Error> {
-    let sql = format!("{SELECT} WHERE id = $1 AND position >= $2");
-    let row: Option<Row> = sqlx::query_as(&sql)
-        .bind(id)
-        .bind(min_position)
-        .fetch_optional(pool)
-        .await?;
+/// The user `id`.
+pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<UserView>, sqlx::Error> {
+    let sql = format!("{SELECT} WHERE id = $1");
+    let row: Option<Row> = sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?;
     Ok(row.map(UserView::from))
 }
 

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod application;
+pub mod backoff;
 pub mod config;
 pub mod domain;
 pub mod grpc;
@@ -10,6 +11,7 @@ pub mod metrics;
 pub mod nats;
 pub mod ops;
 pub mod persistence;
+pub mod proto;
 pub mod read_model;
 pub mod shutdown;
 pub mod startup;

@@ -1,24 +1,29 @@
-//! Many person creates at once (DESIGN-NOTES §6): each is checked, keyed and decided by the same rules
-//! and the same aggregate code as one create, their events are appended in one multi-row insert, and
-//! when that fails the creates still pending are done one by one.
+//! Person creates, one or many at once (DESIGN-NOTES §6): each is checked, keyed and bound to an id,
+//! then all are decided and appended together by the write path (`store`), which falls back to one by
+//! one when the batch loses a race.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
-use cqrs_es::event_sink::EventSink;
-use cqrs_es::{Aggregate, DomainEvent};
-use futures::StreamExt;
 use tracing::instrument;
 
 use super::commands::now;
 use super::persons::COMMAND;
-use super::{App, AppError, RequestMeta};
-use crate::domain::person::{CreatePerson, Person, PersonCommand, PersonDraft, PersonError, PersonEvent};
-use crate::persistence::events::{self, NewEvent};
+use super::store::{Decided, Order};
+use super::{App, AppError, Rejection, RequestMeta};
+use crate::domain::person::{CreatePerson, Person, PersonCommand, PersonDraft, PersonError};
+use crate::persistence::events::{self, NewPhoto};
 use crate::persistence::idempotency::{self, KeyOutcome, KeyRequest};
 use crate::persistence::next_contact_ids;
 
-/// Creates run at once when a batch falls back to one by one.
-const FALLBACK_CONCURRENCY: usize = 8;
+/// One person create: who asks, what, and the photo its draft refers to.
+pub(super) struct PersonRequest {
+    pub meta: RequestMeta,
+    pub draft: PersonDraft,
+    pub photo: Option<NewPhoto>,
+}
+
+/// Rounds of fresh ids tried for an unkeyed create whose id turns out to be taken.
+const ID_ROUNDS: u32 = 3;
 
 /// One result per create, in order: the person's id once its event is committed.
 pub type Outcomes = Vec<Result<i64, AppError>>;
@@ -26,8 +31,7 @@ pub type Outcomes = Vec<Result<i64, AppError>>;
 /// A create that passed the checks without I/O.
 struct Item {
     index: usize,
-    meta: RequestMeta,
-    draft: PersonDraft,
+    request: PersonRequest,
     company: Option<i64>,
 }
 
@@ -40,7 +44,7 @@ struct Bound<'a> {
     replay: bool,
 }
 
-type Slots = Vec<Option<Result<i64, AppError>>>;
+type Slots = Vec<Option<Result<Decided<Person>, AppError>>>;
 
 impl App {
     /// Creates many persons (each for its own caller and key), as [`App::create_person`] would one by one,
@@ -49,50 +53,43 @@ impl App {
     pub async fn create_persons(&self, requests: Vec<(RequestMeta, PersonDraft)>) -> Outcomes {
         let started = std::time::Instant::now();
         let sources: Vec<_> = requests.iter().map(|(meta, _)| meta.source).collect();
-        let outcomes = self.append_persons(requests).await;
+        let requests = requests
+            .into_iter()
+            .map(|(meta, draft)| PersonRequest {
+                meta,
+                draft,
+                photo: None,
+            })
+            .collect();
+        let outcomes: Outcomes = self
+            .append_persons(requests)
+            .await
+            .into_iter()
+            .map(|r| r.and_then(|d| person_id(&d)))
+            .collect();
         self.observed_all(COMMAND, &sources, &outcomes, started.elapsed());
         outcomes
     }
 
-    /// [`App::create_persons`] without the metrics (a single create records its own).
-    pub(super) async fn append_persons(&self, requests: Vec<(RequestMeta, PersonDraft)>) -> Outcomes {
+    /// [`App::create_persons`] without the metrics (a single create records its own): each person as
+    /// its event made it.
+    pub(super) async fn append_persons(&self, requests: Vec<PersonRequest>) -> Vec<Result<Decided<Person>, AppError>> {
         let mut slots: Slots = requests.iter().map(|_| None).collect();
         let mut items = Vec::with_capacity(requests.len());
-        for (index, (meta, draft)) in requests.into_iter().enumerate() {
-            match admit(&meta, &draft) {
+        for (index, request) in requests.into_iter().enumerate() {
+            match admit(&request) {
                 Ok(company) => items.push(Item {
                     index,
-                    meta,
-                    draft,
+                    request,
                     company,
                 }),
                 Err(e) => slots[index] = Some(Err(e)),
             }
         }
-        let followers = match self.append_batch(&items, &mut slots).await {
-            Ok(followers) => followers,
-            Err(AppError::Unavailable(reason)) => {
-                for item in &items {
-                    slots[item.index].get_or_insert_with(|| Err(AppError::Unavailable(reason.clone())));
-                }
-                Vec::new()
+        if let Err(e) = self.decide_batch(&items, &mut slots).await {
+            for item in &items {
+                slots[item.index].get_or_insert_with(|| Err(replicate(&e)));
             }
-            Err(e) => {
-                tracing::warn!(error = %e, "the batch could not be appended; creating its persons one by one");
-                items.iter().filter(|i| slots[i.index].is_none()).collect()
-            }
-        };
-        // Futures collected first: a stream of closures here defeats the `Send` proof of the caller.
-        let creates: Vec<_> = followers
-            .into_iter()
-            .map(|item| async move { (item.index, self.commit_person(&item.meta, item.draft.clone()).await) })
-            .collect();
-        let one_by_one: Vec<(usize, Result<i64, AppError>)> = futures::stream::iter(creates)
-            .buffer_unordered(FALLBACK_CONCURRENCY)
-            .collect()
-            .await;
-        for (index, result) in one_by_one {
-            slots[index] = Some(result);
         }
         slots
             .into_iter()
@@ -100,49 +97,59 @@ impl App {
             .collect()
     }
 
-    /// Checks companies and keys, decides every create and appends all their events in one insert.
-    /// Settles what it can in `slots`; returns the creates that share an id with an earlier one of the
-    /// batch (to be run one by one once it committed). On `Err`, nothing of the batch was appended.
-    async fn append_batch<'a>(&self, items: &'a [Item], slots: &mut Slots) -> Result<Vec<&'a Item>, AppError> {
+    /// Checks companies and keys, then decides and appends every create still pending.
+    async fn decide_batch(&self, items: &[Item], slots: &mut Slots) -> Result<(), AppError> {
         self.check_companies(items, slots).await?;
-        let bound = self.bind_ids(items, slots).await?;
-        let (creators, followers) = split_followers(bound);
-        let replayed: Vec<String> = creators.iter().filter(|b| b.replay).map(|b| b.id.to_string()).collect();
-        let mut histories = fold_histories(events::load_many(self.pool(), Person::TYPE, &replayed).await?)?;
-        let mut rows = Vec::with_capacity(creators.len());
-        let mut decided = Vec::with_capacity(creators.len());
-        for b in &creators {
-            let (mut person, last) = histories.remove(&b.id.to_string()).unwrap_or_default();
-            let command = PersonCommand::Create(CreatePerson {
+        let mut bound = self.bind_ids(items, slots).await?;
+        let created_at = now();
+        let order = |b: &Bound<'_>| Order {
+            id: b.id.to_string(),
+            command: PersonCommand::Create(CreatePerson {
                 id: b.id,
-                draft: b.item.draft.clone(),
-                created_by: b.item.meta.actor.id,
-                created_at: now(),
-            });
-            let sink = EventSink::default();
-            match person.handle(command, &(), &sink).await {
-                Ok(()) => {
-                    let metadata = serde_json::to_value(b.item.meta.event_metadata()).map_err(AppError::internal)?;
-                    for (n, event) in sink.collect().await.into_iter().enumerate() {
-                        rows.push(new_event(b.id, last + 1 + n as i64, &event, metadata.clone())?);
+                draft: b.item.request.draft.clone(),
+                created_by: b.item.request.meta.actor.id,
+                created_at,
+            }),
+            meta: b.item.request.meta.clone(),
+            keyed: b.keyed,
+            fresh: !b.replay,
+            photo: b.item.request.photo.clone(),
+        };
+        for round in 1..=ID_ROUNDS {
+            let outcomes = self.execute_all(&(), bound.iter().map(order).collect()).await;
+            let mut squatted = Vec::new();
+            for (b, outcome) in bound.into_iter().zip(outcomes) {
+                match outcome {
+                    // An unkeyed id someone else wrote first (the sequence was reset): take another.
+                    Err(AppError::Invalid(Rejection::Person(PersonError::AlreadyCreated)))
+                        if !b.keyed && round < ID_ROUNDS =>
+                    {
+                        squatted.push(b);
                     }
-                    decided.push(b);
+                    outcome => {
+                        tracing::debug!(person_id = b.id, keyed = b.keyed, ok = outcome.is_ok(),
+                            correlation_id = %b.item.request.meta.correlation_id, "person create decided");
+                        slots[b.item.index] = Some(outcome);
+                    }
                 }
-                Err(PersonError::AlreadyCreated) if b.keyed => slots[b.item.index] = Some(Ok(b.id)),
-                Err(e) => slots[b.item.index] = Some(Err(e.into())),
             }
+            if squatted.is_empty() {
+                let created = slots.iter().flatten().filter(|o| o.is_ok()).count();
+                tracing::info!(created, commands = items.len(), "persons created");
+                break;
+            }
+            tracing::warn!(
+                ids = squatted.len(),
+                "fresh contact ids were taken already; allocating others"
+            );
+            let fresh = next_contact_ids(self.pool(), squatted.len()).await?;
+            bound = squatted
+                .into_iter()
+                .zip(fresh)
+                .map(|(b, id)| Bound { id, ..b })
+                .collect();
         }
-        events::append_all(self.pool(), &rows).await?;
-        if !rows.is_empty() {
-            self.inner.signals.wake.notify_one();
-        }
-        tracing::info!(created = decided.len(), events = rows.len(), "persons created");
-        for b in decided {
-            tracing::debug!(person_id = b.id, keyed = b.keyed, correlation_id = %b.item.meta.correlation_id,
-                "person created");
-            slots[b.item.index] = Some(Ok(b.id));
-        }
-        Ok(followers.into_iter().map(|b| b.item).collect())
+        Ok(())
     }
 
     /// Refuses the creates whose company does not exist in the event store (one query for all).
@@ -172,12 +179,12 @@ impl App {
             if slots[item.index].is_some() {
                 continue;
             }
-            match self.idempotency_key(&item.meta) {
+            match self.idempotency_key(&item.request.meta) {
                 Err(e) => slots[item.index] = Some(Err(e)),
                 Ok(None) => unkeyed.push(item),
                 Ok(Some(key)) => {
-                    let content = serde_json::to_vec(&item.draft).map_err(AppError::internal)?;
-                    keyed.push((item, key, self.fingerprint(COMMAND, &item.meta, &[&content])));
+                    let content = serde_json::to_vec(&item.request.draft).map_err(AppError::internal)?;
+                    keyed.push((item, key, self.fingerprint(COMMAND, &item.request.meta, &[&content])));
                 }
             }
         }
@@ -237,43 +244,29 @@ impl App {
     }
 }
 
-/// The checks of one create that need no I/O, in [`App::create_person`]'s order; the company to check.
-fn admit(meta: &RequestMeta, draft: &PersonDraft) -> Result<Option<i64>, AppError> {
-    if !meta.actor.may_create_contacts() {
+/// The checks of one create that need no I/O; the company to check.
+fn admit(request: &PersonRequest) -> Result<Option<i64>, AppError> {
+    if !request.meta.actor.may_create_contacts() {
         return Err(AppError::Forbidden("visitors cannot create CRM contacts"));
     }
-    Ok(draft.validate()?.company_id)
+    Ok(request.draft.validate()?.company_id)
 }
 
-/// The first create of each id decides it; later ones with the same id (the same key again) follow.
-fn split_followers(bound: Vec<Bound<'_>>) -> (Vec<Bound<'_>>, Vec<Bound<'_>>) {
-    let mut seen = HashSet::new();
-    bound.into_iter().partition(|b| seen.insert(b.id))
+/// The id of a person its event created.
+pub(super) fn person_id(decided: &Decided<Person>) -> Result<i64, AppError> {
+    decided
+        .aggregate
+        .record()
+        .map(|r| r.id)
+        .ok_or_else(|| AppError::Internal("a created person without its record".into()))
 }
 
-/// Each aggregate folded from its stored events, with its last sequence.
-fn fold_histories(stored: Vec<events::StoredEvent>) -> Result<HashMap<String, (Person, i64)>, AppError> {
-    let mut histories: HashMap<String, (Person, i64)> = HashMap::new();
-    for e in stored {
-        let event: PersonEvent = serde_json::from_value(e.payload).map_err(AppError::internal)?;
-        let (person, last) = histories.entry(e.aggregate_id).or_default();
-        person.apply(event);
-        *last = e.sequence;
+/// The same failure for every create of a batch that failed as a whole.
+fn replicate(e: &AppError) -> AppError {
+    match e {
+        AppError::Unavailable(why) => AppError::Unavailable(why),
+        e => AppError::Internal(e.to_string().into()),
     }
-    Ok(histories)
-}
-
-/// A person event as postgres-es stores it.
-fn new_event(id: i64, sequence: i64, event: &PersonEvent, metadata: serde_json::Value) -> Result<NewEvent, AppError> {
-    Ok(NewEvent {
-        aggregate_type: Person::TYPE,
-        aggregate_id: id.to_string(),
-        sequence,
-        event_type: event.event_type(),
-        event_version: event.event_version(),
-        payload: serde_json::to_value(event).map_err(AppError::internal)?,
-        metadata,
-    })
 }
 
 #[cfg(test)]
@@ -281,84 +274,32 @@ mod tests {
     use super::*;
     use crate::application::{Actor, Source};
 
-    fn draft(first: &str) -> PersonDraft {
-        PersonDraft {
-            first_name: Some(first.into()),
-            ..PersonDraft::default()
+    fn request(actor: Actor, first: &str, company_id: Option<i64>) -> PersonRequest {
+        PersonRequest {
+            meta: RequestMeta::new(actor, Source::Test),
+            draft: PersonDraft {
+                first_name: Some(first.into()),
+                company_id,
+                ..PersonDraft::default()
+            },
+            photo: None,
         }
     }
 
     #[test]
     fn visitors_and_invalid_drafts_are_refused_before_any_io() {
-        let member = RequestMeta::new(Actor::system(), Source::Test);
-        let visitor = RequestMeta::new(
-            Actor {
-                is_visitor: true,
-                ..Actor::system()
-            },
-            Source::Test,
-        );
-        assert!(matches!(admit(&visitor, &draft("Ann")), Err(AppError::Forbidden(_))));
-        assert!(matches!(admit(&member, &draft(" ")), Err(AppError::Invalid { .. })));
-        let linked = PersonDraft {
-            company_id: Some(7),
-            ..draft("Ann")
+        let visitor = Actor {
+            is_visitor: true,
+            ..Actor::system()
         };
-        assert_eq!(admit(&member, &linked).unwrap(), Some(7));
-    }
-
-    #[test]
-    fn the_first_create_of_an_id_decides_and_later_ones_follow() {
-        let items: Vec<Item> = (0..3)
-            .map(|index| Item {
-                index,
-                meta: RequestMeta::new(Actor::system(), Source::Test),
-                draft: draft("Ann"),
-                company: None,
-            })
-            .collect();
-        let bound = [5, 6, 5]
-            .iter()
-            .zip(&items)
-            .map(|(&id, item)| Bound {
-                item,
-                id,
-                keyed: true,
-                replay: false,
-            })
-            .collect();
-        let (creators, followers) = split_followers(bound);
-        let index = |b: &[Bound<'_>]| b.iter().map(|b| b.item.index).collect::<Vec<_>>();
-        assert_eq!((index(&creators), index(&followers)), (vec![0, 1], vec![2]));
-    }
-
-    #[test]
-    fn a_batched_event_is_serialized_as_postgres_es_does() {
-        let fields = draft("Ann").validate().unwrap();
-        let event = PersonEvent::PersonCreated(crate::domain::person::PersonCreated {
-            id: 9,
-            fields,
-            created_by: uuid::Uuid::nil(),
-            created_at: now(),
-        });
-        let row = new_event(9, 1, &event, serde_json::json!({"source": "test"})).unwrap();
-        assert_eq!(
-            (row.aggregate_type, row.aggregate_id.as_str(), row.sequence),
-            ("Person", "9", 1)
-        );
-        assert_eq!(
-            (row.event_type.as_str(), row.event_version.as_str()),
-            ("PersonCreated", "1")
-        );
-        assert_eq!(row.payload["PersonCreated"]["id"], 9);
-        let (person, last) = fold_histories(vec![events::StoredEvent {
-            aggregate_id: "9".into(),
-            sequence: 1,
-            payload: row.payload,
-        }])
-        .unwrap()
-        .remove("9")
-        .unwrap();
-        assert_eq!((person.record().map(|r| r.id), last), (Some(9), 1));
+        assert!(matches!(
+            admit(&request(visitor, "Ann", None)),
+            Err(AppError::Forbidden(_))
+        ));
+        assert!(matches!(
+            admit(&request(Actor::system(), " ", None)),
+            Err(AppError::Invalid(_))
+        ));
+        assert_eq!(admit(&request(Actor::system(), "Ann", Some(7))).unwrap(), Some(7));
     }
 }

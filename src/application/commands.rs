@@ -1,15 +1,16 @@
-//! What every create shares: an id bound to the idempotency key, a command run with bounded conflict
-//! retries, and the answer read back from the read model once the projector has applied it.
+//! What every create shares: an id bound to the idempotency key, and the answer read back from the
+//! read model once the projector has applied it (read-your-writes), else built from the decided event.
 
 use std::future::Future;
 
 use chrono::{SubsecRound, Utc};
-use cqrs_es::{Aggregate, AggregateError};
-use postgres_es::PostgresCqrs;
 
-use super::error::from_store_error;
-use super::{App, AppError, RequestMeta, retry};
+use super::store::Stream;
+use super::{App, AppError, RequestError, RequestMeta};
+use crate::domain::company::{Company, CompanyError};
 use crate::domain::datetime::ApiDateTime;
+use crate::domain::person::{Person, PersonError};
+use crate::domain::user::{User, UserError};
 use crate::persistence::idempotency::{self, KeyOutcome};
 
 /// "Now", at the precision the read models keep (microseconds), so events and views agree.
@@ -17,8 +18,22 @@ pub(super) fn now() -> ApiDateTime {
     ApiDateTime::from_utc(Utc::now().trunc_subsecs(6))
 }
 
-pub(super) fn key_reused() -> AppError {
-    AppError::KeyReused
+impl Stream for Person {
+    fn already_created(e: &PersonError) -> bool {
+        *e == PersonError::AlreadyCreated
+    }
+}
+
+impl Stream for Company {
+    fn already_created(e: &CompanyError) -> bool {
+        *e == CompanyError::AlreadyCreated
+    }
+}
+
+impl Stream for User {
+    fn already_created(e: &UserError) -> bool {
+        *e == UserError::AlreadyCreated
+    }
 }
 
 /// The id to create, and whether it is bound to an idempotency key.
@@ -26,6 +41,8 @@ pub(super) struct Target {
     pub id: String,
     /// Whoever created this id did so for this very request: "already created" means success.
     pub keyed: bool,
+    /// The key was used before: an earlier request may have created the aggregate already.
+    pub replay: bool,
 }
 
 impl App {
@@ -41,61 +58,57 @@ impl App {
             return Ok(Target {
                 id: candidate,
                 keyed: false,
+                replay: false,
             });
         };
         let fingerprint = self.fingerprint(command, meta, content);
         match idempotency::begin(self.pool(), key, command, &fingerprint, &candidate).await? {
-            KeyOutcome::Fresh(id) | KeyOutcome::Replay(id) => Ok(Target { id, keyed: true }),
-            KeyOutcome::Mismatch => Err(key_reused()),
+            KeyOutcome::Fresh(id) => Ok(Target {
+                id,
+                keyed: true,
+                replay: false,
+            }),
+            KeyOutcome::Replay(id) => Ok(Target {
+                id,
+                keyed: true,
+                replay: true,
+            }),
+            KeyOutcome::Mismatch => Err(AppError::KeyReused),
         }
     }
 
-    /// Runs a create command, retrying lost concurrency races.
-    pub(super) async fn execute_create<A>(
-        &self,
-        cqrs: &PostgresCqrs<A>,
-        meta: &RequestMeta,
-        target: &Target,
-        command: impl Fn() -> A::Command,
-        already_created: impl Fn(&A::Error) -> bool,
-    ) -> Result<(), AppError>
-    where
-        A: Aggregate,
-        AppError: From<A::Error>,
-    {
-        let result =
-            retry::on_conflict(|| cqrs.execute_with_metadata(&target.id, command(), meta.event_metadata())).await;
-        match result {
-            Ok(()) => {}
-            Err(AggregateError::UserError(e)) if target.keyed && already_created(&e) => {}
-            Err(AggregateError::UserError(e)) => return Err(e.into()),
-            Err(e) => return Err(from_store_error(e)),
+    /// The request's idempotency key, checked for length.
+    pub(super) fn idempotency_key<'m>(&self, meta: &'m RequestMeta) -> Result<Option<&'m str>, AppError> {
+        match meta.idempotency_key.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(k) if k.len() > super::MAX_IDEMPOTENCY_KEY => Err(RequestError::IdempotencyKeyTooLong.into()),
+            Some(k) => Ok(Some(k)),
         }
-        self.inner.signals.wake.notify_one();
-        Ok(())
+    }
+
+    /// A keyed hash of the command name, the actor and the content.
+    pub(super) fn fingerprint(&self, command: &str, meta: &RequestMeta, content: &[&[u8]]) -> String {
+        let actor = meta.actor.id.to_string();
+        let mut parts: Vec<&[u8]> = vec![command.as_bytes(), actor.as_bytes()];
+        parts.extend_from_slice(content);
+        self.inner.tokens.fingerprint(&parts)
     }
 
     /// The view of an aggregate just created: from the read model once it has applied the aggregate's
-    /// event, or else (after the read-your-writes bound) built from the event itself. Every aggregate
-    /// here has exactly one event, so its row existing means the view has applied it.
-    pub(super) async fn created_view<V, F, Fut, G, GFut>(
+    /// event, or else (after the read-your-writes bound) `from_event`, built from the decided event.
+    /// Every aggregate here has exactly one event, so its row existing means the view has applied it.
+    pub(super) async fn created_view<V, F, Fut>(
         &self,
-        aggregate_type: &str,
-        id: &str,
         fetch: F,
-        from_events: G,
+        from_event: impl FnOnce() -> Option<V>,
     ) -> Result<V, AppError>
     where
         F: Fn() -> Fut,
         Fut: Future<Output = Result<Option<V>, sqlx::Error>>,
-        G: FnOnce() -> GFut,
-        GFut: Future<Output = Result<Option<V>, AppError>>,
     {
         if let Some(view) = self.projected(&fetch).await? {
             return Ok(view);
         }
-        from_events()
-            .await?
-            .ok_or_else(|| AppError::Internal(format!("created {aggregate_type} {id} not found").into()))
+        from_event().ok_or_else(|| AppError::Internal("a created aggregate without its record".into()))
     }
 }

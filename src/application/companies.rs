@@ -1,12 +1,11 @@
 //! Creating and reading CRM companies, and the persons linked to them.
 
-use cqrs_es::{AggregateContext, EventStore};
 use tracing::instrument;
 
 use super::commands::now;
-use super::error::from_store_error;
-use super::{Actor, App, AppError, RequestMeta};
-use crate::domain::company::{Company, CompanyCommand, CompanyCreated, CompanyDraft, CompanyError, CreateCompany};
+use super::store::Order;
+use super::{Actor, App, AppError, PhotoUpload, RequestError, RequestMeta};
+use crate::domain::company::{Company, CompanyCommand, CompanyDraft, CreateCompany};
 use crate::persistence::next_contact_id;
 use crate::read_model::companies::{self, CompanyView};
 use crate::read_model::persons::{self, PersonView};
@@ -24,14 +23,33 @@ pub enum Contact {
 impl App {
     /// Creates a company for the caller; with an idempotency key, a retry returns the first result.
     #[instrument(skip_all, fields(correlation_id = %meta.correlation_id, source = meta.source.as_str()))]
-    pub async fn create_company(&self, meta: &RequestMeta, draft: CompanyDraft) -> Result<CompanyView, AppError> {
-        self.observed(meta, COMMAND, self.company_created(meta, draft)).await
+    pub async fn create_company(
+        &self,
+        meta: &RequestMeta,
+        draft: CompanyDraft,
+        photo: Option<PhotoUpload>,
+    ) -> Result<CompanyView, AppError> {
+        self.observed(meta, COMMAND, self.company_created(meta, draft, photo))
+            .await
     }
 
-    async fn company_created(&self, meta: &RequestMeta, draft: CompanyDraft) -> Result<CompanyView, AppError> {
+    async fn company_created(
+        &self,
+        meta: &RequestMeta,
+        mut draft: CompanyDraft,
+        photo: Option<PhotoUpload>,
+    ) -> Result<CompanyView, AppError> {
         if !meta.actor.may_create_contacts() {
             return Err(AppError::Forbidden("visitors cannot create CRM contacts"));
         }
+        let photo = match photo {
+            Some(upload) => {
+                let (reference, stored) = upload.checked()?;
+                draft.photo = Some(reference);
+                Some(stored)
+            }
+            None => None,
+        };
         draft.validate()?;
         let content = serde_json::to_vec(&draft).map_err(AppError::internal)?;
         let candidate = next_contact_id(self.pool()).await?.to_string();
@@ -40,21 +58,24 @@ impl App {
             .id
             .parse()
             .map_err(|_| AppError::Internal("corrupt idempotency row".into()))?;
-        let cmd = CreateCompany {
+        let command = CompanyCommand::Create(CreateCompany {
             id,
             draft,
             created_by: meta.actor.id,
             created_at: now(),
+        });
+        let order: Order<Company> = Order {
+            id: target.id.clone(),
+            command,
+            meta: meta.clone(),
+            keyed: target.keyed,
+            fresh: !target.replay,
+            photo,
         };
-        let command = || CompanyCommand::Create(cmd.clone());
-        self.execute_create(&self.inner.companies, meta, &target, command, |e| {
-            *e == CompanyError::AlreadyCreated
-        })
-        .await?;
+        let decided = self.execute(&(), order).await?;
         tracing::info!(company_id = id, keyed = target.keyed, "company created");
-        let fetch = || companies::get(self.pool(), id);
-        let from_events = || async { Ok(self.load_company(id).await?.as_ref().map(CompanyView::from_created)) };
-        self.created_view("Company", &target.id, fetch, from_events).await
+        let from_event = || decided.aggregate.record().map(CompanyView::from_created);
+        self.created_view(|| companies::get(self.pool(), id), from_event).await
     }
 
     /// A company by id.
@@ -67,10 +88,7 @@ impl App {
     /// Companies filtered, sorted and paged; the default order is newest first.
     pub async fn list_companies(&self, _actor: &Actor, query: &ListQuery) -> Result<Page<CompanyView>, AppError> {
         if companies::sort_column(query.sort_by.as_deref()).is_none() {
-            return Err(AppError::invalid(
-                "sortBy",
-                "sortBy must be one of displayName, companyName, created, id",
-            ));
+            return Err(RequestError::SortByUnknown("displayName, companyName, created, id").into());
         }
         Ok(companies::list(self.pool(), query).await?)
     }
@@ -91,23 +109,5 @@ impl App {
     pub async fn company_persons(&self, actor: &Actor, id: i64) -> Result<Vec<PersonView>, AppError> {
         self.get_company(actor, id).await?;
         Ok(persons::of_company(self.pool(), id).await?)
-    }
-
-    /// Fails with NotFound unless the company exists in the event store (not just in a lagging view).
-    pub(super) async fn require_company(&self, id: i64) -> Result<(), AppError> {
-        match self.load_company(id).await? {
-            Some(_) => Ok(()),
-            None => Err(AppError::NotFound("company")),
-        }
-    }
-
-    async fn load_company(&self, id: i64) -> Result<Option<CompanyCreated>, AppError> {
-        let mut ctx = self
-            .inner
-            .company_store
-            .load_aggregate(&id.to_string())
-            .await
-            .map_err(from_store_error)?;
-        Ok(AggregateContext::<Company>::aggregate(&mut ctx).record().cloned())
     }
 }

@@ -1,20 +1,16 @@
 //! `AppError`: what adapters map, exhaustively, to their protocol's error form.
 
-use cqrs_es::AggregateError;
-
 use crate::domain::company::CompanyError;
+use crate::domain::field::Field;
 use crate::domain::person::PersonError;
 use crate::domain::user::UserError;
 use crate::persistence::is_unavailable;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    /// The request breaks a rule; `field` names the input at fault when there is one.
-    #[error("{message}")]
-    Invalid {
-        field: Option<&'static str>,
-        message: String,
-    },
+    /// The request breaks a rule; the rejection names the rule and the input at fault.
+    #[error(transparent)]
+    Invalid(Rejection),
     /// No valid credentials or token.
     #[error("unauthorized")]
     Unauthenticated,
@@ -28,26 +24,80 @@ pub enum AppError {
     EmailTaken,
     /// A concurrent change that retrying can get past.
     #[error("{0}")]
-    Conflict(String),
+    Conflict(&'static str),
     /// An idempotency key reused for a different request: final, retrying cannot help.
     #[error("the idempotency key was already used for a different request")]
     KeyReused,
     /// A dependency (Postgres) cannot be reached right now; retrying later can succeed.
     #[error("service unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(&'static str),
     /// A bug or an unexpected failure: logged with its chain, never shown to clients.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
-impl AppError {
-    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
-        AppError::Invalid {
-            field: Some(field),
-            message: message.into(),
+/// Why a request was refused, typed per rule: the domain's rules per aggregate and the
+/// application's own (ids, queries, keys, uploads). `Display` never names the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    #[error(transparent)]
+    Person(#[from] PersonError),
+    #[error(transparent)]
+    Company(#[from] CompanyError),
+    #[error(transparent)]
+    User(#[from] UserError),
+    #[error(transparent)]
+    Request(#[from] RequestError),
+}
+
+/// The application's own input rules.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequestError {
+    #[error("must be a positive integer")]
+    IdNotPositive,
+    #[error("a GUID or user name is required")]
+    UserIdRequired,
+    #[error("must be one of {0}")]
+    SortByUnknown(&'static str),
+    #[error("must be at most 255 characters")]
+    IdempotencyKeyTooLong,
+    #[error("the file is empty")]
+    PhotoEmpty,
+    #[error("is larger than 5 MiB")]
+    PhotoTooLarge,
+    #[error("the content type must be image/*")]
+    PhotoNotAnImage,
+    #[error("must be a PNG, JPEG, GIF or WebP image")]
+    PhotoKindUnknown,
+}
+
+impl RequestError {
+    pub fn field(&self) -> Field {
+        match self {
+            RequestError::IdNotPositive | RequestError::UserIdRequired => Field::Id,
+            RequestError::SortByUnknown(_) => Field::SortBy,
+            RequestError::IdempotencyKeyTooLong => Field::IdempotencyKey,
+            RequestError::PhotoEmpty
+            | RequestError::PhotoTooLarge
+            | RequestError::PhotoNotAnImage
+            | RequestError::PhotoKindUnknown => Field::Photo,
         }
     }
+}
 
+impl Rejection {
+    /// The input at fault, when the rule is about one.
+    pub fn field(&self) -> Option<Field> {
+        match self {
+            Rejection::Person(e) => e.field(),
+            Rejection::Company(e) => e.field(),
+            Rejection::User(e) => e.field(),
+            Rejection::Request(e) => Some(e.field()),
+        }
+    }
+}
+
+impl AppError {
     pub fn internal(e: impl std::error::Error + Send + Sync + 'static) -> Self {
         AppError::Internal(Box::new(e))
     }
@@ -55,7 +105,7 @@ impl AppError {
     /// A short, stable name for metrics labels and logs.
     pub fn outcome(&self) -> &'static str {
         match self {
-            AppError::Invalid { .. } => "invalid",
+            AppError::Invalid(_) => "invalid",
             AppError::Unauthenticated => "unauthenticated",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
@@ -66,67 +116,57 @@ impl AppError {
             AppError::Internal(_) => "internal",
         }
     }
+
+    /// Logs what clients are not told: an internal error with its whole chain, an outage as a warning.
+    /// Every adapter calls this once per failure it answers.
+    pub fn log(&self) {
+        match self {
+            AppError::Internal(source) => {
+                let mut chain = source.to_string();
+                let mut next = source.source();
+                while let Some(cause) = next {
+                    chain.push_str(": ");
+                    chain.push_str(&cause.to_string());
+                    next = cause.source();
+                }
+                tracing::error!(error = %chain, "internal error");
+            }
+            AppError::Unavailable(why) => tracing::warn!(reason = why, "a dependency is unavailable"),
+            _ => {}
+        }
+    }
+}
+
+macro_rules! rejected_by {
+    ($($rule:ty),*) => {$(
+        impl From<$rule> for AppError {
+            fn from(e: $rule) -> Self {
+                AppError::Invalid(e.into())
+            }
+        }
+    )*};
+}
+rejected_by!(PersonError, CompanyError, RequestError);
+
+impl From<UserError> for AppError {
+    /// Two user "errors" are failures of the service, not of the request.
+    fn from(e: UserError) -> Self {
+        match e {
+            UserError::PasswordHashFailed | UserError::UserNameMismatch => AppError::internal(e),
+            e => AppError::Invalid(e.into()),
+        }
+    }
 }
 
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
         if is_unavailable(&e) {
-            AppError::Unavailable("database unreachable".into())
+            AppError::Unavailable("database unreachable")
         } else {
             AppError::internal(e)
         }
     }
 }
 
-impl From<PersonError> for AppError {
-    fn from(e: PersonError) -> Self {
-        AppError::Invalid {
-            field: e.field(),
-            message: e.to_string(),
-        }
-    }
-}
-
-impl From<CompanyError> for AppError {
-    fn from(e: CompanyError) -> Self {
-        AppError::Invalid {
-            field: e.field(),
-            message: e.to_string(),
-        }
-    }
-}
-
-impl From<UserError> for AppError {
-    fn from(e: UserError) -> Self {
-        match e {
-            UserError::PasswordHashFailed | UserError::UserNameMismatch => AppError::internal(e),
-            e => AppError::Invalid {
-                field: e.field(),
-                message: e.to_string(),
-            },
-        }
-    }
-}
-
 /// The SQLSTATE our claim trigger raises when a user's email or name claim was lost.
 pub const CLAIM_LOST: &str = "RC409";
-
-/// Maps a framework error that is not a domain rejection or a conflict (those are handled by callers).
-pub fn from_store_error<E: std::error::Error>(e: AggregateError<E>) -> AppError {
-    match e {
-        AggregateError::UserError(e) => AppError::Internal(e.to_string().into()),
-        AggregateError::AggregateConflict => AppError::Conflict("concurrent update, retry".into()),
-        AggregateError::DatabaseConnectionError(e) => {
-            tracing::warn!(error = %e, "database connection error");
-            AppError::Unavailable("database unreachable".into())
-        }
-        AggregateError::DeserializationError(e) => AppError::Internal(e),
-        AggregateError::UnexpectedError(e) => match e.downcast::<sqlx::Error>() {
-            Ok(sql) => match *sql {
-                sqlx::Error::Database(ref db) if db.code().as_deref() == Some(CLAIM_LOST) => AppError::EmailTaken,
-                other => AppError::from(other),
-            },
-            Err(e) => AppError::Internal(e),
-        },
-    }
-}

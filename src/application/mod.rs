@@ -1,6 +1,6 @@
-//! The application: the one API that the REST, gRPC and NATS adapters call. It authenticates and
-//! authorizes, allocates ids, handles idempotency keys and unique-email claims, and runs commands
-//! through the cqrs-es frameworks with bounded retries on conflicts.
+//! The application: the whole interface the REST, gRPC and NATS adapters use. It authenticates and
+//! authorizes, allocates ids, handles idempotency keys and unique-email claims, runs commands through
+//! the aggregates, and answers with the views, pages and typed rejections re-exported here.
 
 pub mod auth;
 mod batch;
@@ -11,28 +11,33 @@ mod metadata;
 mod observe;
 mod persons;
 mod photos;
-mod retry;
 mod sessions;
+mod store;
 mod users;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use cqrs_es::persist::PersistedEventStore;
-use postgres_es::{PostgresCqrs, PostgresEventRepository};
 use sqlx::PgPool;
 
 pub use companies::Contact;
-pub use error::{AppError, CLAIM_LOST};
+pub use error::{AppError, CLAIM_LOST, Rejection, RequestError};
 pub use metadata::{Actor, MAX_IDEMPOTENCY_KEY, RequestMeta, Source};
+pub use photos::PhotoUpload;
 pub use sessions::{Actors, IssuedToken};
 
+// What the adapters read: the views, pages and queries the application answers with. Adapters import
+// them from here, never from the read model, so the read model can change behind this interface.
+pub use crate::domain::field::Field;
+pub use crate::persistence::photos::Photo;
+pub use crate::read_model::companies::CompanyView;
+pub use crate::read_model::persons::{CompanyRef, Creator, PersonView};
+pub use crate::read_model::users::UserView;
+pub use crate::read_model::{DEFAULT_COUNT, ListQuery, MAX_COUNT, Page, Signals, SortOrder, signals};
+
 use crate::config::Settings;
-use crate::domain::company::Company;
-use crate::domain::person::Person;
-use crate::domain::user::User;
+use crate::domain::user::PasswordHasher;
 use crate::metrics::Metrics;
-use crate::read_model::Signals;
 use auth::{Argon2Hasher, Tokens};
 
 /// Cheap to clone; every clone shares the same pool and frameworks.
@@ -43,13 +48,10 @@ pub struct App {
 
 struct Inner {
     pool: PgPool,
-    persons: PostgresCqrs<Person>,
-    companies: PostgresCqrs<Company>,
-    users: PostgresCqrs<User>,
-    person_store: PersistedEventStore<PostgresEventRepository, Person>,
-    company_store: PersistedEventStore<PostgresEventRepository, Company>,
-    user_store: PersistedEventStore<PostgresEventRepository, User>,
+    /// The users' aggregate service (hashing), also used to verify passwords at login.
     hasher: Arc<Argon2Hasher>,
+    /// The same hasher as the User aggregate's services.
+    user_services: Arc<dyn PasswordHasher>,
     tokens: Tokens,
     claim_grace: Duration,
     read_your_writes: Duration,
@@ -61,15 +63,9 @@ impl App {
     /// Builds the application on an open, migrated pool.
     pub fn new(pool: PgPool, settings: &Settings, signals: Signals) -> App {
         let hasher = Arc::new(Argon2Hasher::default());
-        let store = || PostgresEventRepository::new(pool.clone());
         App {
             inner: Arc::new(Inner {
-                persons: postgres_es::postgres_cqrs(pool.clone(), vec![], ()),
-                companies: postgres_es::postgres_cqrs(pool.clone(), vec![], ()),
-                users: postgres_es::postgres_cqrs(pool.clone(), vec![], hasher.clone()),
-                person_store: PersistedEventStore::new_event_store(store()),
-                company_store: PersistedEventStore::new_event_store(store()),
-                user_store: PersistedEventStore::new_event_store(store()),
+                user_services: hasher.clone(),
                 hasher,
                 tokens: Tokens::new(settings.auth.secret.clone(), settings.auth.token_ttl),
                 claim_grace: settings.claim_grace,

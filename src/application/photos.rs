@@ -1,44 +1,54 @@
-//! Contact photos: checked (an image of a known kind, at most 5 MiB), stored durably by content
-//! address before the command that refers to them, and served back byte for byte.
+//! Contact photos: an upload is checked (an image of a known kind, at most 5 MiB) and becomes the
+//! reference its create's event carries; the bytes are stored by content address in the same
+//! statement as that event (`store::Order::photo`), so a refused create stores nothing.
 
 use sha2::{Digest, Sha256};
-use tracing::instrument;
 
-use super::{Actor, App, AppError};
+use super::{Actor, App, AppError, RequestError};
 use crate::domain::values::PhotoRef;
+use crate::persistence::events::NewPhoto;
 use crate::persistence::photos::{self, Photo};
 
-impl App {
-    /// Largest photo accepted.
-    pub const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
+/// A photo as uploaded: the content type the client declared, and the bytes.
+#[derive(Debug, Clone)]
+pub struct PhotoUpload {
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
 
-    /// Stores a photo for a person the caller is about to create and returns what the event refers to.
-    /// `declared` is the client's content type; the stored one is the type the bytes really are.
-    #[instrument(skip_all, fields(size = bytes.len()))]
-    pub async fn store_photo(&self, actor: &Actor, declared: &str, bytes: &[u8]) -> Result<PhotoRef, AppError> {
-        if !actor.may_create_contacts() {
-            return Err(AppError::Forbidden("visitors cannot create CRM contacts"));
+impl PhotoUpload {
+    /// Largest photo accepted.
+    pub const MAX_BYTES: usize = 5 * 1024 * 1024;
+
+    /// Checks the upload: what an event refers to, and the bytes to store with it. The stored content
+    /// type is the type the bytes really are, not the declared one.
+    pub(super) fn checked(self) -> Result<(PhotoRef, NewPhoto), AppError> {
+        if self.bytes.is_empty() {
+            return Err(RequestError::PhotoEmpty.into());
         }
-        if bytes.is_empty() {
-            return Err(AppError::invalid("photo", "photo: the file is empty"));
+        if self.bytes.len() > Self::MAX_BYTES {
+            return Err(RequestError::PhotoTooLarge.into());
         }
-        if bytes.len() > Self::MAX_PHOTO_BYTES {
-            return Err(AppError::invalid("photo", "photo: larger than 5 MiB"));
+        if !self.content_type.trim().to_ascii_lowercase().starts_with("image/") {
+            return Err(RequestError::PhotoNotAnImage.into());
         }
-        if !declared.trim().to_ascii_lowercase().starts_with("image/") {
-            return Err(AppError::invalid("photo", "photo: the content type must be image/*"));
-        }
-        let content_type =
-            sniff(bytes).ok_or_else(|| AppError::invalid("photo", "photo: must be a PNG, JPEG, GIF or WebP image"))?;
-        let sha256: String = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
-        photos::insert(self.pool(), &sha256, content_type, bytes).await?;
-        Ok(PhotoRef {
+        let content_type = sniff(&self.bytes).ok_or(RequestError::PhotoKindUnknown)?;
+        let sha256: String = Sha256::digest(&self.bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let reference = PhotoRef {
+            sha256: sha256.clone(),
+            content_type: content_type.to_string(),
+            size: self.bytes.len() as u64,
+        };
+        let stored = NewPhoto {
             sha256,
             content_type: content_type.to_string(),
-            size: bytes.len() as u64,
-        })
+            bytes: self.bytes,
+        };
+        Ok((reference, stored))
     }
+}
 
+impl App {
     /// The photo of a person.
     pub async fn photo(&self, actor: &Actor, person_id: i64) -> Result<Photo, AppError> {
         let person = self.get_person(actor, person_id).await?;

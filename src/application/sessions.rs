@@ -59,14 +59,20 @@ impl App {
         }
     }
 
-    /// The actor behind a token: genuine, unexpired, and of an existing, active user.
-    pub async fn authenticate(&self, token: &str) -> Result<Actor, AppError> {
-        self.authenticate_cached(token, &mut Actors::default()).await
+    /// The actor behind an `Authorization` value as it arrived on any transport (`<token>` or
+    /// `Bearer <token>`): a genuine, unexpired token of an existing, active user.
+    pub async fn authenticate(&self, authorization: Option<&str>) -> Result<Actor, AppError> {
+        self.authenticate_cached(authorization, &mut Actors::default()).await
     }
 
     /// `authenticate` for many messages at once: every token is still checked (signature and expiry),
     /// but each user is looked up once per `Actors` cache (which lives for one batch of messages).
-    pub async fn authenticate_cached(&self, token: &str, cache: &mut Actors) -> Result<Actor, AppError> {
+    pub async fn authenticate_cached(
+        &self,
+        authorization: Option<&str>,
+        cache: &mut Actors,
+    ) -> Result<Actor, AppError> {
+        let token = authorization.and_then(bearer_token).ok_or(AppError::Unauthenticated)?;
         let id = self.inner.tokens.verify(token, Utc::now()).map_err(|e| {
             tracing::debug!(error = %e, "token refused");
             AppError::Unauthenticated
@@ -103,5 +109,33 @@ impl App {
         self.create_user_as(&meta, draft, UserRole::Owner, Some(id)).await?;
         tracing::info!(user_id = %id, "portal owner created");
         Ok(())
+    }
+}
+
+/// The token of an `Authorization` value: after a case-insensitive `Bearer` scheme, or the whole
+/// value; `None` when nothing is left (`Bearer` alone is no token, not the token "Bearer").
+fn bearer_token(value: &str) -> Option<&str> {
+    let value = value.trim();
+    let token = match value.split_once(char::is_whitespace) {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
+        None if value.eq_ignore_ascii_case("bearer") => "",
+        _ => value,
+    };
+    (!token.is_empty()).then_some(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_token;
+
+    #[test]
+    fn bearer_and_bare_tokens_are_read_and_a_bare_scheme_is_no_token() {
+        assert_eq!(bearer_token("Bearer abc.def"), Some("abc.def"));
+        assert_eq!(bearer_token("bearer  abc.def "), Some("abc.def"));
+        assert_eq!(bearer_token("BEARER\tabc"), Some("abc"));
+        assert_eq!(bearer_token("abc.def"), Some("abc.def"));
+        assert_eq!(bearer_token("Bearer"), None);
+        assert_eq!(bearer_token("Bearer   "), None);
+        assert_eq!(bearer_token(""), None);
     }
 }

@@ -1,15 +1,14 @@
 //! Creating and reading portal users: admin-only, unique email and user name, idempotent.
 
-use cqrs_es::{AggregateContext, EventStore};
 use secrecy::ExposeSecret;
 use tracing::instrument;
 use uuid::Uuid;
 
 use super::commands::{Target, now};
-use super::error::from_store_error;
-use super::{Actor, App, AppError, RequestMeta};
-use crate::domain::user::{CreateUser, User, UserCommand, UserCreated, UserDraft, UserError, UserRole};
-use crate::domain::values::{Email, UserName};
+use super::store::Order;
+use super::{Actor, App, AppError, RequestError, RequestMeta};
+use crate::domain::user::{CreateUser, User, UserCommand, UserCreated, UserDraft, UserRole};
+use crate::domain::values::{Email, UserName, parse_guid};
 use crate::persistence::claims::{self, Claim};
 use crate::read_model::users::{self, UserKey, UserView};
 use crate::read_model::{ListQuery, Page};
@@ -46,6 +45,7 @@ impl App {
             Some(id) => Target {
                 id: id.to_string(),
                 keyed: true,
+                replay: true,
             },
             None => {
                 let content = serde_json::to_vec(&draft).map_err(AppError::internal)?;
@@ -64,33 +64,37 @@ impl App {
             .map_err(|_| AppError::Internal("corrupt idempotency row".into()))?;
         let user_name = self.claim_identity(&email, id).await?;
         let created_by = (!meta.actor.is_system()).then_some(meta.actor.id);
-        let cmd = CreateUser {
+        let command = UserCommand::Create(Box::new(CreateUser {
             id,
-            user_name,
+            user_name: user_name.clone(),
             draft,
             role,
             created_by,
             created_at: now,
+        }));
+        let order: Order<User> = Order {
+            id: target.id.clone(),
+            command,
+            meta: meta.clone(),
+            keyed: target.keyed,
+            fresh: !target.replay,
+            photo: None,
         };
-        let command = || UserCommand::Create(Box::new(cmd.clone()));
-        let outcome = self
-            .execute_create(&self.inner.users, meta, &target, command, |e| {
-                *e == UserError::AlreadyCreated
-            })
-            .await;
-        if let Err(e) = outcome {
-            // Requests sharing a key share the id and its claims: only a definitive rejection (which
-            // every such request gets alike) frees them; after a transient failure the claims wait
-            // for the retry, or expire after the grace period.
-            if !target.keyed || matches!(e, AppError::Invalid { .. }) {
-                self.release_identity(&email, &cmd.user_name, id).await;
+        let decided = match self.execute(&self.inner.user_services, order).await {
+            Ok(decided) => decided,
+            Err(e) => {
+                // Requests sharing a key share the id and its claims: only a definitive rejection (which
+                // every such request gets alike) frees them; after a transient failure the claims wait
+                // for the retry, or expire after the grace period.
+                if !target.keyed || matches!(e, AppError::Invalid(_)) {
+                    self.release_identity(&email, &user_name, id).await;
+                }
+                return Err(e);
             }
-            return Err(e);
-        }
+        };
         tracing::info!(user_id = %id, keyed = target.keyed, "user created");
-        let fetch = || users::get(self.pool(), id);
-        let from_events = || async { Ok(self.load_user(id).await?.as_ref().map(UserView::from_created)) };
-        self.created_view("User", &target.id, fetch, from_events).await
+        let from_event = || decided.aggregate.record().map(UserView::from_created);
+        self.created_view(|| users::get(self.pool(), id), from_event).await
     }
 
     /// Claims the email, then the first free user name derived from it, for `id`.
@@ -105,9 +109,7 @@ impl App {
             }
         }
         let _ = claims::release(self.pool(), Claim::Emails, &email.key(), id).await;
-        Err(AppError::Conflict(
-            "no free user name could be derived from this email".into(),
-        ))
+        Err(AppError::Conflict("no free user name could be derived from this email"))
     }
 
     /// Frees the claims of a command that did not create its user (best effort: a leftover
@@ -125,9 +127,20 @@ impl App {
         users::get(self.pool(), id).await?.ok_or(AppError::NotFound("user"))
     }
 
-    /// A user by user name (case-insensitive).
-    pub async fn get_user_by_name(&self, _actor: &Actor, user_name: &str) -> Result<UserView, AppError> {
-        users::find(self.pool(), UserKey::UserName(user_name))
+    /// A user by GUID when `id_or_name` parses as one and such a user exists, else by user name
+    /// (case-insensitive), as ONLYOFFICE's `people/{userid}` resolves it.
+    pub async fn find_user(&self, actor: &Actor, id_or_name: &str) -> Result<UserView, AppError> {
+        let key = id_or_name.trim();
+        if key.is_empty() {
+            return Err(RequestError::UserIdRequired.into());
+        }
+        if let Some(guid) = parse_guid(key) {
+            match self.get_user(actor, guid).await {
+                Err(AppError::NotFound(_)) => {}
+                found => return found,
+            }
+        }
+        users::find(self.pool(), UserKey::UserName(key))
             .await?
             .ok_or(AppError::NotFound("user"))
     }
@@ -142,21 +155,16 @@ impl App {
     /// Active users filtered, sorted and paged; the default order is by first name.
     pub async fn list_users(&self, _actor: &Actor, query: &ListQuery) -> Result<Page<UserView>, AppError> {
         if users::sort_column(query.sort_by.as_deref()).is_none() {
-            return Err(AppError::invalid(
-                "sortBy",
-                "sortBy must be one of firstname, lastname, displayName, userName, email, created",
-            ));
+            return Err(
+                RequestError::SortByUnknown("firstname, lastname, displayName, userName, email, created").into(),
+            );
         }
         Ok(users::list(self.pool(), query).await?)
     }
 
+    /// A user as their events make them (the source of truth, not the read model).
     pub(super) async fn load_user(&self, id: Uuid) -> Result<Option<UserCreated>, AppError> {
-        let mut ctx = self
-            .inner
-            .user_store
-            .load_aggregate(&id.to_string())
-            .await
-            .map_err(from_store_error)?;
-        Ok(AggregateContext::<User>::aggregate(&mut ctx).record().cloned())
+        let decided = self.load::<User>(&id.to_string()).await?;
+        Ok(decided.and_then(|d| d.aggregate.record().cloned()))
     }
 }

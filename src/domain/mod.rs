@@ -4,6 +4,7 @@
 pub mod company;
 pub mod contact;
 pub mod datetime;
+pub mod field;
 pub mod person;
 pub mod user;
 pub mod values;

@@ -1,47 +1,6 @@
-//! Translations shared by the services: GUIDs, timestamps, request ids and list queries. Input that
-//! cannot be translated is INVALID_ARGUMENT naming the proto field.
+//! What every gRPC service shares: the command metadata of a call.
 
-use chrono::{DateTime, Datelike};
-use prost_types::Timestamp;
-use tonic::Status;
-use uuid::Uuid;
-
-use super::pb;
-use super::status::invalid;
 use crate::application::{Actor, RequestMeta, Source};
-use crate::domain::datetime::ApiDateTime;
-use crate::domain::values::parse_guid;
-use crate::read_model::{ListQuery, SortOrder};
-
-/// A GUID in any .NET form.
-pub fn guid(field: &'static str, value: &str) -> Result<Uuid, Status> {
-    parse_guid(value).ok_or_else(|| invalid(field, "must be a GUID (such as 9924256a-739c-462b-af15-e652a3b1b6eb)"))
-}
-
-/// Every entry of a repeated GUID field.
-pub fn guids(field: &'static str, values: &[String]) -> Result<Vec<Uuid>, Status> {
-    values.iter().map(|v| guid(field, v)).collect()
-}
-
-/// A timestamp within the API's range (years 1 to 9999, nanos below one second).
-pub fn timestamp_in(field: &'static str, value: Option<Timestamp>) -> Result<Option<ApiDateTime>, Status> {
-    let Some(ts) = value else { return Ok(None) };
-    let nanos = u32::try_from(ts.nanos).ok().filter(|n| *n < 1_000_000_000);
-    nanos
-        .and_then(|n| DateTime::from_timestamp(ts.seconds, n))
-        .filter(|t| (1..=9999).contains(&t.year()))
-        .map(|t| Some(ApiDateTime::from_utc(t)))
-        .ok_or_else(|| invalid(field, "the timestamp is outside 0001-01-01 to 9999-12-31"))
-}
-
-pub fn timestamp_out(value: ApiDateTime) -> Timestamp {
-    let t = value.as_utc();
-    Timestamp {
-        seconds: t.timestamp(),
-        // Below 1e9 by construction, so it fits an i32.
-        nanos: i32::try_from(t.timestamp_subsec_nanos()).unwrap_or(0),
-    }
-}
 
 /// The command metadata of a gRPC call; a non-empty `request_id` is the idempotency key.
 pub fn meta(actor: Actor, request_id: String, correlation_id: String) -> RequestMeta {
@@ -51,69 +10,5 @@ pub fn meta(actor: Actor, request_id: String, correlation_id: String) -> Request
         meta
     } else {
         meta.with_idempotency_key(request_id)
-    }
-}
-
-/// The list query of a `List*` request; sort keys lose their underscores (`first_name` = `firstName`).
-pub fn list_query(
-    start_index: i64,
-    count: Option<i64>,
-    filter_value: Option<String>,
-    sort_by: Option<String>,
-    sort_order: i32,
-) -> Result<ListQuery, Status> {
-    let sort_order = match pb::SortOrder::try_from(sort_order) {
-        Ok(pb::SortOrder::Unspecified) => None,
-        Ok(pb::SortOrder::Ascending) => Some(SortOrder::Ascending),
-        Ok(pb::SortOrder::Descending) => Some(SortOrder::Descending),
-        Err(_) => return Err(invalid("sort_order", format!("{sort_order} is not a SortOrder"))),
-    };
-    Ok(ListQuery {
-        start_index,
-        count,
-        filter_value,
-        sort_by: sort_by.map(|s| s.replace('_', "")),
-        sort_order,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timestamps_round_trip_and_out_of_range_ones_name_the_field() {
-        let ts = Timestamp {
-            seconds: 1_207_809_000,
-            nanos: 123_000,
-        };
-        let t = timestamp_in("birthday", Some(ts)).unwrap().unwrap();
-        assert_eq!(timestamp_out(t), ts);
-        for bad in [
-            Timestamp { seconds: 0, nanos: -1 },
-            Timestamp {
-                seconds: 0,
-                nanos: 1_000_000_000,
-            },
-            Timestamp {
-                seconds: 253_402_300_800, // 10000-01-01
-                nanos: 0,
-            },
-            Timestamp {
-                seconds: i64::MIN,
-                nanos: 0,
-            },
-        ] {
-            let e = timestamp_in("birthday", Some(bad)).unwrap_err();
-            assert_eq!(e.code(), tonic::Code::InvalidArgument);
-            assert!(e.message().starts_with("birthday: "), "{}", e.message());
-        }
-    }
-
-    #[test]
-    fn guids_name_the_field_when_malformed() {
-        assert!(guids("lead", &["{9924256a739c462baf15e652a3b1b6eb}".into()]).is_ok());
-        let e = guids("manager_list", &["nope".into()]).unwrap_err();
-        assert!(e.message().starts_with("manager_list: "));
     }
 }

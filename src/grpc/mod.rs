@@ -17,20 +17,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::application::App;
 use crate::ops::Ops;
-
-/// The generated `rollcall.v1` messages, clients and servers.
-pub mod pb {
-    #![allow(missing_docs)]
-    tonic::include_proto!("rollcall.v1");
-
-    /// The encoded descriptors of `rollcall.v1`, served by reflection.
-    pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("rollcall_v1_descriptor");
-}
-
-/// proto → draft, shared with NATS (protobuf payloads); errors are INVALID_ARGUMENT `"<field>: …"`.
-pub(crate) use companies::draft as company_draft;
-pub(crate) use persons::draft as person_draft;
-pub(crate) use users::draft as user_draft;
+/// The generated `rollcall.v1` messages, clients and servers (defined in `crate::proto`).
+pub use crate::proto::pb;
 
 use pb::company_service_server::CompanyServiceServer;
 use pb::person_service_server::PersonServiceServer;

@@ -1,18 +1,20 @@
-//! `AppError` → `tonic::Status`, every variant mapped explicitly. Field names in messages are the
-//! proto's (snake_case), and INVALID_ARGUMENT also carries a `google.rpc.BadRequest` detail; internal
-//! errors are logged with their chain and answered generically.
+//! `AppError` → `tonic::Status`, every variant mapped explicitly. Fields are named as the proto names
+//! them (`proto::names`), and INVALID_ARGUMENT also carries a `google.rpc.BadRequest` detail; internal
+//! errors are logged (`AppError::log`) and answered generically.
 
 use prost::Message;
 use tonic::{Code, Status};
 
 use crate::application::AppError;
+use crate::proto::{self, names};
 
 impl From<AppError> for Status {
     fn from(e: AppError) -> Status {
+        e.log();
         match e {
-            AppError::Invalid { field, message } => match field.map(proto_field) {
-                Some(field) => invalid(field, message),
-                None => Status::invalid_argument(message),
+            AppError::Invalid(rejection) => match rejection.field() {
+                Some(field) => invalid(names::proto(field), rejection),
+                None => Status::invalid_argument(rejection.to_string()),
             },
             AppError::Unauthenticated => Status::unauthenticated("a valid token is required"),
             AppError::Forbidden(why) => Status::permission_denied(why),
@@ -21,11 +23,14 @@ impl From<AppError> for Status {
             AppError::Conflict(why) => Status::aborted(why),
             e @ AppError::KeyReused => Status::aborted(e.to_string()),
             e @ AppError::Unavailable(_) => Status::unavailable(e.to_string()),
-            AppError::Internal(e) => {
-                tracing::error!(error = %chain(&*e), "internal error answering a gRPC call");
-                Status::internal("internal error")
-            }
+            AppError::Internal(_) => Status::internal("internal error"),
         }
+    }
+}
+
+impl From<proto::Invalid> for Status {
+    fn from(e: proto::Invalid) -> Status {
+        invalid(e.field, e.problem)
     }
 }
 
@@ -81,43 +86,19 @@ pub struct FieldViolation {
     pub description: String,
 }
 
-/// The proto name of a field the application names as REST does.
-fn proto_field(rest: &'static str) -> &'static str {
-    match rest {
-        "firstName" | "firstname" => "first_name",
-        "lastName" | "lastname" => "last_name",
-        "jobTitle" => "job_title",
-        "managerList" => "manager_list",
-        "customFieldList" => "custom_fields",
-        "sortBy" => "sort_by",
-        "Idempotency-Key" => "request_id",
-        other => other,
-    }
-}
-
-/// An error and its sources, outermost first.
-fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::application::RequestError;
+    use crate::domain::person::PersonError;
 
     #[test]
-    fn rest_field_names_become_proto_names_in_the_message() {
-        let status = Status::from(AppError::invalid("firstName", "firstName is required"));
+    fn rejections_name_their_field_as_the_proto_does() {
+        let status = Status::from(AppError::from(PersonError::FirstNameRequired));
         assert_eq!(status.code(), Code::InvalidArgument);
-        assert_eq!(status.message(), "first_name: firstName is required");
-        let status = Status::from(AppError::invalid("Idempotency-Key", "too long"));
-        assert_eq!(status.message(), "request_id: too long");
+        assert_eq!(status.message(), "first_name: is required and must not be blank");
+        let status = Status::from(AppError::from(RequestError::IdempotencyKeyTooLong));
+        assert_eq!(status.message(), "request_id: must be at most 255 characters");
     }
 
     #[test]
@@ -145,8 +126,8 @@ mod tests {
             (AppError::Forbidden("no"), Code::PermissionDenied),
             (AppError::NotFound("person"), Code::NotFound),
             (AppError::EmailTaken, Code::AlreadyExists),
-            (AppError::Conflict("again".into()), Code::Aborted),
-            (AppError::Unavailable("db".into()), Code::Unavailable),
+            (AppError::Conflict("again"), Code::Aborted),
+            (AppError::Unavailable("db"), Code::Unavailable),
         ];
         for (e, code) in cases {
             assert_eq!(Status::from(e).code(), code);

@@ -20,7 +20,7 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 /// Largest multipart body (a photo and its text fields).
 pub const MULTIPART_LIMIT: usize = 6 * 1024 * 1024;
 /// Largest photo.
-pub const PHOTO_LIMIT: usize = crate::application::App::MAX_PHOTO_BYTES;
+pub const PHOTO_LIMIT: usize = crate::application::PhotoUpload::MAX_BYTES;
 /// Most fields of a form body, and deepest bracket nesting.
 const MAX_FORM_FIELDS: usize = 2_000;
 const MAX_FORM_DEPTH: usize = 8;

@@ -12,7 +12,7 @@ use super::negotiate::{list as list_reply, single};
 use super::openapi::{CompanyReply, CompanyRequest, ErrorReply, PersonListReply};
 use super::params;
 use super::xml::Booleans::Lower;
-use crate::application::App;
+use crate::application::{App, PhotoUpload};
 use crate::wire::{input, output};
 
 /// Creates a company; a multipart body may carry the `photo`.
@@ -30,14 +30,12 @@ use crate::wire::{input, output};
     security(("token" = []))
 )]
 pub async fn create(State(app): State<App>, caller: Caller, body: Input) -> Result<Response, ApiError> {
-    let mut draft = input::company_draft(&body.fields)?;
-    if let Some(photo) = &body.photo {
-        draft.photo = Some(
-            app.store_photo(&caller.actor, &photo.content_type, &photo.bytes)
-                .await?,
-        );
-    }
-    let view = app.create_company(&caller.meta, draft).await?;
+    let draft = input::company_draft(&body.fields)?;
+    let photo = body.photo.map(|p| PhotoUpload {
+        content_type: p.content_type,
+        bytes: p.bytes.into(),
+    });
+    let view = app.create_company(&caller.meta, draft, photo).await?;
     Ok(single(
         StatusCode::CREATED,
         output::company(&view, &caller.actor),

@@ -1,7 +1,7 @@
 //! Path and query parameters, read by hand so that every failure is a 400 naming the parameter and
 //! query names match in any case, as ONLYOFFICE matches them.
 
-use crate::read_model::{ListQuery, SortOrder};
+use crate::application::{ListQuery, SortOrder};
 
 use super::error::ApiError;
 

@@ -13,8 +13,7 @@ use super::negotiate::{list as list_reply, single};
 use super::openapi::{ErrorReply, ListParams, UserListReply, UserReply, UserRequest};
 use super::params;
 use super::xml::Booleans::Title;
-use crate::application::{App, AppError};
-use crate::domain::values::parse_guid;
+use crate::application::App;
 use crate::wire::{input, output};
 
 /// Adds a portal user.
@@ -51,14 +50,7 @@ pub async fn create(State(app): State<App>, caller: Caller, body: Input) -> Resu
     security(("token" = []))
 )]
 pub async fn get(State(app): State<App>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let by_id = match parse_guid(&id) {
-        Some(guid) => app.get_user(&caller.actor, guid).await,
-        None => Err(AppError::NotFound("user")),
-    };
-    let view = match by_id {
-        Err(AppError::NotFound(_)) => app.get_user_by_name(&caller.actor, id.trim()).await?,
-        other => other?,
-    };
+    let view = app.find_user(&caller.actor, &id).await?;
     Ok(single(StatusCode::OK, output::user(&view), Title))
 }
 

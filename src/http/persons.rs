@@ -13,7 +13,7 @@ use super::negotiate::{list as list_reply, single};
 use super::openapi::{ErrorReply, ListParams, PersonListReply, PersonReply, PersonRequest};
 use super::params;
 use super::xml::Booleans::Lower;
-use crate::application::{App, Contact};
+use crate::application::{App, Contact, PhotoUpload};
 use crate::wire::{input, output};
 
 /// Creates a person; a multipart body may carry the `photo`.
@@ -31,14 +31,12 @@ use crate::wire::{input, output};
     security(("token" = []))
 )]
 pub async fn create(State(app): State<App>, caller: Caller, body: Input) -> Result<Response, ApiError> {
-    let mut draft = input::person_draft(&body.fields)?;
-    if let Some(photo) = &body.photo {
-        draft.photo = Some(
-            app.store_photo(&caller.actor, &photo.content_type, &photo.bytes)
-                .await?,
-        );
-    }
-    let view = app.create_person(&caller.meta, draft).await?;
+    let draft = input::person_draft(&body.fields)?;
+    let photo = body.photo.map(|p| PhotoUpload {
+        content_type: p.content_type,
+        bytes: p.bytes.into(),
+    });
+    let view = app.create_person(&caller.meta, draft, photo).await?;
     Ok(single(StatusCode::CREATED, output::person(&view, &caller.actor), Lower))
 }
 

@@ -34,7 +34,7 @@ fn app() -> App {
         projector_stall: Duration::from_secs(60),
     };
     let pool = sqlx::PgPool::connect_lazy("postgres://nobody@127.0.0.1:9/none").unwrap();
-    App::new(pool, &settings, crate::read_model::signals().0)
+    App::new(pool, &settings, crate::application::signals().0)
 }
 
 async fn send(req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {

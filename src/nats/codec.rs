@@ -9,7 +9,7 @@ use super::headers;
 use crate::domain::company::CompanyDraft;
 use crate::domain::person::PersonDraft;
 use crate::domain::user::UserDraft;
-use crate::grpc::{self, pb};
+use crate::proto::{self, pb};
 use crate::wire::input::{self, BindError};
 
 pub const CREATE_PERSON: &str = "crm.person.create";
@@ -45,8 +45,8 @@ pub enum DecodeError {
     #[error("the payload is not a valid protobuf {0}")]
     Protobuf(&'static str),
     /// A protobuf field that cannot be translated (named as in the proto).
-    #[error("{field}: {message}")]
-    ProtobufField { field: String, message: String },
+    #[error(transparent)]
+    ProtobufField(proto::Invalid),
 }
 
 impl DecodeError {
@@ -54,10 +54,9 @@ impl DecodeError {
     pub fn status(&self) -> u16 {
         match self {
             DecodeError::UnknownCommand(_) => 404,
-            DecodeError::Json(_)
-            | DecodeError::Field(_)
-            | DecodeError::Protobuf(_)
-            | DecodeError::ProtobufField { .. } => 400,
+            DecodeError::Json(_) | DecodeError::Field(_) | DecodeError::Protobuf(_) | DecodeError::ProtobufField(_) => {
+                400
+            }
         }
     }
 
@@ -65,7 +64,7 @@ impl DecodeError {
     pub fn field(&self) -> Option<&str> {
         match self {
             DecodeError::Field(e) => Some(&e.field),
-            DecodeError::ProtobufField { field, .. } => Some(field),
+            DecodeError::ProtobufField(e) => Some(e.field),
             _ => None,
         }
     }
@@ -92,32 +91,26 @@ pub fn decode(command: &str, headers: Option<&HeaderMap>, payload: &[u8]) -> Res
     })
 }
 
-/// `rollcall.v1.CreatePersonRequest` / `CreateUserRequest`, translated by the gRPC API's own conversion.
+/// `rollcall.v1.CreatePersonRequest` / `CreateCompanyRequest` / `CreateUserRequest`, translated by the
+/// same `proto` conversion gRPC uses.
 fn decode_protobuf(command: &str, payload: &[u8]) -> Result<Decoded, DecodeError> {
     let (command, request_id) = if command == CREATE_PERSON {
         let mut req = pb::CreatePersonRequest::decode(payload)
             .map_err(|_| DecodeError::Protobuf("rollcall.v1.CreatePersonRequest"))?;
         let request_id = std::mem::take(&mut req.request_id);
-        (grpc::person_draft(req).map(Command::CreatePerson), request_id)
+        (proto::person_draft(req).map(Command::CreatePerson), request_id)
     } else if command == CREATE_COMPANY {
         let mut req = pb::CreateCompanyRequest::decode(payload)
             .map_err(|_| DecodeError::Protobuf("rollcall.v1.CreateCompanyRequest"))?;
         let request_id = std::mem::take(&mut req.request_id);
-        (grpc::company_draft(req).map(Command::CreateCompany), request_id)
+        (proto::company_draft(req).map(Command::CreateCompany), request_id)
     } else {
         let mut req = pb::CreateUserRequest::decode(payload)
             .map_err(|_| DecodeError::Protobuf("rollcall.v1.CreateUserRequest"))?;
         let request_id = std::mem::take(&mut req.request_id);
-        (grpc::user_draft(req).map(Command::CreateUser), request_id)
+        (proto::user_draft(req).map(Command::CreateUser), request_id)
     };
-    let command = command.map_err(|status| {
-        // The gRPC conversion reports "<field>: <message>" (see grpc::status::invalid).
-        let (field, message) = status.message().split_once(": ").unwrap_or(("body", status.message()));
-        DecodeError::ProtobufField {
-            field: field.to_string(),
-            message: message.to_string(),
-        }
-    })?;
+    let command = command.map_err(DecodeError::ProtobufField)?;
     let request_id = Some(request_id.trim().to_string()).filter(|r| !r.is_empty());
     Ok(Decoded { command, request_id })
 }

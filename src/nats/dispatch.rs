@@ -2,15 +2,14 @@
 //! describe the result (a REST envelope, or a rejection with the REST status codes).
 
 use async_nats::HeaderMap;
-use serde::Serialize;
 
 use super::codec::{self, Command, DecodeError};
 use super::headers;
-use crate::application::{Actor, Actors, App, AppError, RequestMeta, Source};
-use crate::read_model::companies::CompanyView;
-use crate::read_model::persons::PersonView;
-use crate::read_model::users::UserView;
-use crate::wire::output::{self, Envelope, ErrorEnvelope};
+use crate::application::{Actor, Actors, App, AppError, CompanyView, Field, PersonView, RequestMeta, Source, UserView};
+use crate::proto;
+use crate::wire::error::{Described, describe};
+use crate::wire::output::{self, Envelope};
+use crate::wire::{self};
 
 /// One command as it arrived.
 pub struct Incoming<'a> {
@@ -51,29 +50,31 @@ impl Created {
     }
 }
 
+/// How a rejection names fields: as the payload did (REST names for JSON, proto names for protobuf).
+pub type Names = fn(Field) -> &'static str;
+
+/// The vocabulary of a message's payload.
+pub fn names_of(headers: Option<&HeaderMap>) -> Names {
+    if headers::is_protobuf(headers) {
+        proto::names::proto
+    } else {
+        wire::names::rest
+    }
+}
+
 /// Why a command did not create anything.
 #[derive(Debug)]
 pub enum Failure {
     Undecodable(DecodeError),
-    App(AppError),
+    App(AppError, Names),
 }
 
 /// The `Rollcall-Error` header and the error envelope's content.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Rejection {
-    pub status: u16,
-    pub message: String,
-    pub field: Option<String>,
-}
+pub type Rejection = Described;
 
-impl Rejection {
-    pub fn header_value(&self) -> String {
-        serde_json::to_string(self).unwrap_or_else(|_| format!(r#"{{"status":{}}}"#, self.status))
-    }
-
-    pub fn envelope(&self) -> ErrorEnvelope {
-        ErrorEnvelope::new(self.status, self.message.clone())
-    }
+/// The `Rollcall-Error` header value: `{"status":N,"message":…,"field":…}`.
+pub fn header_value(rejection: &Rejection) -> String {
+    serde_json::to_string(rejection).unwrap_or_else(|_| format!(r#"{{"status":{}}}"#, rejection.status))
 }
 
 impl Failure {
@@ -82,10 +83,10 @@ impl Failure {
     pub fn is_transient(&self) -> bool {
         match self {
             Failure::Undecodable(_) => false,
-            Failure::App(e) => match e {
+            Failure::App(e, _) => match e {
                 AppError::Unavailable(_) | AppError::Internal(_) => true,
                 AppError::Conflict(_) => true,
-                AppError::Invalid { .. }
+                AppError::Invalid(_)
                 | AppError::Unauthenticated
                 | AppError::Forbidden(_)
                 | AppError::NotFound(_)
@@ -95,7 +96,7 @@ impl Failure {
         }
     }
 
-    /// The status and message REST would answer with.
+    /// The status and message REST would answer with, the field named as the payload names it.
     pub fn rejection(&self) -> Rejection {
         match self {
             Failure::Undecodable(e) => Rejection {
@@ -103,28 +104,8 @@ impl Failure {
                 message: e.to_string(),
                 field: e.field().map(str::to_string),
             },
-            Failure::App(e) => Rejection {
-                status: status_of(e),
-                message: e.to_string(),
-                field: match e {
-                    AppError::Invalid { field, .. } => field.map(str::to_string),
-                    _ => None,
-                },
-            },
+            Failure::App(e, names) => describe(e, *names),
         }
-    }
-}
-
-/// REST's status code for each error (the same mapping as the REST facade and gRPC).
-pub fn status_of(e: &AppError) -> u16 {
-    match e {
-        AppError::Invalid { .. } => 400,
-        AppError::Unauthenticated => 401,
-        AppError::Forbidden(_) => 403,
-        AppError::NotFound(_) => 404,
-        AppError::EmailTaken | AppError::Conflict(_) | AppError::KeyReused => 409,
-        AppError::Unavailable(_) => 503,
-        AppError::Internal(_) => 500,
     }
 }
 
@@ -132,13 +113,19 @@ pub fn status_of(e: &AppError) -> u16 {
 pub struct Prepared {
     pub meta: RequestMeta,
     pub command: Command,
+    /// How its rejections name fields.
+    pub names: Names,
 }
 
 /// Decodes and authenticates one command; `actors` remembers users already looked up (one batch).
 pub async fn prepare(app: &App, incoming: Incoming<'_>, actors: &mut Actors) -> Result<Prepared, Failure> {
     let decoded = codec::decode(incoming.command, incoming.headers, incoming.payload).map_err(Failure::Undecodable)?;
-    let token = headers::bearer_token(incoming.headers).ok_or(Failure::App(AppError::Unauthenticated))?;
-    let actor = app.authenticate_cached(token, actors).await.map_err(failed)?;
+    let names = names_of(incoming.headers);
+    let authorization = headers::get(incoming.headers, headers::AUTHORIZATION);
+    let actor = app
+        .authenticate_cached(authorization, actors)
+        .await
+        .map_err(|e| Failure::App(e, names))?;
     let mut meta = RequestMeta::new(actor, Source::Nats);
     meta.correlation_id = incoming.correlation_id;
     let key = incoming
@@ -151,6 +138,7 @@ pub async fn prepare(app: &App, incoming: Incoming<'_>, actors: &mut Actors) -> 
     Ok(Prepared {
         meta,
         command: decoded.command,
+        names,
     })
 }
 
@@ -161,44 +149,35 @@ pub async fn execute(app: &App, incoming: Incoming<'_>) -> Result<Created, Failu
 }
 
 /// Runs a prepared command and answers with what it created (once the read model shows it).
-pub async fn run(app: &App, Prepared { meta, command }: Prepared) -> Result<Created, Failure> {
+pub async fn run(app: &App, Prepared { meta, command, names }: Prepared) -> Result<Created, Failure> {
     match command {
         Command::CreatePerson(draft) => app
-            .create_person(&meta, draft)
+            .create_person(&meta, draft, None)
             .await
             .map(|view| Created::Person(Box::new(view), Box::new(meta.actor.clone()))),
         Command::CreateCompany(draft) => app
-            .create_company(&meta, draft)
+            .create_company(&meta, draft, None)
             .await
             .map(|view| Created::Company(Box::new(view), Box::new(meta.actor.clone()))),
         Command::CreateUser(draft) => app.create_user(&meta, draft).await.map(|v| Created::User(Box::new(v))),
     }
-    .map_err(failed)
-}
-
-/// Logs an internal error with its chain (it is never shown to clients).
-pub fn failed(e: AppError) -> Failure {
-    if let AppError::Internal(source) = &e {
-        let mut chain = source.to_string();
-        let mut next = source.source();
-        while let Some(cause) = next {
-            chain.push_str(": ");
-            chain.push_str(&cause.to_string());
-            next = cause.source();
-        }
-        tracing::error!(error = %chain, "internal error");
-    }
-    Failure::App(e)
+    .map_err(|e| Failure::App(e, names))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::application::RequestError;
+    use crate::domain::person::PersonError;
+
+    fn app(e: AppError) -> Failure {
+        Failure::App(e, wire::names::rest)
+    }
 
     #[test]
     fn final_rejections_and_transient_failures_are_told_apart() {
         let finals = [
-            AppError::invalid("firstName", "firstName is required"),
+            AppError::from(PersonError::FirstNameRequired),
             AppError::Unauthenticated,
             AppError::Forbidden("no"),
             AppError::NotFound("user"),
@@ -206,27 +185,29 @@ mod tests {
             AppError::KeyReused,
         ];
         for e in finals {
-            assert!(!Failure::App(e).is_transient());
+            assert!(!app(e).is_transient());
         }
         let transients = [
-            AppError::Unavailable("db".into()),
+            AppError::Unavailable("db"),
             AppError::Internal("boom".into()),
-            AppError::Conflict("concurrent update, retry".into()),
+            AppError::Conflict("concurrent update, retry"),
         ];
         for e in transients {
-            assert!(Failure::App(e).is_transient());
+            assert!(app(e).is_transient());
         }
         assert!(!Failure::Undecodable(DecodeError::Json("x".into())).is_transient());
     }
 
     #[test]
-    fn a_rejection_carries_the_rest_status_and_the_field() {
-        let r = Failure::App(AppError::invalid("firstName", "firstName is required")).rejection();
+    fn a_rejection_carries_the_rest_status_and_the_field_in_the_payload_words() {
+        let r = app(PersonError::FirstNameRequired.into()).rejection();
         assert_eq!(
-            r.header_value(),
-            r#"{"status":400,"message":"firstName is required","field":"firstName"}"#
+            header_value(&r),
+            r#"{"status":400,"message":"firstName: is required and must not be blank","field":"firstName"}"#
         );
-        let r = Failure::App(AppError::Internal("secret detail".into())).rejection();
+        let r = Failure::App(RequestError::IdempotencyKeyTooLong.into(), proto::names::proto).rejection();
+        assert_eq!((r.status, r.field.as_deref()), (400, Some("request_id")));
+        let r = app(AppError::Internal("secret detail".into())).rejection();
         assert_eq!((r.status, r.message.as_str(), r.field), (500, "internal error", None));
     }
 }

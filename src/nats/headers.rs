@@ -40,16 +40,6 @@ pub fn redacted(headers: &HeaderMap) -> HeaderMap {
     out
 }
 
-/// The token of the `Authorization` header, with or without the `Bearer ` scheme.
-pub fn bearer_token(headers: Option<&HeaderMap>) -> Option<&str> {
-    let value = get(headers, AUTHORIZATION)?;
-    let token = match value.split_once(' ') {
-        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
-        _ => value,
-    };
-    (!token.is_empty()).then_some(token)
-}
-
 /// Whether the payload is protobuf (`application/protobuf`, also `application/x-protobuf`, with any
 /// parameters).
 pub fn is_protobuf(headers: Option<&HeaderMap>) -> bool {
@@ -82,24 +72,6 @@ mod tests {
         let h = map(&[("nats-msg-id", " k1 ")]);
         assert_eq!(get(Some(&h), MSG_ID), Some("k1"));
         assert_eq!(get(None, MSG_ID), None);
-    }
-
-    #[test]
-    fn the_token_is_read_with_or_without_the_bearer_scheme() {
-        assert_eq!(
-            bearer_token(Some(&map(&[("Authorization", "Bearer abc")]))),
-            Some("abc")
-        );
-        assert_eq!(
-            bearer_token(Some(&map(&[("authorization", "bearer  abc")]))),
-            Some("abc")
-        );
-        assert_eq!(bearer_token(Some(&map(&[("Authorization", "abc")]))), Some("abc"));
-        assert_eq!(
-            bearer_token(Some(&map(&[("Authorization", "Bearer ")]))),
-            Some("Bearer")
-        );
-        assert_eq!(bearer_token(Some(&map(&[]))), None);
     }
 
     #[test]

@@ -234,7 +234,7 @@ impl Ingest {
     /// until the server has it.
     async fn report(&self, message: &jetstream::Message, command: &str, rejection: &Rejection) -> Result<(), String> {
         let mut headers = message.headers.as_ref().map(headers::redacted).unwrap_or_default();
-        headers.insert(headers::ROLLCALL_ERROR, rejection.header_value().as_str());
+        headers.insert(headers::ROLLCALL_ERROR, dispatch::header_value(rejection).as_str());
         let subject = self
             .names
             .rejected(if command.is_empty() { "unknown" } else { command });

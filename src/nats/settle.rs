@@ -50,10 +50,14 @@ pub fn retry_delay(delivered: i64) -> Duration {
 mod tests {
     use super::*;
     use crate::application::AppError;
+    use crate::domain::person::PersonError;
     use crate::nats::codec::DecodeError;
 
     fn unavailable() -> Result<String, Failure> {
-        Err(Failure::App(AppError::Unavailable("database unreachable".into())))
+        Err(Failure::App(
+            AppError::Unavailable("database unreachable"),
+            crate::wire::names::rest,
+        ))
     }
 
     #[test]
@@ -78,7 +82,10 @@ mod tests {
 
     #[test]
     fn rejections_are_acked_and_undecodable_messages_terminated() {
-        let invalid = Err(Failure::App(AppError::invalid("firstName", "required")));
+        let invalid = Err(Failure::App(
+            PersonError::FirstNameRequired.into(),
+            crate::wire::names::rest,
+        ));
         assert!(matches!(decide(invalid, 1, 10), Settle::Reject(r) if r.status == 400));
         let bad = Err(Failure::Undecodable(DecodeError::Json("eof".into())));
         assert!(matches!(decide(bad, 1, 10), Settle::Terminate(r) if r.status == 400));

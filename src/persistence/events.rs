@@ -1,5 +1,6 @@
-//! Set-based access to the event store for batched commands: which aggregates exist, their events,
-//! and appending many events in one multi-row insert with the columns postgres-es writes.
+//! The event store's write side: which aggregates exist, their events, and appending many events
+//! (and the photo bytes they refer to) in one statement, in the row format postgres-es writes and
+//! loads (pinned by a test against postgres-es's own loader).
 
 use std::collections::HashSet;
 
@@ -24,7 +25,17 @@ pub struct NewEvent {
 pub struct StoredEvent {
     pub aggregate_id: String,
     pub sequence: i64,
+    pub event_type: String,
+    pub event_version: String,
     pub payload: Value,
+}
+
+/// Bytes an event refers to by content address (a contact's photo), stored with the event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPhoto {
+    pub sha256: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
 }
 
 /// The ids among `ids` that have at least one event of `aggregate_type`.
@@ -48,7 +59,7 @@ pub async fn load_many(pool: &PgPool, aggregate_type: &str, ids: &[String]) -> R
         return Ok(Vec::new());
     }
     sqlx::query_as(
-        "SELECT aggregate_id, sequence, payload FROM events
+        "SELECT aggregate_id, sequence, event_type, event_version, payload FROM events
           WHERE aggregate_type = $1 AND aggregate_id = ANY($2) ORDER BY aggregate_id, sequence",
     )
     .bind(aggregate_type)
@@ -58,9 +69,10 @@ pub async fn load_many(pool: &PgPool, aggregate_type: &str, ids: &[String]) -> R
 }
 
 /// Appends `events` in one statement (atomic by itself, so no BEGIN/COMMIT round trips), in the given
-/// order (so their global positions follow it). A unique violation (SQLSTATE 23505) means another
-/// writer appended one of these (aggregate, sequence) pairs first: nothing of the batch is kept.
-pub async fn append_all(pool: &PgPool, events: &[NewEvent]) -> Result<(), sqlx::Error> {
+/// order (so their global positions follow it), with the `photos` they refer to: a photo is stored
+/// exactly when its event is. A unique violation (SQLSTATE 23505) means another writer appended one of
+/// these (aggregate, sequence) pairs first: nothing of the statement is kept.
+pub async fn append(pool: &PgPool, events: &[NewEvent], photos: &[NewPhoto]) -> Result<(), sqlx::Error> {
     if events.is_empty() {
         return Ok(());
     }
@@ -69,7 +81,12 @@ pub async fn append_all(pool: &PgPool, events: &[NewEvent]) -> Result<(), sqlx::
         columns.push(e);
     }
     sqlx::query(
-        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
+        "WITH stored_photos AS (
+             INSERT INTO photos (sha256, content_type, size, bytes)
+             SELECT sha256, content_type, octet_length(bytes), bytes
+               FROM UNNEST($8::text[], $9::text[], $10::bytea[]) AS p(sha256, content_type, bytes)
+             ON CONFLICT (sha256) DO NOTHING)
+         INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
          SELECT aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata
            FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[])
                 WITH ORDINALITY AS e(aggregate_type, aggregate_id, sequence, event_type, event_version,
@@ -83,6 +100,9 @@ pub async fn append_all(pool: &PgPool, events: &[NewEvent]) -> Result<(), sqlx::
     .bind(columns.event_versions)
     .bind(columns.payloads)
     .bind(columns.metadata)
+    .bind(photos.iter().map(|p| p.sha256.as_str()).collect::<Vec<_>>())
+    .bind(photos.iter().map(|p| p.content_type.as_str()).collect::<Vec<_>>())
+    .bind(photos.iter().map(|p| p.bytes.as_slice()).collect::<Vec<_>>())
     .execute(pool)
     .await?;
     Ok(())

@@ -6,11 +6,8 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::application::Actor;
+use crate::application::{Actor, CompanyRef, CompanyView, Creator, PersonView, UserView};
 use crate::domain::values::ShareType;
-use crate::read_model::companies::CompanyView;
-use crate::read_model::persons::{CompanyRef, Creator, PersonView};
-use crate::read_model::users::UserView;
 
 const AVATAR_SMALL: &str = "/skins/default/images/default_user_photo_size_32-32.png";
 const AVATAR_MEDIUM: &str = "/skins/default/images/default_user_photo_size_48-48.png";

@@ -33,11 +33,11 @@ async fn a_forged_token_is_refused() {
     let forger = Tokens::new(secret(&"y".repeat(40)), Duration::from_secs(3600));
     let (forged, _) = forger.issue(owner.id, chrono::Utc::now());
     assert!(matches!(
-        t.app.authenticate(&forged).await,
+        t.app.authenticate(Some(&forged)).await,
         Err(AppError::Unauthenticated)
     ));
     assert!(matches!(
-        t.app.authenticate("v1.e30.AAAA").await,
+        t.app.authenticate(Some("v1.e30.AAAA")).await,
         Err(AppError::Unauthenticated)
     ));
 }
@@ -48,10 +48,13 @@ async fn an_expired_token_is_refused() {
     let owner = t.owner().await;
     let tokens = Tokens::new(t.settings.auth.secret.clone(), Duration::from_secs(60));
     let (old, _) = tokens.issue(owner.id, chrono::Utc::now() - chrono::Duration::seconds(120));
-    assert!(matches!(t.app.authenticate(&old).await, Err(AppError::Unauthenticated)));
+    assert!(matches!(
+        t.app.authenticate(Some(&old)).await,
+        Err(AppError::Unauthenticated)
+    ));
     let (fresh, _) = tokens.issue(owner.id, chrono::Utc::now());
     assert_eq!(
-        t.app.authenticate(&fresh).await.unwrap(),
+        t.app.authenticate(Some(&fresh)).await.unwrap(),
         owner,
         "the same key, unexpired, works"
     );
@@ -63,7 +66,7 @@ async fn a_genuine_token_for_an_unknown_user_is_refused() {
     let tokens = Tokens::new(t.settings.auth.secret.clone(), Duration::from_secs(60));
     let (token, _) = tokens.issue(Uuid::new_v4(), chrono::Utc::now());
     assert!(matches!(
-        t.app.authenticate(&token).await,
+        t.app.authenticate(Some(&token)).await,
         Err(AppError::Unauthenticated)
     ));
 }

@@ -67,7 +67,7 @@ async fn keys_are_idempotent_within_a_batch_and_across_batches() {
     assert_eq!(events_named(&t, "Other").await, 0);
 
     // One create through the one-by-one path answers with the batch's person.
-    let single = t.app.create_person(&keyed("k-bob"), draft("Bob")).await.unwrap();
+    let single = t.app.create_person(&keyed("k-bob"), draft("Bob"), None).await.unwrap();
     assert_eq!(single.id, *first[1].as_ref().unwrap());
 }
 

@@ -2,8 +2,8 @@
 
 use std::collections::HashSet;
 
-use rollcall::application::{AppError, Contact};
-use rollcall::domain::company::CompanyDraft;
+use rollcall::application::{AppError, Contact, Rejection};
+use rollcall::domain::company::{CompanyDraft, CompanyError};
 use rollcall::domain::person::PersonDraft;
 use rollcall::domain::values::ShareType;
 
@@ -32,12 +32,12 @@ async fn a_person_of_an_existing_company_shows_the_company_filled_in() {
     let meta = t.owner_meta().await;
     let food = t
         .app
-        .create_company(&meta, company("Food and Culture Project"))
+        .create_company(&meta, company("Food and Culture Project"), None)
         .await
         .unwrap();
     let p = t
         .app
-        .create_person(&meta, person("Tadjeddine", Some(food.id)))
+        .create_person(&meta, person("Tadjeddine", Some(food.id)), None)
         .await
         .unwrap();
     let linked = p.company.expect("the company is nested");
@@ -52,7 +52,7 @@ async fn a_person_of_an_existing_company_shows_the_company_filled_in() {
 async fn a_person_of_an_unknown_company_is_refused_and_not_created() {
     let t = TestApp::spawn().await;
     let meta = t.owner_meta().await;
-    let result = t.app.create_person(&meta, person("Ann", Some(999_999))).await;
+    let result = t.app.create_person(&meta, person("Ann", Some(999_999)), None).await;
     assert!(matches!(result, Err(AppError::NotFound("company"))), "{result:?}");
     assert_eq!(t.count_events("Person", "PersonCreated").await, 0);
 }
@@ -61,12 +61,23 @@ async fn a_person_of_an_unknown_company_is_refused_and_not_created() {
 async fn a_company_lists_the_persons_linked_to_it() {
     let t = TestApp::spawn().await;
     let meta = t.owner_meta().await;
-    let acme = t.app.create_company(&meta, company("Acme")).await.unwrap();
-    let other = t.app.create_company(&meta, company("Other")).await.unwrap();
-    let ann = t.app.create_person(&meta, person("Ann", Some(acme.id))).await.unwrap();
-    let bob = t.app.create_person(&meta, person("Bob", Some(acme.id))).await.unwrap();
-    t.app.create_person(&meta, person("Cid", Some(other.id))).await.unwrap();
-    t.app.create_person(&meta, person("Dee", None)).await.unwrap();
+    let acme = t.app.create_company(&meta, company("Acme"), None).await.unwrap();
+    let other = t.app.create_company(&meta, company("Other"), None).await.unwrap();
+    let ann = t
+        .app
+        .create_person(&meta, person("Ann", Some(acme.id)), None)
+        .await
+        .unwrap();
+    let bob = t
+        .app
+        .create_person(&meta, person("Bob", Some(acme.id)), None)
+        .await
+        .unwrap();
+    t.app
+        .create_person(&meta, person("Cid", Some(other.id)), None)
+        .await
+        .unwrap();
+    t.app.create_person(&meta, person("Dee", None), None).await.unwrap();
     let listed: Vec<i64> = t
         .app
         .company_persons(&meta.actor, acme.id)
@@ -89,10 +100,14 @@ async fn persons_and_companies_never_share_an_id_and_either_is_served_by_id() {
     let meta = t.owner_meta().await;
     let mut ids = HashSet::new();
     for i in 0..5 {
-        let c = t.app.create_company(&meta, company(&format!("C{i}"))).await.unwrap();
+        let c = t
+            .app
+            .create_company(&meta, company(&format!("C{i}")), None)
+            .await
+            .unwrap();
         let p = t
             .app
-            .create_person(&meta, person(&format!("P{i}"), None))
+            .create_person(&meta, person(&format!("P{i}"), None), None)
             .await
             .unwrap();
         assert!(ids.insert(c.id) && ids.insert(p.id), "ids collide");
@@ -109,21 +124,18 @@ async fn persons_and_companies_never_share_an_id_and_either_is_served_by_id() {
 async fn a_company_needs_a_name_and_visitors_cannot_create_one() {
     let t = TestApp::spawn().await;
     let meta = t.owner_meta().await;
-    let blank = t.app.create_company(&meta, company("  ")).await;
+    let blank = t.app.create_company(&meta, company("  "), None).await;
     assert!(
         matches!(
             blank,
-            Err(AppError::Invalid {
-                field: Some("companyName"),
-                ..
-            })
+            Err(AppError::Invalid(Rejection::Company(CompanyError::CompanyNameRequired)))
         ),
         "{blank:?}"
     );
     let visitor = t.member("v@example.com", true).await;
     let meta = rollcall::application::RequestMeta::new(visitor, rollcall::application::Source::Test);
     assert!(matches!(
-        t.app.create_company(&meta, company("X")).await,
+        t.app.create_company(&meta, company("X"), None).await,
         Err(AppError::Forbidden(_))
     ));
 }
@@ -132,8 +144,8 @@ async fn a_company_needs_a_name_and_visitors_cannot_create_one() {
 async fn a_company_create_is_idempotent() {
     let t = TestApp::spawn().await;
     let meta = t.owner_meta().await.with_idempotency_key("company-1");
-    let first = t.app.create_company(&meta, company("Acme")).await.unwrap();
-    let again = t.app.create_company(&meta, company("Acme")).await.unwrap();
+    let first = t.app.create_company(&meta, company("Acme"), None).await.unwrap();
+    let again = t.app.create_company(&meta, company("Acme"), None).await.unwrap();
     assert_eq!(first, again);
     assert_eq!(t.count_events("Company", "CompanyCreated").await, 1);
 }

@@ -49,7 +49,10 @@ async fn every_event_is_published_once_with_its_id_and_no_password_hash() {
     let t = TestApp::spawn().await;
     let meta = t.owner_meta().await;
     for i in 0..4 {
-        t.app.create_person(&meta, person(&format!("P{i}"))).await.unwrap();
+        t.app
+            .create_person(&meta, person(&format!("P{i}")), None)
+            .await
+            .unwrap();
     }
     let draft = UserDraft {
         password: Some(secret("a-valid-password")),
@@ -99,7 +102,7 @@ async fn a_nats_restart_in_a_burst_delays_events_but_loses_and_duplicates_none()
     let (app, burst_meta) = (t.app.clone(), meta.clone());
     let burst = tokio::spawn(async move {
         for i in 0..60 {
-            app.create_person(&burst_meta, person(&format!("Burst{i}")))
+            app.create_person(&burst_meta, person(&format!("Burst{i}")), None)
                 .await
                 .unwrap();
         }

@@ -146,7 +146,7 @@ impl TestApp {
     pub async fn actor_for(&self, user: &str, password: &str) -> Actor {
         let token = self.app.login(user, &secret(password)).await.expect("login succeeds");
         self.app
-            .authenticate(&token.token)
+            .authenticate(Some(&token.token))
             .await
             .expect("the token authenticates")
     }

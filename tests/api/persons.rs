@@ -1,6 +1,6 @@
 //! Creating and reading persons through the application.
 
-use rollcall::application::{AppError, RequestMeta, Source};
+use rollcall::application::{AppError, Field, Rejection, RequestMeta, Source};
 use rollcall::domain::person::{PersonDraft, PersonError};
 use rollcall::domain::values::ShareType;
 use uuid::Uuid;
@@ -23,7 +23,7 @@ fn seed() -> PersonDraft {
 async fn a_created_person_can_be_read_back_with_the_caller_as_creator() {
     let t = TestApp::spawn().await;
     let meta = t.owner_meta().await;
-    let created = t.app.create_person(&meta, seed()).await.unwrap();
+    let created = t.app.create_person(&meta, seed(), None).await.unwrap();
     assert!(created.id > 0);
     assert_eq!(created.created_by.id, meta.actor.id);
     assert_eq!(created.created_by.display_name.as_deref(), Some("Portal Owner"));
@@ -39,8 +39,8 @@ async fn a_created_person_can_be_read_back_with_the_caller_as_creator() {
 async fn person_ids_are_distinct_integers() {
     let t = TestApp::spawn().await;
     let meta = t.owner_meta().await;
-    let a = t.app.create_person(&meta, seed()).await.unwrap();
-    let b = t.app.create_person(&meta, seed()).await.unwrap();
+    let a = t.app.create_person(&meta, seed(), None).await.unwrap();
+    let b = t.app.create_person(&meta, seed(), None).await.unwrap();
     assert_ne!(a.id, b.id);
 }
 
@@ -52,10 +52,10 @@ async fn an_invalid_person_is_refused_with_the_field_and_nothing_is_written() {
         first_name: Some("  ".into()),
         ..seed()
     };
-    match t.app.create_person(&meta, draft).await {
-        Err(AppError::Invalid { field, message }) => {
-            assert_eq!(field, Some("firstName"));
-            assert_eq!(message, PersonError::FirstNameRequired.to_string());
+    match t.app.create_person(&meta, draft, None).await {
+        Err(AppError::Invalid(rejection)) => {
+            assert_eq!(rejection, Rejection::Person(PersonError::FirstNameRequired));
+            assert_eq!(rejection.field(), Some(Field::FirstName));
         }
         other => panic!("expected Invalid, got {other:?}"),
     }
@@ -68,7 +68,7 @@ async fn a_visitor_cannot_create_a_person() {
     let visitor = t.member("guest@example.com", true).await;
     let result = t
         .app
-        .create_person(&RequestMeta::new(visitor, Source::Test), seed())
+        .create_person(&RequestMeta::new(visitor, Source::Test), seed(), None)
         .await;
     assert!(matches!(result, Err(AppError::Forbidden(_))), "{result:?}");
     assert_eq!(t.count_events("Person", "PersonCreated").await, 0);
@@ -80,7 +80,7 @@ async fn a_member_who_is_not_a_visitor_can_create_a_person() {
     let member = t.member("member@example.com", false).await;
     let created = t
         .app
-        .create_person(&RequestMeta::new(member.clone(), Source::Test), seed())
+        .create_person(&RequestMeta::new(member.clone(), Source::Test), seed(), None)
         .await
         .unwrap();
     assert_eq!(created.created_by.id, member.id);
@@ -90,8 +90,8 @@ async fn a_member_who_is_not_a_visitor_can_create_a_person() {
 async fn retrying_a_person_create_with_the_same_key_returns_the_first_result() {
     let t = TestApp::spawn().await;
     let meta = t.owner_meta().await.with_idempotency_key("person-retry-1");
-    let first = t.app.create_person(&meta, seed()).await.unwrap();
-    let again = t.app.create_person(&meta, seed()).await.unwrap();
+    let first = t.app.create_person(&meta, seed(), None).await.unwrap();
+    let again = t.app.create_person(&meta, seed(), None).await.unwrap();
     assert_eq!(first, again);
     assert_eq!(t.count_events("Person", "PersonCreated").await, 1);
 }
@@ -103,7 +103,7 @@ async fn ten_concurrent_retries_of_a_person_create_leave_one_person() {
     let tasks: Vec<_> = (0..10)
         .map(|_| {
             let (app, meta) = (t.app.clone(), meta.clone());
-            tokio::spawn(async move { app.create_person(&meta, seed()).await })
+            tokio::spawn(async move { app.create_person(&meta, seed(), None).await })
         })
         .collect();
     let mut ids = Vec::new();
@@ -119,13 +119,13 @@ async fn ten_concurrent_retries_of_a_person_create_leave_one_person() {
 async fn a_key_reused_for_a_different_request_is_refused() {
     let t = TestApp::spawn().await;
     let meta = t.owner_meta().await.with_idempotency_key("person-reuse");
-    t.app.create_person(&meta, seed()).await.unwrap();
+    t.app.create_person(&meta, seed(), None).await.unwrap();
     let other = PersonDraft {
         first_name: Some("Someone".into()),
         ..seed()
     };
     assert!(matches!(
-        t.app.create_person(&meta, other).await,
+        t.app.create_person(&meta, other, None).await,
         Err(AppError::KeyReused)
     ));
     assert_eq!(t.count_events("Person", "PersonCreated").await, 1);
@@ -135,13 +135,13 @@ async fn a_key_reused_for_a_different_request_is_refused() {
 async fn a_retry_after_a_crash_between_the_key_and_the_events_creates_the_same_person() {
     let t = TestApp::spawn().await;
     let meta = t.owner_meta().await.with_idempotency_key("person-crash");
-    let first = t.app.create_person(&meta, seed()).await.unwrap();
+    let first = t.app.create_person(&meta, seed(), None).await.unwrap();
     // Simulate a crash after the key row was written but before the events were appended.
     sqlx::query("DELETE FROM events WHERE aggregate_type = 'Person'")
         .execute(&t.pool)
         .await
         .unwrap();
-    let healed = t.app.create_person(&meta, seed()).await.unwrap();
+    let healed = t.app.create_person(&meta, seed(), None).await.unwrap();
     assert_eq!(healed.id, first.id, "the retry reuses the recorded id");
     assert_eq!(t.count_events("Person", "PersonCreated").await, 1);
 }

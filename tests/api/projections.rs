@@ -74,7 +74,10 @@ async fn out_of_order_commits_and_rollbacks_are_never_skipped() {
     // Later appends commit while the first is still open (for seconds: each create waits for a
     // projector that cannot pass the open transaction).
     for i in 0..6 {
-        t.app.create_person(&meta, draft(&format!("Later{i}"))).await.unwrap();
+        t.app
+            .create_person(&meta, draft(&format!("Later{i}")), None)
+            .await
+            .unwrap();
     }
     held.commit().await.unwrap();
 
@@ -108,7 +111,7 @@ async fn a_service_killed_between_commit_and_projection_leaves_no_gap_after_rest
         .unwrap();
     for i in 0..10 {
         writer
-            .create_person(&meta, draft(&format!("Unprojected{i}")))
+            .create_person(&meta, draft(&format!("Unprojected{i}")), None)
             .await
             .unwrap();
     }
@@ -150,7 +153,7 @@ async fn a_rebuild_under_write_load_ends_equal_to_the_events() {
     let (app, writer_meta) = (t.app.clone(), meta.clone());
     let writer = tokio::spawn(async move {
         for i in 0..120 {
-            app.create_person(&writer_meta, draft(&format!("Load{i}")))
+            app.create_person(&writer_meta, draft(&format!("Load{i}")), None)
                 .await
                 .unwrap();
         }
@@ -190,7 +193,7 @@ async fn the_rebuild_command_prints_progress_and_its_rate() {
     let t = TestApp::spawn().await;
     let meta = t.owner_meta().await;
     for i in 0..5 {
-        t.app.create_person(&meta, draft(&format!("P{i}"))).await.unwrap();
+        t.app.create_person(&meta, draft(&format!("P{i}")), None).await.unwrap();
     }
     let out = Command::new(env!("CARGO_BIN_EXE_rollcall"))
         .env_clear()
@@ -215,11 +218,11 @@ async fn two_instances_produce_the_same_read_models_and_events_as_one() {
     for i in 0..15 {
         let (app, meta) = (a.app.clone(), meta_a.clone());
         tasks.push(tokio::spawn(async move {
-            app.create_person(&meta, draft(&format!("A{i}"))).await.unwrap()
+            app.create_person(&meta, draft(&format!("A{i}")), None).await.unwrap()
         }));
         let (app, meta) = (b.app.clone(), meta_b.clone());
         tasks.push(tokio::spawn(async move {
-            app.create_person(&meta, draft(&format!("B{i}"))).await.unwrap()
+            app.create_person(&meta, draft(&format!("B{i}")), None).await.unwrap()
         }));
     }
     for task in tasks {

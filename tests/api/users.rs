@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use rollcall::application::{AppError, RequestMeta, Source};
+use rollcall::application::{AppError, Field, RequestMeta, Source};
 use rollcall::domain::user::{ActivationStatus, UserDraft, UserStatus};
 use uuid::Uuid;
 
@@ -23,7 +23,7 @@ async fn an_admin_adds_a_user_who_can_be_read_by_id_name_and_email() {
     assert_eq!(user.created_by, Some(meta.actor.id));
     let actor = &meta.actor;
     assert_eq!(t.app.get_user(actor, user.id).await.unwrap(), user);
-    assert_eq!(t.app.get_user_by_name(actor, "mike.zanyatski").await.unwrap(), user);
+    assert_eq!(t.app.find_user(actor, "mike.zanyatski").await.unwrap(), user);
     assert_eq!(
         t.app
             .get_user_by_email(actor, "MIKE.ZANYATSKI@domain.com")
@@ -177,7 +177,7 @@ async fn an_invalid_user_is_refused_with_the_field_and_claims_nothing() {
         ..user_draft("weak@example.com")
     };
     match t.app.create_user(&meta, bad).await {
-        Err(AppError::Invalid { field, .. }) => assert_eq!(field, Some("password")),
+        Err(AppError::Invalid(rejection)) => assert_eq!(rejection.field(), Some(Field::Password)),
         other => panic!("expected Invalid, got {other:?}"),
     }
     let ok = t.app.create_user(&meta, user_draft("weak@example.com")).await;

@@ -8,7 +8,7 @@ use super::commands::CompanyCommand;
 use super::error::CompanyError;
 use super::events::{CompanyCreated, CompanyEvent};
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Company {
     record: Option<CompanyCreated>,
 }

@@ -1,24 +1,26 @@
-//! Why a company command is refused: one variant per rule.
+//! Why a company command is refused: one variant per rule. Messages never name the field: `field()`
+//! does.
 
 use crate::domain::contact::ContactRule;
+use crate::domain::field::Field;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CompanyError {
     #[error("this company already exists")]
     AlreadyCreated,
-    #[error("companyName is required and must not be blank")]
+    #[error("is required and must not be blank")]
     CompanyNameRequired,
-    #[error("companyName is longer than 255 characters")]
+    #[error("is longer than 255 characters")]
     CompanyNameTooLong,
-    #[error("about is longer than 8000 characters")]
+    #[error("is longer than 8000 characters")]
     AboutTooLong,
-    #[error("managerList has more than 100 entries")]
+    #[error("has more than 100 entries")]
     TooManyManagers,
-    #[error("customFieldList has more than 100 entries")]
+    #[error("has more than 100 entries")]
     TooManyCustomFields,
-    #[error("customFieldList: a Key must be a positive field id")]
+    #[error("a Key must be a positive field id")]
     CustomFieldKeyInvalid,
-    #[error("customFieldList: a Value is longer than 8000 characters")]
+    #[error("a Value is longer than 8000 characters")]
     CustomFieldValueTooLong,
 }
 
@@ -34,16 +36,16 @@ impl From<ContactRule> for CompanyError {
 }
 
 impl CompanyError {
-    /// The request field the error is about (ONLYOFFICE names), `None` for state errors.
-    pub fn field(&self) -> Option<&'static str> {
+    /// The input the error is about, `None` for state errors.
+    pub fn field(&self) -> Option<Field> {
         match self {
             CompanyError::AlreadyCreated => None,
-            CompanyError::CompanyNameRequired | CompanyError::CompanyNameTooLong => Some("companyName"),
-            CompanyError::AboutTooLong => Some("about"),
-            CompanyError::TooManyManagers => Some("managerList"),
+            CompanyError::CompanyNameRequired | CompanyError::CompanyNameTooLong => Some(Field::CompanyName),
+            CompanyError::AboutTooLong => Some(Field::About),
+            CompanyError::TooManyManagers => Some(Field::ManagerList),
             CompanyError::TooManyCustomFields
             | CompanyError::CustomFieldKeyInvalid
-            | CompanyError::CustomFieldValueTooLong => Some("customFieldList"),
+            | CompanyError::CustomFieldValueTooLong => Some(Field::CustomFields),
         }
     }
 }

@@ -8,7 +8,7 @@ use super::commands::PersonCommand;
 use super::error::PersonError;
 use super::events::{PersonCreated, PersonEvent};
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Person {
     record: Option<PersonCreated>,
 }

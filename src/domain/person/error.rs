@@ -1,26 +1,29 @@
-//! Why a person command is refused: one variant per rule.
+//! Why a person command is refused: one variant per rule. Messages never name the field: `field()`
+//! does, and each adapter spells it in its own vocabulary.
+
+use crate::domain::field::Field;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PersonError {
     #[error("this person already exists")]
     AlreadyCreated,
-    #[error("firstName is required and must not be blank")]
+    #[error("is required and must not be blank")]
     FirstNameRequired,
-    #[error("firstName is longer than 255 characters")]
+    #[error("is longer than 255 characters")]
     FirstNameTooLong,
-    #[error("lastName is longer than 255 characters")]
+    #[error("is longer than 255 characters")]
     LastNameTooLong,
-    #[error("jobTitle is longer than 255 characters")]
+    #[error("is longer than 255 characters")]
     JobTitleTooLong,
-    #[error("about is longer than 8000 characters")]
+    #[error("is longer than 8000 characters")]
     AboutTooLong,
-    #[error("managerList has more than 100 entries")]
+    #[error("has more than 100 entries")]
     TooManyManagers,
-    #[error("customFieldList has more than 100 entries")]
+    #[error("has more than 100 entries")]
     TooManyCustomFields,
-    #[error("customFieldList: a Key must be a positive field id")]
+    #[error("a Key must be a positive field id")]
     CustomFieldKeyInvalid,
-    #[error("customFieldList: a Value is longer than 8000 characters")]
+    #[error("a Value is longer than 8000 characters")]
     CustomFieldValueTooLong,
 }
 
@@ -37,18 +40,18 @@ impl From<crate::domain::contact::ContactRule> for PersonError {
 }
 
 impl PersonError {
-    /// The request field the error is about (ONLYOFFICE names), `None` for state errors.
-    pub fn field(&self) -> Option<&'static str> {
+    /// The input the error is about, `None` for state errors.
+    pub fn field(&self) -> Option<Field> {
         match self {
             PersonError::AlreadyCreated => None,
-            PersonError::FirstNameRequired | PersonError::FirstNameTooLong => Some("firstName"),
-            PersonError::LastNameTooLong => Some("lastName"),
-            PersonError::JobTitleTooLong => Some("jobTitle"),
-            PersonError::AboutTooLong => Some("about"),
-            PersonError::TooManyManagers => Some("managerList"),
+            PersonError::FirstNameRequired | PersonError::FirstNameTooLong => Some(Field::FirstName),
+            PersonError::LastNameTooLong => Some(Field::LastName),
+            PersonError::JobTitleTooLong => Some(Field::JobTitle),
+            PersonError::AboutTooLong => Some(Field::About),
+            PersonError::TooManyManagers => Some(Field::ManagerList),
             PersonError::TooManyCustomFields
             | PersonError::CustomFieldKeyInvalid
-            | PersonError::CustomFieldValueTooLong => Some("customFieldList"),
+            | PersonError::CustomFieldValueTooLong => Some(Field::CustomFields),
         }
     }
 }

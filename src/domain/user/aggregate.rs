@@ -11,7 +11,7 @@ use super::error::UserError;
 use super::events::{ActivationStatus, UserCreated, UserEvent, UserStatus};
 use super::password::PasswordHasher;
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct User {
     record: Option<UserCreated>,
 }

@@ -25,7 +25,7 @@ impl Ingest {
         let mut actors = Actors::default();
         let mut results: Vec<Option<Result<String, Failure>>> = Vec::with_capacity(received.len());
         let mut batch = Vec::new();
-        let mut batched = Vec::new();
+        let mut batched: Vec<(usize, dispatch::Names)> = Vec::new();
         for (i, (message, r)) in received.iter().enumerate() {
             let prepared = dispatch::prepare(&self.app, r.incoming(message), &mut actors)
                 .instrument(r.span.clone())
@@ -34,9 +34,10 @@ impl Ingest {
                 Ok(Prepared {
                     meta,
                     command: Command::CreatePerson(draft),
+                    names,
                 }) => {
                     batch.push((meta, draft));
-                    batched.push(i);
+                    batched.push((i, names));
                     None
                 }
                 // Not a person after all (cannot happen for this subject): run it on its own.
@@ -46,14 +47,19 @@ impl Ingest {
         }
         let all: Vec<&jetstream::Message> = received.iter().map(|(m, _)| *m).collect();
         let created = keep_alive(&all, policy.keepalive, self.app.create_persons(batch)).await;
-        for (i, outcome) in batched.into_iter().zip(created) {
-            results[i] = Some(outcome.map(|id| format!("person {id}")).map_err(dispatch::failed));
+        for ((i, names), outcome) in batched.into_iter().zip(created) {
+            results[i] = Some(
+                outcome
+                    .map(|id| format!("person {id}"))
+                    .map_err(|e| Failure::App(e, names)),
+            );
         }
         let settling = received.iter().zip(results).map(|((message, r), result)| {
             let result = result.unwrap_or_else(|| {
-                Err(Failure::App(crate::application::AppError::Internal(
-                    "a batched command was never settled".into(),
-                )))
+                Err(Failure::App(
+                    crate::application::AppError::Internal("a batched command was never settled".into()),
+                    dispatch::names_of(r.incoming(message).headers),
+                ))
             });
             let settle = settle::decide(result, r.delivered, policy.give_up_after);
             self.settle(message, r.command, settle, r.delivered, true)

@@ -4,9 +4,9 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::*;
+use crate::application::{CompanyRef, Creator};
 use crate::domain::datetime::ApiDateTime;
 use crate::domain::user::{ActivationStatus, UserContact, UserStatus};
-use crate::read_model::persons::Creator;
 
 /// The `response` of seed 000 (POST crm/contact/person).
 fn seed_person() -> Value {
@@ -72,7 +72,7 @@ fn person_view() -> PersonView {
         first_name: "Tadjeddine".into(),
         last_name: "Bachir".into(),
         title: Some("Programmer".into()),
-        company: Some(crate::read_model::persons::CompanyRef {
+        company: Some(CompanyRef {
             id: 7,
             name: Some("Food and Culture Project".into()),
             share_type: ShareType::None,

@@ -37,7 +37,11 @@ async fn a_person_created_over_grpc_carries_every_field_and_reads_back_the_same(
         company_name: Some("Food and Culture Project".into()),
         ..Default::default()
     };
-    let company = t.app.create_company(&t.owner_meta().await, company).await.unwrap();
+    let company = t
+        .app
+        .create_company(&t.owner_meta().await, company, None)
+        .await
+        .unwrap();
     let request = CreatePersonRequest {
         company_id: Some(company.id),
         ..seed("Tadjeddine")

@@ -91,7 +91,7 @@ async fn readyz_is_unready_while_the_read_models_stall_and_ready_once_they_catch
         last_name: Some("Projection".into()),
         ..Default::default()
     };
-    t.app.create_person(&t.owner_meta().await, draft).await.unwrap();
+    t.app.create_person(&t.owner_meta().await, draft, None).await.unwrap();
 
     let body = await_readiness(&t, StatusCode::SERVICE_UNAVAILABLE).await;
     assert_eq!(body["checks"]["projector"], false, "{body}");

@@ -31,7 +31,11 @@ impl Rest {
             company_name: Some("Food and Culture Project".into()),
             ..Default::default()
         };
-        let created = t.app.create_company(&t.owner_meta().await, company).await.unwrap();
+        let created = t
+            .app
+            .create_company(&t.owner_meta().await, company, None)
+            .await
+            .unwrap();
         assert_eq!(created.id, 1234, "the seed's company id");
         Rest {
             t,

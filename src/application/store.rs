@@ -1,0 +1,220 @@
+//! The one write path of every aggregate (persons, companies, users, one command or many): load the
+//! histories the commands need (one query), let each aggregate decide its command on its folded
+//! history, and append every decided event, with the photos they refer to, in one statement. A batch
+//! that loses a race is done again one command at a time; a command that loses one is reloaded and
+//! decided anew, a bounded number of times (`Backoff::CONFLICT`).
+
+use std::collections::HashMap;
+
+use cqrs_es::event_sink::EventSink;
+use cqrs_es::{Aggregate, DomainEvent};
+use futures::StreamExt;
+
+use super::error::CLAIM_LOST;
+use super::{App, AppError, RequestMeta};
+use crate::backoff::Backoff;
+use crate::persistence::events::{self, NewEvent, NewPhoto, StoredEvent};
+
+/// Commands of a batch that fell back to one by one, run at once.
+const FALLBACK_CONCURRENCY: usize = 8;
+
+/// An aggregate the write path runs.
+pub(super) trait Stream: Aggregate + Clone {
+    /// Whether `e` says the aggregate exists already: a keyed retry of its create then succeeds.
+    fn already_created(e: &Self::Error) -> bool;
+}
+
+/// One command for the write path.
+pub(super) struct Order<A: Aggregate> {
+    pub id: String,
+    pub command: A::Command,
+    /// Whose command it is; its event metadata.
+    pub meta: RequestMeta,
+    /// Bound to an idempotency key: "already created" is this request's own earlier success.
+    pub keyed: bool,
+    /// A new id that no one else can have written to: nothing to load.
+    pub fresh: bool,
+    /// Bytes one of its events refers to, stored exactly when the events are.
+    pub photo: Option<NewPhoto>,
+}
+
+/// An aggregate after a command, and its version (the number of events in its stream).
+#[derive(Debug, Clone)]
+pub(super) struct Decided<A> {
+    pub aggregate: A,
+    pub version: i64,
+}
+
+/// Why an append did not happen.
+enum Failed {
+    /// Another writer appended to one of the streams first: deciding again can succeed.
+    Lost,
+    Error(AppError),
+}
+
+type Outcome<A> = Result<Decided<A>, AppError>;
+
+impl App {
+    /// Decides and appends every order; one outcome per order, in order.
+    pub(super) async fn execute_all<A>(&self, services: &A::Services, orders: Vec<Order<A>>) -> Vec<Outcome<A>>
+    where
+        A: Stream,
+        AppError: From<A::Error>,
+        A::Command: Clone,
+    {
+        if orders.len() == 1 {
+            let order = orders.into_iter().next().expect("one order");
+            return vec![self.execute(services, order).await];
+        }
+        match self.attempt(services, &orders, false).await {
+            Ok(outcomes) => outcomes,
+            Err(Failed::Error(AppError::Unavailable(why))) => {
+                orders.iter().map(|_| Err(AppError::Unavailable(why))).collect()
+            }
+            Err(failed) => {
+                if let Failed::Error(e) = &failed {
+                    tracing::warn!(error = %e, "a batch could not be appended; deciding its commands one by one");
+                }
+                // Futures collected first: a stream of closures here defeats the `Send` proof of callers.
+                let each: Vec<_> = orders.into_iter().map(|o| self.execute(services, o)).collect();
+                futures::stream::iter(each)
+                    .buffered(FALLBACK_CONCURRENCY)
+                    .collect()
+                    .await
+            }
+        }
+    }
+
+    /// Decides and appends one order, deciding again (on a reloaded history) after a lost race.
+    pub(super) async fn execute<A>(&self, services: &A::Services, order: Order<A>) -> Outcome<A>
+    where
+        A: Stream,
+        AppError: From<A::Error>,
+        A::Command: Clone,
+    {
+        let orders = std::slice::from_ref(&order);
+        let mut backoff = Backoff::CONFLICT.start();
+        loop {
+            match self.attempt(services, orders, backoff.failures() > 0).await {
+                Ok(mut outcomes) => {
+                    return outcomes
+                        .pop()
+                        .unwrap_or_else(|| Err(AppError::Internal("no outcome".into())));
+                }
+                Err(Failed::Error(e)) => return Err(e),
+                Err(Failed::Lost) => match backoff.next_delay() {
+                    Some(delay) => {
+                        tracing::debug!(failures = backoff.failures(), "concurrent append, deciding again");
+                        tokio::time::sleep(delay).await;
+                    }
+                    None => return Err(AppError::Conflict("concurrent update, retry")),
+                },
+            }
+        }
+    }
+
+    /// One try: load, decide every order, append everything decided in one statement.
+    async fn attempt<A>(
+        &self,
+        services: &A::Services,
+        orders: &[Order<A>],
+        reload: bool,
+    ) -> Result<Vec<Outcome<A>>, Failed>
+    where
+        A: Stream,
+        AppError: From<A::Error>,
+        A::Command: Clone,
+    {
+        let wanted: Vec<String> = orders
+            .iter()
+            .filter(|o| reload || !o.fresh)
+            .map(|o| o.id.clone())
+            .collect();
+        let stored = events::load_many(self.pool(), A::TYPE, &wanted)
+            .await
+            .map_err(|e| Failed::Error(e.into()))?;
+        let mut streams = fold::<A>(stored).map_err(Failed::Error)?;
+        let mut rows = Vec::new();
+        let mut photos = Vec::new();
+        let mut outcomes = Vec::with_capacity(orders.len());
+        for order in orders {
+            let stream = streams.entry(order.id.clone()).or_insert_with(|| Decided {
+                aggregate: A::default(),
+                version: 0,
+            });
+            let sink = EventSink::default();
+            let mut deciding = stream.aggregate.clone();
+            match deciding.handle(order.command.clone(), services, &sink).await {
+                Ok(()) => {
+                    let metadata = serde_json::to_value(order.meta.event_metadata()).map_err(internal)?;
+                    for event in sink.collect().await {
+                        stream.version += 1;
+                        rows.push(new_event::<A>(&order.id, stream.version, &event, metadata.clone())?);
+                        stream.aggregate.apply(event);
+                    }
+                    photos.extend(order.photo.clone());
+                    outcomes.push(Ok(stream.clone()));
+                }
+                Err(e) if order.keyed && A::already_created(&e) => outcomes.push(Ok(stream.clone())),
+                Err(e) => outcomes.push(Err(e.into())),
+            }
+        }
+        match events::append(self.pool(), &rows, &photos).await {
+            Ok(()) => {
+                if !rows.is_empty() {
+                    self.inner.signals.wake.notify_one();
+                }
+                Ok(outcomes)
+            }
+            Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("23505") => Err(Failed::Lost),
+            Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some(CLAIM_LOST) => {
+                Err(Failed::Error(AppError::EmailTaken))
+            }
+            Err(e) => Err(Failed::Error(e.into())),
+        }
+    }
+
+    /// An aggregate as its events make it (the source of truth, not the read model); `None` when it
+    /// has no events.
+    pub(super) async fn load<A: Aggregate>(&self, id: &str) -> Result<Option<Decided<A>>, AppError> {
+        let stored = events::load_many(self.pool(), A::TYPE, &[id.to_string()]).await?;
+        Ok(fold::<A>(stored)?.remove(id))
+    }
+}
+
+fn internal(e: serde_json::Error) -> Failed {
+    Failed::Error(AppError::internal(e))
+}
+
+/// Each aggregate folded from its stored events, with its version.
+fn fold<A: Aggregate>(stored: Vec<StoredEvent>) -> Result<HashMap<String, Decided<A>>, AppError> {
+    let mut streams: HashMap<String, Decided<A>> = HashMap::new();
+    for e in stored {
+        let event: A::Event = serde_json::from_value(e.payload).map_err(AppError::internal)?;
+        let stream = streams.entry(e.aggregate_id).or_insert_with(|| Decided {
+            aggregate: A::default(),
+            version: 0,
+        });
+        stream.aggregate.apply(event);
+        stream.version = e.sequence;
+    }
+    Ok(streams)
+}
+
+/// An event as postgres-es stores it: the event enum as JSON, the metadata as a string map.
+fn new_event<A: Aggregate>(
+    id: &str,
+    sequence: i64,
+    event: &A::Event,
+    metadata: serde_json::Value,
+) -> Result<NewEvent, Failed> {
+    Ok(NewEvent {
+        aggregate_type: A::TYPE,
+        aggregate_id: id.to_string(),
+        sequence,
+        event_type: event.event_type(),
+        event_version: event.event_version(),
+        payload: serde_json::to_value(event).map_err(internal)?,
+        metadata,
+    })
+}

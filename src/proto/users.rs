@@ -1,0 +1,109 @@
+//! `rollcall.v1` users ⇄ drafts and views.
+
+use secrecy::SecretString;
+
+use super::convert::{Invalid, guid, guids, invalid, timestamp_in, timestamp_out};
+use super::pb::{self, CreateUserRequest};
+use crate::application::UserView;
+use crate::domain::user::{ActivationStatus, ContactInput, UserContact, UserDraft, UserStatus};
+use crate::domain::values::Sex;
+
+/// `CreateUserRequest` → a draft (`request_id` is read by the caller).
+pub fn user_draft(req: CreateUserRequest) -> Result<UserDraft, Invalid> {
+    let lead = match req.lead.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(lead) => Some(guid("lead", lead)?),
+    };
+    Ok(UserDraft {
+        is_visitor: req.is_visitor,
+        department: guids("department", &req.department)?,
+        sex: sex_in(req.sex)?,
+        birthday: timestamp_in("birthday", req.birthday)?,
+        works_from: timestamp_in("works_from", req.works_from)?,
+        lead,
+        email: req.email,
+        first_name: req.first_name,
+        last_name: req.last_name,
+        title: req.title,
+        location: req.location,
+        comment: req.comment,
+        contacts: req
+            .contacts
+            .into_iter()
+            .map(|c| ContactInput {
+                kind: c.r#type,
+                value: c.value,
+            })
+            .collect(),
+        files: req.files,
+        password: req.password.map(SecretString::from),
+    })
+}
+
+fn sex_in(value: i32) -> Result<Option<Sex>, Invalid> {
+    match pb::Sex::try_from(value) {
+        Ok(pb::Sex::Unspecified) => Ok(None),
+        Ok(pb::Sex::Male) => Ok(Some(Sex::Male)),
+        Ok(pb::Sex::Female) => Ok(Some(Sex::Female)),
+        Err(_) => Err(invalid("sex", format!("{value} is not a Sex (0, 1 or 2)"))),
+    }
+}
+
+fn sex_out(value: Option<Sex>) -> pb::Sex {
+    match value {
+        None => pb::Sex::Unspecified,
+        Some(Sex::Male) => pb::Sex::Male,
+        Some(Sex::Female) => pb::Sex::Female,
+    }
+}
+
+fn status_out(value: UserStatus) -> pb::UserStatus {
+    match value {
+        UserStatus::Active => pb::UserStatus::Active,
+        UserStatus::Terminated => pb::UserStatus::Terminated,
+        UserStatus::LeaveOfAbsence => pb::UserStatus::LeaveOfAbsence,
+    }
+}
+
+fn activation_out(value: ActivationStatus) -> pb::ActivationStatus {
+    match value {
+        ActivationStatus::NotActivated => pb::ActivationStatus::NotActivated,
+        ActivationStatus::Activated => pb::ActivationStatus::Activated,
+        ActivationStatus::Pending => pb::ActivationStatus::Pending,
+    }
+}
+
+pub fn user(v: UserView) -> pb::User {
+    pb::User {
+        id: v.id.to_string(),
+        display_name: v.display_name(),
+        user_name: v.user_name,
+        email: v.email,
+        first_name: v.first_name,
+        last_name: v.last_name,
+        is_visitor: v.is_visitor,
+        is_admin: v.is_admin,
+        is_owner: v.is_owner,
+        department: v.department.iter().map(ToString::to_string).collect(),
+        title: v.title,
+        location: v.location,
+        sex: sex_out(v.sex).into(),
+        birthday: v.birthday.map(timestamp_out),
+        works_from: Some(timestamp_out(v.works_from)),
+        notes: v.notes,
+        contacts: v.contacts.into_iter().map(contact).collect(),
+        avatar_url: v.avatar_url,
+        lead: v.lead.map(|l| l.to_string()),
+        status: status_out(v.status).into(),
+        activation_status: activation_out(v.activation_status).into(),
+        created_by: v.created_by.map(|c| c.to_string()),
+        created: Some(timestamp_out(v.created_at)),
+    }
+}
+
+fn contact(c: UserContact) -> pb::Contact {
+    pb::Contact {
+        r#type: c.kind,
+        value: c.value,
+    }
+}

@@ -3,6 +3,8 @@
 #
 # Brings up PostgreSQL/NATS via scripts/services.sh, fills in dev defaults for
 # unset (or empty) variables, then `cargo run --release --bin rollcall -- serve`.
+# ROLLCALL_RUN_PROFILE=dev runs the debug build instead (scripts/doctest.sh
+# does, to reuse the test build).
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -11,8 +13,9 @@ cd "$repo_root"
 bash scripts/services.sh
 
 if [[ -z "${ROLLCALL_ADMIN_EMAIL:-}" || -z "${ROLLCALL_ADMIN_PASSWORD:-}" ]]; then
-    echo "run: WARNING: using dev default admin credentials for unset variables" \
-        "(ROLLCALL_ADMIN_EMAIL=admin@example.com, ROLLCALL_ADMIN_PASSWORD=change-me-now);" \
+    # The password is in README.md; it is not echoed here because this goes to the log.
+    echo "run: WARNING: using the dev default owner from README.md for unset variables" \
+        "(ROLLCALL_ADMIN_EMAIL=admin@example.com, ROLLCALL_ADMIN_PASSWORD);" \
         "never use these outside local development" >&2
 fi
 export ROLLCALL_ADMIN_EMAIL="${ROLLCALL_ADMIN_EMAIL:-admin@example.com}"
@@ -49,4 +52,4 @@ fi
 
 export RUST_LOG="${RUST_LOG:-info}"
 
-exec cargo run --release --bin rollcall -- serve
+exec cargo run --profile "${ROLLCALL_RUN_PROFILE:-release}" --bin rollcall -- serve

@@ -55,6 +55,9 @@ step 4/5 "cargo clippy --all-targets --locked -- -D warnings"
 cargo clippy --version >/dev/null 2>&1 || die "clippy is not installed (rustup component add clippy)"
 cargo clippy --all-targets --locked -- -D warnings
 
+step doc "README examples, run as written (scripts/doctest.sh)"
+bash scripts/doctest.sh
+
 if cargo nextest --version >/dev/null 2>&1; then
     step 5/5 "cargo nextest run --locked --no-fail-fast $*"
     exec cargo nextest run --locked --no-fail-fast "$@"

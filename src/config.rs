@@ -50,47 +50,119 @@ pub struct EnvArgs {
         long,
         global = true,
         env = "DATABASE_URL",
+        value_name = "DATABASE_URL",
         hide_env_values = true,
         default_value = "postgres://postgres@127.0.0.1:5432/rollcall"
     )]
     pub database_url: String,
     /// Largest number of pooled database connections.
-    #[arg(long, global = true, env = "ROLLCALL_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    #[arg(
+        long,
+        global = true,
+        env = "ROLLCALL_DB_MAX_CONNECTIONS",
+        value_name = "ROLLCALL_DB_MAX_CONNECTIONS",
+        default_value_t = 16
+    )]
     pub db_max_connections: u32,
     /// NATS server URL.
-    #[arg(long, global = true, env = "NATS_URL", default_value = "nats://127.0.0.1:4222")]
+    #[arg(
+        long,
+        global = true,
+        env = "NATS_URL",
+        value_name = "NATS_URL",
+        default_value = "nats://127.0.0.1:4222"
+    )]
     pub nats_url: String,
     /// Address of the REST facade, /healthz, /readyz and /metrics.
-    #[arg(long, global = true, env = "ROLLCALL_HTTP_ADDR", default_value = "127.0.0.1:8080")]
+    #[arg(
+        long,
+        global = true,
+        env = "ROLLCALL_HTTP_ADDR",
+        value_name = "ROLLCALL_HTTP_ADDR",
+        default_value = "127.0.0.1:8080"
+    )]
     pub http_addr: SocketAddr,
     /// Address of the gRPC server.
-    #[arg(long, global = true, env = "ROLLCALL_GRPC_ADDR", default_value = "127.0.0.1:50051")]
+    #[arg(
+        long,
+        global = true,
+        env = "ROLLCALL_GRPC_ADDR",
+        value_name = "ROLLCALL_GRPC_ADDR",
+        default_value = "127.0.0.1:50051"
+    )]
     pub grpc_addr: SocketAddr,
     /// Prefix of every NATS subject, stream and consumer name.
-    #[arg(long, global = true, env = "ROLLCALL_NATS_PREFIX", default_value = "rollcall")]
+    #[arg(
+        long,
+        global = true,
+        env = "ROLLCALL_NATS_PREFIX",
+        value_name = "ROLLCALL_NATS_PREFIX",
+        default_value = "rollcall"
+    )]
     pub nats_prefix: String,
     /// Email of the portal owner, created once at start if no owner exists.
-    #[arg(long, global = true, env = "ROLLCALL_ADMIN_EMAIL")]
+    #[arg(
+        long,
+        global = true,
+        env = "ROLLCALL_ADMIN_EMAIL",
+        value_name = "ROLLCALL_ADMIN_EMAIL"
+    )]
     pub admin_email: Option<String>,
     /// Password of the portal owner (8-120 printable ASCII characters).
-    #[arg(long, global = true, env = "ROLLCALL_ADMIN_PASSWORD", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "ROLLCALL_ADMIN_PASSWORD",
+        value_name = "ROLLCALL_ADMIN_PASSWORD",
+        hide_env_values = true
+    )]
     pub admin_password: Option<String>,
     /// Key that signs and checks tokens (at least 32 characters); shared by all instances.
-    #[arg(long, global = true, env = "ROLLCALL_AUTH_SECRET", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "ROLLCALL_AUTH_SECRET",
+        value_name = "ROLLCALL_AUTH_SECRET",
+        hide_env_values = true
+    )]
     pub auth_secret: Option<String>,
     /// Lifetime of an issued token, in seconds.
-    #[arg(long, global = true, env = "ROLLCALL_TOKEN_TTL_SECS", default_value_t = 86_400)]
+    #[arg(
+        long,
+        global = true,
+        env = "ROLLCALL_TOKEN_TTL_SECS",
+        value_name = "ROLLCALL_TOKEN_TTL_SECS",
+        default_value_t = 86_400
+    )]
     pub token_ttl_secs: u64,
-    /// Log filter (tracing EnvFilter syntax).
     /// `/readyz` (and gRPC health) turn unready when the read models trail the newest committed event
     /// by more than this many seconds.
-    #[arg(long, global = true, env = "ROLLCALL_PROJECTOR_STALL_SECS", default_value_t = 60)]
+    #[arg(
+        long,
+        global = true,
+        env = "ROLLCALL_PROJECTOR_STALL_SECS",
+        value_name = "ROLLCALL_PROJECTOR_STALL_SECS",
+        default_value_t = 60
+    )]
     pub projector_stall_secs: u64,
-
-    #[arg(long, global = true, env = "RUST_LOG", default_value = "info")]
+    /// Log filter in tracing's EnvFilter syntax: a level (`error`, `warn`, `info`, `debug`, `trace`)
+    /// or per-module directives such as `info,rollcall::nats=debug`.
+    #[arg(
+        long,
+        global = true,
+        env = "RUST_LOG",
+        value_name = "RUST_LOG",
+        default_value = "info"
+    )]
     pub log_filter: String,
     /// Log format: `text` or `json`.
-    #[arg(long, global = true, env = "ROLLCALL_LOG_FORMAT", default_value = "text")]
+    #[arg(
+        long,
+        global = true,
+        env = "ROLLCALL_LOG_FORMAT",
+        value_name = "ROLLCALL_LOG_FORMAT",
+        default_value = "text"
+    )]
     pub log_format: LogFormat,
 }
 

@@ -98,7 +98,11 @@ pub async fn start(settings: &Settings, shutdown: CancellationToken) -> Result<R
                 return Err(StartupError::Owner(e));
             }
         }
-        None => tracing::warn!("ROLLCALL_ADMIN_EMAIL/ROLLCALL_ADMIN_PASSWORD are not set: no owner is created"),
+        // Extra instances usually leave them unset; warn only when nobody could ever log in.
+        None if running.app.owner_exists().await.unwrap_or(false) => {}
+        None => tracing::warn!(
+            "ROLLCALL_ADMIN_EMAIL/ROLLCALL_ADMIN_PASSWORD are not set and no owner exists: nobody can log in"
+        ),
     }
 
     let ops = Ops::new(

@@ -90,6 +90,11 @@ impl App {
 
     /// Creates the portal owner unless one exists. Safe to run on every start and on many instances.
     #[instrument(skip_all)]
+    /// Whether the portal owner has been created (by this or any other instance).
+    pub async fn owner_exists(&self) -> Result<bool, AppError> {
+        Ok(self.load_user(owner_id()).await?.is_some())
+    }
+
     pub async fn ensure_owner(&self, admin: &AdminSettings) -> Result<(), AppError> {
         let id = owner_id();
         if let Some(owner) = self.load_user(id).await? {

@@ -215,6 +215,6 @@ pub struct ListParams {
     /// words searched in the names (and email for users)
     filter_value: Option<String>,
     sort_by: Option<String>,
-    /// `descending`, else ascending
+    /// `ascending` or `descending` (any case); anything else is a 400
     sort_order: Option<String>,
 }

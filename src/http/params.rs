@@ -36,7 +36,11 @@ pub fn list_query(raw: Option<&str>) -> Result<ListQuery, ApiError> {
         count: integer(&pairs, "count")?,
         filter_value: value(&pairs, "filterValue").map(str::to_string),
         sort_by: value(&pairs, "sortBy").map(str::to_string),
-        sort_order: value(&pairs, "sortOrder").map(SortOrder::parse),
+        sort_order: value(&pairs, "sortOrder")
+            .map(|v| {
+                SortOrder::parse(v).ok_or_else(|| ApiError::invalid("sortOrder", "must be ascending or descending"))
+            })
+            .transpose()?,
     })
 }
 
@@ -62,6 +66,8 @@ mod tests {
         assert_eq!(q.filter_value.as_deref(), Some("ann"));
         assert_eq!(q.sort_order, Some(SortOrder::Descending));
         assert!(list_query(Some("count=x")).unwrap_err().message.starts_with("count:"));
+        let bogus = list_query(Some("sortOrder=bogus")).unwrap_err();
+        assert_eq!(bogus.message, "sortOrder: must be ascending or descending");
         assert!(
             list_query(Some("startIndex=-1"))
                 .unwrap_err()

@@ -36,7 +36,7 @@ pub struct Decoded {
 /// without echoing the payload.
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {
-    #[error("unknown command {0:?}; expected {CREATE_PERSON} or {CREATE_USER}")]
+    #[error("unknown command {0:?}; expected {CREATE_PERSON}, {CREATE_COMPANY} or {CREATE_USER}")]
     UnknownCommand(String),
     #[error("the payload is not valid JSON: {0}")]
     Json(String),

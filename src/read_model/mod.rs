@@ -55,12 +55,16 @@ pub enum SortOrder {
 }
 
 impl SortOrder {
-    /// ONLYOFFICE: `descending` (any case) is descending, anything else ascending.
-    pub fn parse(s: &str) -> SortOrder {
-        if s.trim().eq_ignore_ascii_case("descending") {
-            SortOrder::Descending
+    /// ONLYOFFICE's `ascending` / `descending`, in any case; anything else is `None` (a caller's typo
+    /// must not silently sort the other way).
+    pub fn parse(s: &str) -> Option<SortOrder> {
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("ascending") {
+            Some(SortOrder::Ascending)
+        } else if s.eq_ignore_ascii_case("descending") {
+            Some(SortOrder::Descending)
         } else {
-            SortOrder::Ascending
+            None
         }
     }
 
@@ -217,8 +221,9 @@ mod tests {
     }
 
     #[test]
-    fn only_descending_sorts_descending() {
-        assert_eq!(SortOrder::parse("Descending"), SortOrder::Descending);
-        assert_eq!(SortOrder::parse("desc"), SortOrder::Ascending);
+    fn sort_orders_are_ascending_or_descending_in_any_case() {
+        assert_eq!(SortOrder::parse("Descending"), Some(SortOrder::Descending));
+        assert_eq!(SortOrder::parse(" ASCENDING "), Some(SortOrder::Ascending));
+        assert_eq!(SortOrder::parse("desc"), None);
     }
 }

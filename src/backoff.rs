@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use rand::Rng;
+use tokio_util::sync::CancellationToken;
 
 /// Delays that start at `first`, double after each failure and stop growing at `max`; with `jitter`,
 /// each delay is drawn uniformly from 1 ms up to that value. `attempts` bounds the tries, if set.
@@ -34,6 +35,13 @@ impl Backoff {
     pub const PUBLISHER: Backoff = Backoff {
         first: Duration::from_millis(200),
         max: Duration::from_secs(10),
+        attempts: None,
+        jitter: false,
+    };
+    /// The projector after a failed batch: 100 ms, doubling, at most 5 s, forever.
+    pub const PROJECTOR: Backoff = Backoff {
+        first: Duration::from_millis(100),
+        max: Duration::from_secs(5),
         attempts: None,
         jitter: false,
     };
@@ -68,6 +76,14 @@ impl Backoff {
             backoff: self,
             failures: 0,
         }
+    }
+}
+
+/// Sleeps for `delay`; `false` when shutdown came first.
+pub async fn sleep(delay: Duration, shutdown: &CancellationToken) -> bool {
+    tokio::select! {
+        () = tokio::time::sleep(delay) => true,
+        () = shutdown.cancelled() => false,
     }
 }
 

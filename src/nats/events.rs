@@ -15,7 +15,8 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::read_model::projector::{self, Cursor, EventRow};
+use crate::backoff::{self, Backoff};
+use crate::persistence::feed::{self, EventRow};
 
 /// Events published per batch.
 const BATCH: i64 = 256;
@@ -116,19 +117,20 @@ impl Publisher {
 
     /// Publishes until `shutdown`; waits for leadership, and retries every failure with a growing delay.
     pub async fn run(mut self, shutdown: CancellationToken) -> Result<(), String> {
-        let mut backoff = Duration::from_millis(200);
+        let mut attempts = Backoff::PUBLISHER.start();
         while !shutdown.is_cancelled() {
-            match self.lead(&shutdown).await {
-                Ok(()) => backoff = Duration::from_millis(200),
-                Err(e) => {
-                    tracing::warn!(error = %e, "event publisher paused; retrying");
-                    backoff = (backoff * 2).min(Duration::from_secs(10));
+            let pause = match self.lead(&shutdown).await {
+                Ok(()) => {
+                    attempts.reset();
+                    Backoff::PUBLISHER.first
                 }
-            }
-            tokio::select! {
-                () = shutdown.cancelled() => {}
-                () = tokio::time::sleep(backoff) => {}
-            }
+                Err(e) => {
+                    let delay = attempts.next_delay().unwrap_or(Backoff::PUBLISHER.max);
+                    tracing::warn!(error = %e, retry_in = ?delay, "event publisher paused; retrying");
+                    delay
+                }
+            };
+            backoff::sleep(pause, &shutdown).await;
         }
         tracing::info!("event publisher stopped");
         Ok(())
@@ -160,9 +162,7 @@ impl Publisher {
         shutdown: &CancellationToken,
     ) -> Result<(), String> {
         ensure_stream(&self.js, &self.prefix).await?;
-        sqlx::query("INSERT INTO projector_checkpoints (name) VALUES ($1) ON CONFLICT DO NOTHING")
-            .bind(self.checkpoint())
-            .execute(&self.pool)
+        feed::ensure_checkpoint(lock, &self.checkpoint())
             .await
             .map_err(|e| e.to_string())?;
         tracing::info!("publishing domain events to {}-events", self.prefix);
@@ -189,17 +189,9 @@ impl Publisher {
     async fn publish_batch(&self) -> Result<usize, String> {
         let db = |e: sqlx::Error| e.to_string();
         let mut conn = self.pool.acquire().await.map_err(db)?;
-        let (tx, position): (i64, i64) = sqlx::query_as(
-            "SELECT transaction_id::text::bigint, global_position FROM projector_checkpoints WHERE name = $1",
-        )
-        .bind(self.checkpoint())
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(db)?;
-        let xmin = projector::snapshot_xmin(&mut conn).await.map_err(db)?;
-        let rows = projector::read_after(&mut conn, Cursor { tx, position }, xmin, BATCH)
-            .await
-            .map_err(db)?;
+        let after = feed::checkpoint(&mut conn, &self.checkpoint()).await.map_err(db)?;
+        let xmin = feed::snapshot_xmin(&mut conn).await.map_err(db)?;
+        let rows = feed::read_after(&mut conn, after, xmin, BATCH).await.map_err(db)?;
         let mut pending = Vec::with_capacity(rows.len());
         for row in &rows {
             match self.send(row).await {
@@ -211,7 +203,7 @@ impl Publisher {
             }
         }
         // The checkpoint moves over the acknowledged prefix only.
-        let mut done: Option<Cursor> = None;
+        let mut done: Option<feed::Cursor> = None;
         let mut count = 0;
         for (row, ack) in rows.iter().zip(pending) {
             match ack.await {
@@ -226,7 +218,7 @@ impl Publisher {
             }
         }
         if let Some(at) = done {
-            projector::save_checkpoint(&mut conn, &self.checkpoint(), at, count as i64)
+            feed::save_checkpoint(&mut conn, &self.checkpoint(), at, count as i64)
                 .await
                 .map_err(db)?;
             tracing::debug!(events = count, "domain events published");

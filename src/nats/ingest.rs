@@ -19,8 +19,9 @@ use super::codec;
 use super::dispatch::{self, Incoming, Rejection};
 use super::names::Names;
 use super::settle::{self, Settle};
-use super::{backoff, headers, setup};
+use super::{headers, setup};
 use crate::application::App;
+use crate::backoff::{self, Backoff};
 
 /// Commands other than person creates handled at once by one instance.
 pub const CONCURRENCY: usize = 16;
@@ -81,7 +82,7 @@ impl Ingest {
                 Err(e) => e.to_string(),
             };
             failures += 1;
-            let delay = backoff::delay(failures);
+            let delay = Backoff::NATS.delay(failures);
             tracing::warn!(error = %error, retry_in = ?delay, "command ingestion interrupted; ensuring the consumer again");
             if !backoff::sleep(delay, &shutdown).await {
                 break;

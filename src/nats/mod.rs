@@ -1,7 +1,6 @@
 //! NATS: the connection, command ingestion from JetStream (`ingest`), request-reply (`rpc`), the
 //! decoding (`codec`) and dispatch to the App that both share, and domain events out (`events`).
 
-mod backoff;
 pub mod codec;
 mod dispatch;
 pub mod events;

@@ -3,9 +3,7 @@
 use std::time::Duration;
 
 use super::dispatch::{Failure, Rejection};
-
-/// Longest delay before a failed command is delivered again.
-pub const MAX_RETRY_DELAY: Duration = Duration::from_secs(30);
+use crate::backoff::Backoff;
 
 /// What to do with a message once its command ran.
 #[derive(Debug, PartialEq, Eq)]
@@ -38,12 +36,9 @@ pub fn decide(result: Result<String, Failure>, delivered: i64, give_up_after: i6
     }
 }
 
-/// 1 s after the first delivery, then doubling, capped at `MAX_RETRY_DELAY`.
+/// `Backoff::REDELIVERY` by delivery: 1 s after the first, then doubling, capped at 30 s.
 pub fn retry_delay(delivered: i64) -> Duration {
-    let exponent = u32::try_from(delivered.saturating_sub(1).max(0))
-        .unwrap_or(u32::MAX)
-        .min(16);
-    Duration::from_secs(1u64 << exponent).min(MAX_RETRY_DELAY)
+    Backoff::REDELIVERY.delay(u32::try_from(delivered.max(1)).unwrap_or(u32::MAX))
 }
 
 #[cfg(test)]
@@ -65,12 +60,12 @@ mod tests {
         let secs: Vec<u64> = (1..=8).map(|d| retry_delay(d).as_secs()).collect();
         assert_eq!(secs, [1, 2, 4, 8, 16, 30, 30, 30]);
         assert_eq!(retry_delay(0), Duration::from_secs(1));
-        assert_eq!(retry_delay(i64::MAX), MAX_RETRY_DELAY);
+        assert_eq!(retry_delay(i64::MAX), Backoff::REDELIVERY.max);
     }
 
     #[test]
     fn a_transient_failure_is_retried_until_the_last_delivery_then_given_up() {
-        assert!(matches!(decide(unavailable(), 9, 10), Settle::Retry(d, _) if d == MAX_RETRY_DELAY));
+        assert!(matches!(decide(unavailable(), 9, 10), Settle::Retry(d, _) if d == Backoff::REDELIVERY.max));
         match decide(unavailable(), 10, 10) {
             Settle::Terminate(r) => {
                 assert_eq!(r.status, 503);

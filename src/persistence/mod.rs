@@ -1,8 +1,10 @@
-//! Postgres plumbing the application uses: the pool and migrations, the cqrs-es frameworks, and the
-//! tables that events cannot replace (idempotency keys, email and user-name claims, the id sequence).
+//! Postgres plumbing: the pool and migrations, the event store (its write side in `events`, its
+//! commit-ordered feed in `feed`), and the tables that events cannot replace (idempotency keys, email
+//! and user-name claims, the id sequence, photo bytes).
 
 pub mod claims;
 pub mod events;
+pub mod feed;
 pub mod idempotency;
 pub mod photos;
 pub mod pool;

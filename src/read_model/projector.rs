@@ -1,4 +1,4 @@
-//! The catch-up projector: follows every event in commit-safe order (DESIGN-NOTES §1) and writes the
+//! The catch-up projector: follows the event feed (`persistence::feed`) and writes the
 //! read models and its checkpoint in one transaction. Every instance may run it: batches serialize on
 //! the checkpoint row, and position guards make any replay harmless.
 
@@ -8,45 +8,17 @@ use sqlx::{PgConnection, PgPool};
 use tokio_util::sync::CancellationToken;
 
 use super::{SignalSources, Tables, companies, persons, users};
+use crate::backoff::Backoff;
 use crate::domain::company::{CompanyCreated, CompanyEvent};
 use crate::domain::person::{PersonCreated, PersonEvent};
 use crate::domain::user::{UserCreated, UserEvent};
+use crate::persistence::feed::{EventRow, lock_checkpoint, read_after, save_checkpoint, snapshot_xmin};
 
 /// Events applied per transaction.
 pub const BATCH: i64 = 2_000;
 /// How often an idle projector looks for events written by other instances.
 const IDLE_POLL: Duration = Duration::from_millis(250);
 pub const CHECKPOINT: &str = "read_models";
-
-/// A stored event with its place in the global order.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct EventRow {
-    pub aggregate_type: String,
-    pub aggregate_id: String,
-    pub sequence: i64,
-    pub event_type: String,
-    pub event_version: String,
-    pub payload: serde_json::Value,
-    pub metadata: serde_json::Value,
-    pub global_position: i64,
-    pub tx: i64,
-}
-
-/// A place in the commit-safe order: (writer transaction id, global position).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub struct Cursor {
-    pub tx: i64,
-    pub position: i64,
-}
-
-impl EventRow {
-    pub fn cursor(&self) -> Cursor {
-        Cursor {
-            tx: self.tx,
-            position: self.global_position,
-        }
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectionError {
@@ -58,64 +30,6 @@ pub enum ProjectionError {
         kind: String,
         source: serde_json::Error,
     },
-}
-
-/// The oldest transaction still running: every event written by an older one is final.
-/// Must be read before the reading transaction takes an id of its own (its own id would count).
-pub async fn snapshot_xmin(conn: &mut PgConnection) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-        .fetch_one(conn)
-        .await
-}
-
-/// Up to `limit` final events after `after`, in commit-safe order.
-pub async fn read_after(
-    conn: &mut PgConnection,
-    after: Cursor,
-    xmin: i64,
-    limit: i64,
-) -> Result<Vec<EventRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata,
-                global_position, transaction_id::text::bigint AS tx
-           FROM events
-          WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
-            AND transaction_id < $3::text::xid8
-          ORDER BY transaction_id, global_position
-          LIMIT $4",
-    )
-    .bind(after.tx.to_string())
-    .bind(after.position)
-    .bind(xmin.to_string())
-    .bind(limit)
-    .fetch_all(conn)
-    .await
-}
-
-/// Locks and reads a checkpoint (waits while another instance holds it).
-pub async fn lock_checkpoint(conn: &mut PgConnection, name: &str) -> Result<Cursor, sqlx::Error> {
-    let (tx, position): (i64, i64) = sqlx::query_as(
-        "SELECT transaction_id::text::bigint, global_position FROM projector_checkpoints WHERE name = $1 FOR UPDATE",
-    )
-    .bind(name)
-    .fetch_one(conn)
-    .await?;
-    Ok(Cursor { tx, position })
-}
-
-pub async fn save_checkpoint(conn: &mut PgConnection, name: &str, at: Cursor, applied: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE projector_checkpoints SET transaction_id = $2::text::xid8, global_position = $3,
-                events_applied = events_applied + $4, updated_at = now()
-          WHERE name = $1",
-    )
-    .bind(name)
-    .bind(at.tx.to_string())
-    .bind(at.position)
-    .bind(applied)
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 fn decode<T: serde::de::DeserializeOwned>(row: &EventRow) -> Result<T, ProjectionError> {
@@ -210,14 +124,14 @@ impl Projector {
 
     /// Projects until `shutdown`; failures are logged and retried with a growing delay.
     pub async fn run(self, shutdown: CancellationToken) {
-        let mut backoff = Duration::from_millis(100);
+        let mut attempts = Backoff::PROJECTOR.start();
         loop {
             if shutdown.is_cancelled() {
                 break;
             }
             let pause = match run_batch(&self.pool, BATCH).await {
                 Ok(n) => {
-                    backoff = Duration::from_millis(100);
+                    attempts.reset();
                     if n > 0 {
                         self.signals.progress.send_modify(|v| *v += 1);
                         tracing::debug!(events = n, "projected");
@@ -228,9 +142,9 @@ impl Projector {
                     IDLE_POLL
                 }
                 Err(e) => {
-                    tracing::error!(error = %e, "projection batch failed; retrying");
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
-                    backoff
+                    let delay = attempts.next_delay().unwrap_or(Backoff::PROJECTOR.max);
+                    tracing::error!(error = %e, retry_in = ?delay, "projection batch failed; retrying");
+                    delay
                 }
             };
             tokio::select! {

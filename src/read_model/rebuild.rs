@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use sqlx::PgPool;
 
 use super::Tables;
-use super::projector::{self, CHECKPOINT, Cursor, ProjectionError};
+use super::projector::{self, CHECKPOINT, ProjectionError};
+use crate::persistence::feed::{self, Cursor};
 
 /// Events read and applied per transaction while filling the shadow tables.
 const BATCH: i64 = 10_000;
@@ -34,8 +35,8 @@ async fn fill(
 ) -> Result<Cursor, ProjectionError> {
     loop {
         let mut tx = pool.begin().await?;
-        let xmin = projector::snapshot_xmin(&mut tx).await?;
-        let rows = projector::read_after(&mut tx, cursor, xmin, BATCH).await?;
+        let xmin = feed::snapshot_xmin(&mut tx).await?;
+        let rows = feed::read_after(&mut tx, cursor, xmin, BATCH).await?;
         projector::apply(&mut tx, Tables::Shadow, &rows).await?;
         tx.commit().await?;
         let Some(last) = rows.last() else {
@@ -61,11 +62,11 @@ pub async fn rebuild(pool: &PgPool, mut report: impl FnMut(Progress)) -> Result<
 
     // Final catch-up and swap, with the live projector held off by the checkpoint lock.
     let mut tx = pool.begin().await?;
-    let xmin = projector::snapshot_xmin(&mut tx).await?;
-    projector::lock_checkpoint(&mut tx, CHECKPOINT).await?;
+    let xmin = feed::snapshot_xmin(&mut tx).await?;
+    feed::lock_checkpoint(&mut tx, CHECKPOINT).await?;
     let mut cursor = cursor;
     loop {
-        let rows = projector::read_after(&mut tx, cursor, xmin, BATCH).await?;
+        let rows = feed::read_after(&mut tx, cursor, xmin, BATCH).await?;
         projector::apply(&mut tx, Tables::Shadow, &rows).await?;
         let Some(last) = rows.last() else { break };
         cursor = last.cursor();

@@ -1,0 +1,113 @@
+//! The event feed: every committed event in commit-safe order (docs/design-notes.md §1), read from a
+//! named checkpoint. The projector and the event publisher are its two readers; each keeps its own
+//! checkpoint row, a (writer transaction id, global position) pair.
+
+use sqlx::PgConnection;
+
+/// A stored event with its place in the global order.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EventRow {
+    pub aggregate_type: String,
+    pub aggregate_id: String,
+    pub sequence: i64,
+    pub event_type: String,
+    pub event_version: String,
+    pub payload: serde_json::Value,
+    pub metadata: serde_json::Value,
+    pub global_position: i64,
+    pub tx: i64,
+}
+
+/// A place in the commit-safe order: (writer transaction id, global position).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Cursor {
+    pub tx: i64,
+    pub position: i64,
+}
+
+impl EventRow {
+    pub fn cursor(&self) -> Cursor {
+        Cursor {
+            tx: self.tx,
+            position: self.global_position,
+        }
+    }
+}
+
+/// The oldest transaction still running: every event written by an older one is final.
+/// Must be read before the reading transaction takes an id of its own (its own id would count).
+pub async fn snapshot_xmin(conn: &mut PgConnection) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+        .fetch_one(conn)
+        .await
+}
+
+/// Up to `limit` final events after `after`, in commit-safe order.
+pub async fn read_after(
+    conn: &mut PgConnection,
+    after: Cursor,
+    xmin: i64,
+    limit: i64,
+) -> Result<Vec<EventRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata,
+                global_position, transaction_id::text::bigint AS tx
+           FROM events
+          WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
+            AND transaction_id < $3::text::xid8
+          ORDER BY transaction_id, global_position
+          LIMIT $4",
+    )
+    .bind(after.tx.to_string())
+    .bind(after.position)
+    .bind(xmin.to_string())
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// Locks and reads a checkpoint (waits while another instance holds it).
+pub async fn lock_checkpoint(conn: &mut PgConnection, name: &str) -> Result<Cursor, sqlx::Error> {
+    let (tx, position): (i64, i64) = sqlx::query_as(
+        "SELECT transaction_id::text::bigint, global_position FROM projector_checkpoints WHERE name = $1 FOR UPDATE",
+    )
+    .bind(name)
+    .fetch_one(conn)
+    .await?;
+    Ok(Cursor { tx, position })
+}
+
+pub async fn save_checkpoint(conn: &mut PgConnection, name: &str, at: Cursor, applied: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE projector_checkpoints SET transaction_id = $2::text::xid8, global_position = $3,
+                events_applied = events_applied + $4, updated_at = now()
+          WHERE name = $1",
+    )
+    .bind(name)
+    .bind(at.tx.to_string())
+    .bind(at.position)
+    .bind(applied)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A checkpoint's place, read without a lock (for a reader that is the only one of its name).
+pub async fn checkpoint(conn: &mut PgConnection, name: &str) -> Result<Cursor, sqlx::Error> {
+    let (tx, position): (i64, i64) = sqlx::query_as(
+        "SELECT transaction_id::text::bigint, global_position FROM projector_checkpoints WHERE name = $1",
+    )
+    .bind(name)
+    .fetch_one(conn)
+    .await?;
+    Ok(Cursor { tx, position })
+}
+
+/// Creates a checkpoint at the start of the feed unless it exists.
+pub async fn ensure_checkpoint(conn: &mut PgConnection, name: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO projector_checkpoints (name) VALUES ($1) ON CONFLICT DO NOTHING")
+        .bind(name)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -1,4 +1,4 @@
-//! Person creates, one or many at once (DESIGN-NOTES §6): each is checked, keyed and bound to an id,
+//! Person creates, one or many at once (docs/DESIGN-NOTES.md §6): each is checked, keyed and bound to an id,
 //! then all are decided and appended together by the write path (`store`), which falls back to one by
 //! one when the batch loses a race.
 

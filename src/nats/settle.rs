@@ -1,4 +1,4 @@
-//! How a handled message is settled (STYLE rule 13: acks follow outcomes), decided without I/O.
+//! How a handled message is settled (acks follow outcomes), decided without I/O.
 
 use std::time::Duration;
 

@@ -1,4 +1,4 @@
-//! Claims on emails and user names, taken before a user is decided (DESIGN-NOTES §4). The append of
+//! Claims on emails and user names, taken before a user is decided (docs/DESIGN-NOTES.md §4). The append of
 //! `UserCreated` confirms them in its own transaction (trigger in migrations/0002); a rejected
 //! command releases them; an unconfirmed claim older than the grace period can be taken over.
 

@@ -1,4 +1,4 @@
-//! The event feed: every committed event in commit-safe order (docs/design-notes.md §1), read from a
+//! The event feed: every committed event in commit-safe order (docs/DESIGN-NOTES.md §1), read from a
 //! named checkpoint. The projector and the event publisher are its two readers; each keeps its own
 //! checkpoint row, a (writer transaction id, global position) pair.
 

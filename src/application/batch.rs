@@ -114,6 +114,8 @@ impl App {
             keyed: b.keyed,
             fresh: !b.replay,
             photo: b.item.request.photo.clone(),
+            expected: None,
+            key: None,
         };
         for round in 1..=ID_ROUNDS {
             let outcomes = self.execute_all(&(), bound.iter().map(order).collect()).await;

@@ -71,10 +71,17 @@ impl App {
             keyed: target.keyed,
             fresh: !target.replay,
             photo,
+            expected: None,
+            key: None,
         };
         let decided = self.execute(&(), order).await?;
         tracing::info!(company_id = id, keyed = target.keyed, "company created");
-        let from_event = || decided.aggregate.record().map(CompanyView::from_created);
+        let from_event = || {
+            decided
+                .aggregate
+                .record()
+                .map(|r| CompanyView::from_record(r, decided.version))
+        };
         self.created_view(|| companies::get(self.pool(), id), from_event).await
     }
 

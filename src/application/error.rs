@@ -25,6 +25,9 @@ pub enum AppError {
     /// A concurrent change that retrying can get past.
     #[error("{0}")]
     Conflict(&'static str),
+    /// The record is not at the version the request expected (`If-Match`, `expected_version`).
+    #[error("the record has changed: its version is {current}")]
+    VersionMismatch { current: i64 },
     /// An idempotency key reused for a different request: final, retrying cannot help.
     #[error("the idempotency key was already used for a different request")]
     KeyReused,
@@ -112,6 +115,7 @@ impl AppError {
             AppError::EmailTaken => "email_taken",
             AppError::Conflict(_) => "conflict",
             AppError::KeyReused => "key_reused",
+            AppError::VersionMismatch { .. } => "version_mismatch",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
         }
@@ -146,7 +150,29 @@ macro_rules! rejected_by {
         }
     )*};
 }
-rejected_by!(PersonError, CompanyError, RequestError);
+rejected_by!(RequestError);
+
+impl From<PersonError> for AppError {
+    /// A person that does not exist (or no longer) is not found, not invalid input.
+    fn from(e: PersonError) -> Self {
+        match e {
+            PersonError::NotFound => AppError::NotFound("person"),
+            PersonError::InfoNotFound => AppError::NotFound("contact data"),
+            e => AppError::Invalid(e.into()),
+        }
+    }
+}
+
+impl From<CompanyError> for AppError {
+    /// A company that does not exist (or no longer) is not found, not invalid input.
+    fn from(e: CompanyError) -> Self {
+        match e {
+            CompanyError::NotFound => AppError::NotFound("company"),
+            CompanyError::InfoNotFound => AppError::NotFound("contact data"),
+            e => AppError::Invalid(e.into()),
+        }
+    }
+}
 
 impl From<UserError> for AppError {
     /// Two user "errors" are failures of the service, not of the request.

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 use crate::domain::user::UserCreated;
+use crate::domain::values::ShareType;
 
 /// The authenticated caller, as decisions need it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +57,22 @@ impl Actor {
     /// Visitors cannot create CRM contacts.
     pub fn may_create_contacts(&self) -> bool {
         !self.is_visitor
+    }
+
+    /// A CRM administrator: portal admins and the owner.
+    pub fn is_crm_admin(&self) -> bool {
+        self.is_admin || self.is_owner
+    }
+
+    /// ONLYOFFICE's `canEdit` of a contact: shared read/write, a CRM admin, or a listed manager.
+    pub fn may_edit(&self, share: ShareType, managers: &[Uuid]) -> bool {
+        !self.is_visitor && (share == ShareType::ReadWrite || self.is_crm_admin() || managers.contains(&self.id))
+    }
+
+    /// Whether a contact exists for this caller: shared ones for everyone, private ones for CRM
+    /// admins and their managers.
+    pub fn may_see(&self, share: ShareType, managers: &[Uuid]) -> bool {
+        share != ShareType::None || self.is_crm_admin() || managers.contains(&self.id)
     }
 }
 

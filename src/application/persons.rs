@@ -54,7 +54,12 @@ impl App {
             .unwrap_or_else(|| Err(AppError::Internal("a create without an outcome".into())))?;
         let id = person_id(&decided)?;
         tracing::info!(person_id = id, "person created");
-        let from_event = || decided.aggregate.record().map(PersonView::from_created);
+        let from_event = || {
+            decided
+                .aggregate
+                .record()
+                .map(|r| PersonView::from_record(r, decided.version))
+        };
         self.created_view(|| persons::get(self.pool(), id), from_event).await
     }
 

@@ -36,7 +36,23 @@ pub(super) struct Order<A: Aggregate> {
     pub fresh: bool,
     /// Bytes one of its events refers to, stored exactly when the events are.
     pub photo: Option<NewPhoto>,
+    /// The version the stream must be at (`If-Match`, `expected_version`), checked before deciding.
+    pub expected: Option<i64>,
+    /// A change bound to an idempotency key: if the stream already holds an event its actor wrote with
+    /// this key, the change was made (the same request) or the key was reused (another request).
+    pub key: Option<KeyCheck>,
 }
+
+/// An idempotency key of a change and the fingerprint of its request, both stored in the metadata of
+/// the events the change appends.
+#[derive(Debug, Clone)]
+pub(super) struct KeyCheck {
+    pub key: String,
+    pub fingerprint: String,
+}
+
+/// The metadata key that holds a keyed request's fingerprint.
+const FINGERPRINT: &str = "request_fingerprint";
 
 /// An aggregate after a command, and its version (the number of events in its stream).
 #[derive(Debug, Clone)]
@@ -133,6 +149,7 @@ impl App {
         let stored = events::load_many(self.pool(), A::TYPE, &wanted)
             .await
             .map_err(|e| Failed::Error(e.into()))?;
+        let keyed = earlier_keys(orders, &stored);
         let mut streams = fold::<A>(stored).map_err(Failed::Error)?;
         let mut rows = Vec::new();
         let mut photos = Vec::new();
@@ -142,11 +159,32 @@ impl App {
                 aggregate: A::default(),
                 version: 0,
             });
+            match keyed.get(&order.id) {
+                Some(KeySeen::Same) => {
+                    outcomes.push(Ok(stream.clone()));
+                    continue;
+                }
+                Some(KeySeen::Other) => {
+                    outcomes.push(Err(AppError::KeyReused));
+                    continue;
+                }
+                None => {}
+            }
+            if order.expected.is_some_and(|v| v != stream.version) {
+                outcomes.push(Err(AppError::VersionMismatch {
+                    current: stream.version,
+                }));
+                continue;
+            }
             let sink = EventSink::default();
             let mut deciding = stream.aggregate.clone();
             match deciding.handle(order.command.clone(), services, &sink).await {
                 Ok(()) => {
-                    let metadata = serde_json::to_value(order.meta.event_metadata()).map_err(internal)?;
+                    let mut metadata = order.meta.event_metadata();
+                    if let Some(check) = &order.key {
+                        metadata.insert(FINGERPRINT.to_string(), check.fingerprint.clone());
+                    }
+                    let metadata = serde_json::to_value(metadata).map_err(internal)?;
                     for event in sink.collect().await {
                         stream.version += 1;
                         rows.push(new_event::<A>(&order.id, stream.version, &event, metadata.clone())?);
@@ -180,6 +218,33 @@ impl App {
         let stored = events::load_many(self.pool(), A::TYPE, &[id.to_string()]).await?;
         Ok(fold::<A>(stored)?.remove(id))
     }
+}
+
+/// What a stream shows of a keyed order's key.
+enum KeySeen {
+    /// An event of this actor with this key and the same fingerprint: the change was made.
+    Same,
+    /// The key was used by this actor for another request.
+    Other,
+}
+
+/// For each keyed order, what its stream's stored events show of its key (by the same actor).
+fn earlier_keys<A: Aggregate>(orders: &[Order<A>], stored: &[StoredEvent]) -> HashMap<String, KeySeen> {
+    let mut seen = HashMap::new();
+    for order in orders {
+        let Some(check) = &order.key else { continue };
+        let actor = order.meta.actor.id.to_string();
+        let earlier = stored.iter().find(|e| {
+            e.aggregate_id == order.id
+                && e.metadata.get("idempotency_key").and_then(|v| v.as_str()) == Some(check.key.as_str())
+                && e.metadata.get("actor_id").and_then(|v| v.as_str()) == Some(actor.as_str())
+        });
+        if let Some(e) = earlier {
+            let same = e.metadata.get(FINGERPRINT).and_then(|v| v.as_str()) == Some(check.fingerprint.as_str());
+            seen.insert(order.id.clone(), if same { KeySeen::Same } else { KeySeen::Other });
+        }
+    }
+    seen
 }
 
 fn internal(e: serde_json::Error) -> Failed {

@@ -79,6 +79,8 @@ impl App {
             keyed: target.keyed,
             fresh: !target.replay,
             photo: None,
+            expected: None,
+            key: None,
         };
         let decided = match self.execute(&self.inner.user_services, order).await {
             Ok(decided) => decided,
@@ -93,7 +95,12 @@ impl App {
             }
         };
         tracing::info!(user_id = %id, keyed = target.keyed, "user created");
-        let from_event = || decided.aggregate.record().map(UserView::from_created);
+        let from_event = || {
+            decided
+                .aggregate
+                .record()
+                .map(|r| UserView::from_created(r, decided.version))
+        };
         self.created_view(|| users::get(self.pool(), id), from_event).await
     }
 

@@ -1,9 +1,9 @@
-//! Rules every CRM contact (person or company) shares: managers and custom fields.
+//! Rules every CRM contact (person or company) shares: managers, custom fields and access.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::values::{MAX_LIST, MAX_TEXT, char_len};
+use super::values::{MAX_LIST, MAX_TEXT, ShareType, char_len};
 
 /// One `customFieldList` entry as sent: `{Key: int, Value: string|null}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,4 +65,31 @@ pub fn custom_fields(list: &[CustomFieldInput]) -> Result<Vec<CustomField>, Cont
         });
     }
     Ok(out)
+}
+
+/// Who may see and change a contact: its share type and, for a private one, its managers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Access {
+    pub share_type: ShareType,
+    pub managers: Vec<Uuid>,
+}
+
+/// The access `share_type` and `managers` (each `None` = keep) make from `current`; `None` when
+/// nothing changes.
+pub fn access_change(
+    current: &Access,
+    share_type: Option<ShareType>,
+    managers: Option<&[Uuid]>,
+) -> Result<Option<Access>, ContactRule> {
+    if share_type.is_none() && managers.is_none() {
+        return Ok(None);
+    }
+    let next = Access {
+        share_type: share_type.unwrap_or(current.share_type),
+        managers: match managers {
+            Some(list) => self::managers(list)?,
+            None => current.managers.clone(),
+        },
+    };
+    Ok((next != *current).then_some(next))
 }

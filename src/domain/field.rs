@@ -20,6 +20,13 @@ pub enum Field {
     ManagerList,
     CustomFields,
     Photo,
+    /// Contact data: `infoType`, `data`, `category`, `isPrimary`.
+    InfoType,
+    Data,
+    Category,
+    IsPrimary,
+    /// The version a change expects (`If-Match`, `expected_version`, `Rollcall-Expected-Version`).
+    ExpectedVersion,
     UserFirstName,
     UserLastName,
     Email,

@@ -3,6 +3,7 @@
 
 pub mod company;
 pub mod contact;
+pub mod contact_info;
 pub mod datetime;
 pub mod field;
 pub mod person;

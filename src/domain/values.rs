@@ -250,3 +250,13 @@ mod tests {
         assert!(parse_guid("not-a-guid").is_none());
     }
 }
+
+/// One field of an update: left out (keep its value), explicitly emptied (`null` or `""`: clear it),
+/// or a new value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Patch<T> {
+    #[default]
+    Keep,
+    Clear,
+    Set(T),
+}

@@ -22,6 +22,7 @@ impl From<AppError> for Status {
             e @ AppError::EmailTaken => Status::already_exists(e.to_string()),
             AppError::Conflict(why) => Status::aborted(why),
             e @ AppError::KeyReused => Status::aborted(e.to_string()),
+            e @ AppError::VersionMismatch { .. } => Status::aborted(e.to_string()),
             e @ AppError::Unavailable(_) => Status::unavailable(e.to_string()),
             AppError::Internal(_) => Status::internal("internal error"),
         }

@@ -91,7 +91,8 @@ impl Failure {
                 | AppError::Forbidden(_)
                 | AppError::NotFound(_)
                 | AppError::EmailTaken
-                | AppError::KeyReused => false,
+                | AppError::KeyReused
+                | AppError::VersionMismatch { .. } => false,
             },
         }
     }

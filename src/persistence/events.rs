@@ -28,6 +28,7 @@ pub struct StoredEvent {
     pub event_type: String,
     pub event_version: String,
     pub payload: Value,
+    pub metadata: Value,
 }
 
 /// Bytes an event refers to by content address (a contact's photo), stored with the event.
@@ -59,12 +60,36 @@ pub async fn load_many(pool: &PgPool, aggregate_type: &str, ids: &[String]) -> R
         return Ok(Vec::new());
     }
     sqlx::query_as(
-        "SELECT aggregate_id, sequence, event_type, event_version, payload FROM events
+        "SELECT aggregate_id, sequence, event_type, event_version, payload, metadata FROM events
           WHERE aggregate_type = $1 AND aggregate_id = ANY($2) ORDER BY aggregate_id, sequence",
     )
     .bind(aggregate_type)
     .bind(ids)
     .fetch_all(pool)
+    .await
+}
+
+/// Every event of the aggregates `ids` before their sequence `first` (each pair is an id and the first
+/// sequence not wanted), by aggregate and sequence; runs on `conn` so a projector's transaction sees it.
+pub async fn load_before(
+    conn: &mut sqlx::PgConnection,
+    aggregate_type: &str,
+    ids: &[(String, i64)],
+) -> Result<Vec<StoredEvent>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (names, firsts): (Vec<&str>, Vec<i64>) = ids.iter().map(|(id, first)| (id.as_str(), *first)).unzip();
+    sqlx::query_as(
+        "SELECT e.aggregate_id, e.sequence, e.event_type, e.event_version, e.payload, e.metadata
+           FROM events e JOIN UNNEST($2::text[], $3::bigint[]) AS b(id, first) ON e.aggregate_id = b.id
+          WHERE e.aggregate_type = $1 AND e.sequence < b.first
+          ORDER BY e.aggregate_id, e.sequence",
+    )
+    .bind(aggregate_type)
+    .bind(names)
+    .bind(firsts)
+    .fetch_all(conn)
     .await
 }
 

@@ -8,8 +8,9 @@ use uuid::Uuid;
 
 use super::Tables;
 use super::persons::Creator;
-use crate::domain::company::CompanyCreated;
+use crate::domain::company::CompanyRecord;
 use crate::domain::contact::CustomField;
+use crate::domain::contact_info::ContactInfo;
 use crate::domain::datetime::ApiDateTime;
 use crate::domain::values::{PhotoRef, ShareType};
 
@@ -26,11 +27,15 @@ pub struct CompanyView {
     pub created_by: Creator,
     pub created_at: ApiDateTime,
     pub persons_count: i64,
+    /// Contact data (`commonData`).
+    pub common_data: Vec<ContactInfo>,
+    /// How many events the company's stream holds (the ETag).
+    pub version: i64,
 }
 
 impl CompanyView {
-    /// The view an event makes, before the projector has written it.
-    pub fn from_created(e: &CompanyCreated) -> CompanyView {
+    /// The view of a company as its events make it, at `version` (no creator details, no persons).
+    pub fn from_record(e: &CompanyRecord, version: i64) -> CompanyView {
         let f = e.fields.clone();
         CompanyView {
             id: e.id,
@@ -48,6 +53,8 @@ impl CompanyView {
             },
             created_at: e.created_at,
             persons_count: 0,
+            common_data: e.info.clone(),
+            version,
         }
     }
 }
@@ -64,6 +71,8 @@ struct Row {
     created_by: Uuid,
     created_at: DateTime<Utc>,
     persons_count: i64,
+    common_data: Json<Vec<ContactInfo>>,
+    version: i64,
     creator_user_name: Option<String>,
     creator_first_name: Option<String>,
     creator_last_name: Option<String>,
@@ -92,12 +101,15 @@ impl From<Row> for CompanyView {
             },
             created_at: ApiDateTime::from_utc(r.created_at),
             persons_count: r.persons_count,
+            common_data: r.common_data.0,
+            version: r.version,
         }
     }
 }
 
 const SELECT: &str = "SELECT c.id, c.company_name, c.about, c.share_type, c.managers, c.custom_fields, c.photo,
         c.created_by, c.created_at, (SELECT count(*) FROM persons p WHERE p.company_id = c.id) AS persons_count,
+        c.common_data, c.version,
         u.user_name AS creator_user_name, u.first_name AS creator_first_name,
         u.last_name AS creator_last_name, u.title AS creator_title
    FROM companies c LEFT JOIN users u ON u.id = c.created_by";
@@ -116,11 +128,13 @@ pub struct ProjectedRow<'e> {
     created_at: DateTime<Utc>,
     search: String,
     pub position: i64,
+    version: i64,
+    common_data: &'e [ContactInfo],
 }
 
 impl<'e> ProjectedRow<'e> {
-    /// The row a created company makes at `position`.
-    pub fn created(e: &'e CompanyCreated, position: i64) -> Self {
+    /// The row of a company as its events made it at `position`, the stream's `version`.
+    pub fn of(e: &'e CompanyRecord, position: i64, version: i64) -> Self {
         let f = &e.fields;
         ProjectedRow {
             id: e.id,
@@ -134,6 +148,8 @@ impl<'e> ProjectedRow<'e> {
             created_at: e.created_at.as_utc(),
             search: f.company_name.to_lowercase(),
             position,
+            version,
+            common_data: &e.info,
         }
     }
 }
@@ -146,13 +162,30 @@ pub async fn project(conn: &mut PgConnection, tables: Tables, rows: &[ProjectedR
          ON CONFLICT (id) DO UPDATE SET company_name = EXCLUDED.company_name, about = EXCLUDED.about,
                 share_type = EXCLUDED.share_type, managers = EXCLUDED.managers, custom_fields = EXCLUDED.custom_fields,
                 photo = EXCLUDED.photo, created_by = EXCLUDED.created_by, created_at = EXCLUDED.created_at,
-                search = EXCLUDED.search, position = EXCLUDED.position
+                search = EXCLUDED.search, position = EXCLUDED.position, version = EXCLUDED.version,
+                common_data = EXCLUDED.common_data
           WHERE t.position < EXCLUDED.position",
         t = tables.companies()
     );
     // As text: `json` parses faster than `jsonb`, and the rows are only read once.
     let rows = serde_json::to_string(rows).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     sqlx::query(&sql).bind(rows).execute(conn).await?;
+    Ok(())
+}
+
+/// Removes the rows of deleted companys (`gone` holds each id with the position of its deletion),
+/// unless the table already reflects a later position.
+pub async fn remove(conn: &mut PgConnection, tables: Tables, gone: &[(i64, i64)]) -> Result<(), sqlx::Error> {
+    if gone.is_empty() {
+        return Ok(());
+    }
+    let (ids, positions): (Vec<i64>, Vec<i64>) = gone.iter().copied().unzip();
+    let sql = format!(
+        "DELETE FROM {t} t USING UNNEST($1::bigint[], $2::bigint[]) AS g(id, position)
+          WHERE t.id = g.id AND t.position < g.position",
+        t = tables.companies()
+    );
+    sqlx::query(&sql).bind(ids).bind(positions).execute(conn).await?;
     Ok(())
 }
 

@@ -7,8 +7,9 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::{ListQuery, Page, SortOrder, Tables};
+use crate::domain::contact_info::ContactInfo;
 use crate::domain::datetime::ApiDateTime;
-use crate::domain::person::{CustomField, PersonCreated};
+use crate::domain::person::{CustomField, PersonRecord};
 use crate::domain::values::{PhotoRef, ShareType};
 
 /// A person as the read model holds it, with its creator's summary.
@@ -27,6 +28,10 @@ pub struct PersonView {
     pub photo: Option<PhotoRef>,
     pub created_by: Creator,
     pub created_at: ApiDateTime,
+    /// Contact data (`commonData`).
+    pub common_data: Vec<ContactInfo>,
+    /// How many events the person's stream holds (the ETag).
+    pub version: i64,
 }
 
 /// A person's company, as much as a person's answer shows of it.
@@ -47,8 +52,8 @@ pub struct Creator {
 }
 
 impl PersonView {
-    /// The view an event makes, before the projector has written it (no creator details).
-    pub fn from_created(e: &PersonCreated) -> PersonView {
+    /// The view of a person as its events make it, at `version` (no creator or company details).
+    pub fn from_record(e: &PersonRecord, version: i64) -> PersonView {
         let f = e.fields.clone();
         PersonView {
             id: e.id,
@@ -72,6 +77,8 @@ impl PersonView {
                 title: None,
             },
             created_at: e.created_at,
+            common_data: e.info.clone(),
+            version,
         }
     }
 
@@ -95,6 +102,8 @@ struct Row {
     photo: Option<Json<PhotoRef>>,
     created_by: Uuid,
     created_at: DateTime<Utc>,
+    common_data: Json<Vec<ContactInfo>>,
+    version: i64,
     creator_user_name: Option<String>,
     creator_first_name: Option<String>,
     creator_last_name: Option<String>,
@@ -134,12 +143,14 @@ impl From<Row> for PersonView {
                 title: r.creator_title,
             },
             created_at: ApiDateTime::from_utc(r.created_at),
+            common_data: r.common_data.0,
+            version: r.version,
         }
     }
 }
 
 const SELECT: &str = "SELECT p.id, p.first_name, p.last_name, p.title, p.company_id, p.about, p.share_type,
-        p.managers, p.custom_fields, p.photo, p.created_by, p.created_at,
+        p.managers, p.custom_fields, p.photo, p.created_by, p.created_at, p.common_data, p.version,
         u.user_name AS creator_user_name, u.first_name AS creator_first_name,
         u.last_name AS creator_last_name, u.title AS creator_title,
         c.company_name, c.share_type AS company_share_type
@@ -162,11 +173,13 @@ pub struct ProjectedRow<'e> {
     created_at: DateTime<Utc>,
     search: String,
     pub position: i64,
+    version: i64,
+    common_data: &'e [ContactInfo],
 }
 
 impl<'e> ProjectedRow<'e> {
-    /// The row a created person makes at `position`.
-    pub fn created(e: &'e PersonCreated, position: i64) -> Self {
+    /// The row of a person as its events made it at `position`, the stream's `version`.
+    pub fn of(e: &'e PersonRecord, position: i64, version: i64) -> Self {
         let f = &e.fields;
         let search = format!(
             "{} {} {}",
@@ -190,6 +203,8 @@ impl<'e> ProjectedRow<'e> {
             created_at: e.created_at.as_utc(),
             search,
             position,
+            version,
+            common_data: &e.info,
         }
     }
 }
@@ -203,13 +218,30 @@ pub async fn project(conn: &mut PgConnection, tables: Tables, rows: &[ProjectedR
                 title = EXCLUDED.title, company_id = EXCLUDED.company_id, about = EXCLUDED.about,
                 share_type = EXCLUDED.share_type, managers = EXCLUDED.managers,
                 custom_fields = EXCLUDED.custom_fields, photo = EXCLUDED.photo, created_by = EXCLUDED.created_by,
-                created_at = EXCLUDED.created_at, search = EXCLUDED.search, position = EXCLUDED.position
+                created_at = EXCLUDED.created_at, search = EXCLUDED.search, position = EXCLUDED.position,
+                version = EXCLUDED.version, common_data = EXCLUDED.common_data
           WHERE t.position < EXCLUDED.position",
         t = tables.persons()
     );
     // As text: `json` parses faster than `jsonb`, and the rows are only read once.
     let rows = serde_json::to_string(rows).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     sqlx::query(&sql).bind(rows).execute(conn).await?;
+    Ok(())
+}
+
+/// Removes the rows of deleted persons (`gone` holds each id with the position of its deletion),
+/// unless the table already reflects a later position.
+pub async fn remove(conn: &mut PgConnection, tables: Tables, gone: &[(i64, i64)]) -> Result<(), sqlx::Error> {
+    if gone.is_empty() {
+        return Ok(());
+    }
+    let (ids, positions): (Vec<i64>, Vec<i64>) = gone.iter().copied().unzip();
+    let sql = format!(
+        "DELETE FROM {t} t USING UNNEST($1::bigint[], $2::bigint[]) AS g(id, position)
+          WHERE t.id = g.id AND t.position < g.position",
+        t = tables.persons()
+    );
+    sqlx::query(&sql).bind(ids).bind(positions).execute(conn).await?;
     Ok(())
 }
 

@@ -7,11 +7,14 @@ use std::time::Duration;
 use sqlx::{PgConnection, PgPool};
 use tokio_util::sync::CancellationToken;
 
+use cqrs_es::Aggregate;
+
+use super::fold::{Folded, fold};
 use super::{SignalSources, Tables, companies, persons, users};
 use crate::backoff::Backoff;
-use crate::domain::company::{CompanyCreated, CompanyEvent};
-use crate::domain::person::{PersonCreated, PersonEvent};
-use crate::domain::user::{UserCreated, UserEvent};
+use crate::domain::company::Company;
+use crate::domain::person::Person;
+use crate::domain::user::User;
 use crate::persistence::feed::{EventRow, lock_checkpoint, read_after, save_checkpoint, snapshot_xmin};
 
 /// Events applied per transaction.
@@ -32,69 +35,76 @@ pub enum ProjectionError {
     },
 }
 
-fn decode<T: serde::de::DeserializeOwned>(row: &EventRow) -> Result<T, ProjectionError> {
-    T::deserialize(&row.payload).map_err(|source| ProjectionError::Decode {
-        position: row.global_position,
-        kind: format!("{}/{}", row.aggregate_type, row.event_type),
-        source,
-    })
-}
-
-/// The events of a batch, decoded, by the view they go to.
-#[derive(Default)]
-struct Decoded {
-    persons: Vec<(PersonCreated, i64)>,
-    companies: Vec<(CompanyCreated, i64)>,
-    users: Vec<(UserCreated, i64)>,
-}
-
-/// Keeps, per id, only the row with the highest position (one statement may touch a row only once),
-/// sorted by id so concurrent writers lock rows in the same order.
-fn latest<R, K: Ord + Copy>(mut rows: Vec<R>, key: impl Fn(&R) -> (K, i64)) -> Vec<R> {
-    rows.sort_by_key(|r| {
-        let (id, position) = key(r);
-        (id, std::cmp::Reverse(position))
-    });
-    rows.dedup_by_key(|r| key(r).0);
-    rows
-}
-
-/// Folds a batch of events into the read models: one set-based statement per view.
+/// Folds a batch of events into the read models: the state each touched aggregate reaches (`fold`)
+/// becomes its row, one set-based statement per view; a deleted contact's row is removed.
 pub async fn apply(conn: &mut PgConnection, tables: Tables, rows: &[EventRow]) -> Result<(), ProjectionError> {
-    let mut d = Decoded::default();
+    let of = |kind: &str| rows.iter().filter(|r| r.aggregate_type == kind).collect::<Vec<_>>();
+    let (person_rows, company_rows, user_rows) = (of(Person::TYPE), of(Company::TYPE), of(User::TYPE));
     for row in rows {
-        let position = row.global_position;
-        match row.aggregate_type.as_str() {
-            "Person" => match decode::<PersonEvent>(row)? {
-                PersonEvent::PersonCreated(e) => d.persons.push((e, position)),
-            },
-            "Company" => match decode::<CompanyEvent>(row)? {
-                CompanyEvent::CompanyCreated(e) => d.companies.push((e, position)),
-            },
-            "User" => match decode::<UserEvent>(row)? {
-                UserEvent::UserCreated(e) => d.users.push((*e, position)),
-            },
-            other => tracing::warn!(
-                aggregate_type = other,
-                position,
-                "no projection for this aggregate type"
-            ),
+        if ![Person::TYPE, Company::TYPE, User::TYPE].contains(&row.aggregate_type.as_str()) {
+            tracing::warn!(aggregate_type = %row.aggregate_type, position = row.global_position,
+                "no projection for this aggregate type");
         }
     }
     // Companies first: persons join them when read, never when written, so the order is free.
-    if !d.companies.is_empty() {
-        let rows = d.companies.iter().map(|(e, p)| companies::ProjectedRow::created(e, *p));
-        companies::project(conn, tables, &latest(rows.collect(), |r| (r.id, r.position))).await?;
+    if !company_rows.is_empty() {
+        let folded = fold::<Company>(conn, &company_rows).await?;
+        let (live, gone) = split(&folded, |c: &Company| c.record().map(|r| (r.id, r.deleted)));
+        let rows: Vec<_> = live
+            .iter()
+            .filter_map(|f| {
+                f.aggregate
+                    .record()
+                    .map(|r| companies::ProjectedRow::of(r, f.position, f.version))
+            })
+            .collect();
+        companies::project(conn, tables, &rows).await?;
+        companies::remove(conn, tables, &gone).await?;
     }
-    if !d.users.is_empty() {
-        let rows = d.users.iter().map(|(e, p)| users::ProjectedRow::created(e, *p));
-        users::project(conn, tables, &latest(rows.collect(), |r| (r.id, r.position))).await?;
+    if !user_rows.is_empty() {
+        let folded = fold::<User>(conn, &user_rows).await?;
+        let rows: Vec<_> = folded
+            .iter()
+            .filter_map(|f| {
+                f.aggregate
+                    .record()
+                    .map(|r| users::ProjectedRow::created(r, f.position, f.version))
+            })
+            .collect();
+        users::project(conn, tables, &rows).await?;
     }
-    if !d.persons.is_empty() {
-        let rows = d.persons.iter().map(|(e, p)| persons::ProjectedRow::created(e, *p));
-        persons::project(conn, tables, &latest(rows.collect(), |r| (r.id, r.position))).await?;
+    if !person_rows.is_empty() {
+        let folded = fold::<Person>(conn, &person_rows).await?;
+        let (live, gone) = split(&folded, |p: &Person| p.record().map(|r| (r.id, r.deleted)));
+        let rows: Vec<_> = live
+            .iter()
+            .filter_map(|f| {
+                f.aggregate
+                    .record()
+                    .map(|r| persons::ProjectedRow::of(r, f.position, f.version))
+            })
+            .collect();
+        persons::project(conn, tables, &rows).await?;
+        persons::remove(conn, tables, &gone).await?;
     }
     Ok(())
+}
+
+/// The folded aggregates that still exist, and the (id, position) of those deleted.
+fn split<'f, A>(
+    folded: &'f [Folded<A>],
+    state: impl Fn(&A) -> Option<(i64, bool)>,
+) -> (Vec<&'f Folded<A>>, Vec<(i64, i64)>) {
+    let mut live = Vec::new();
+    let mut gone = Vec::new();
+    for f in folded {
+        match state(&f.aggregate) {
+            Some((id, true)) => gone.push((id, f.position)),
+            Some((_, false)) => live.push(f),
+            None => {}
+        }
+    }
+    (live, gone)
 }
 
 /// Applies the next batch to the live tables; returns how many events it applied.
@@ -154,16 +164,5 @@ impl Projector {
             }
         }
         tracing::info!("projector stopped");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::latest;
-
-    #[test]
-    fn a_batch_keeps_each_id_once_at_its_highest_position_in_id_order() {
-        let rows = vec![(7, 3), (2, 9), (7, 11), (2, 4), (5, 1)];
-        assert_eq!(latest(rows, |r| *r), [(2, 9), (5, 1), (7, 11)]);
     }
 }

@@ -36,11 +36,13 @@ pub struct UserView {
     pub activation_status: ActivationStatus,
     pub created_by: Option<Uuid>,
     pub created_at: ApiDateTime,
+    /// How many events the user's stream holds (the ETag).
+    pub version: i64,
 }
 
 impl UserView {
     /// The view an event makes, before the projector has written it.
-    pub fn from_created(e: &UserCreated) -> UserView {
+    pub fn from_created(e: &UserCreated, version: i64) -> UserView {
         UserView {
             id: e.id,
             user_name: e.user_name.as_str().to_string(),
@@ -64,6 +66,7 @@ impl UserView {
             activation_status: e.activation_status,
             created_by: e.created_by,
             created_at: e.created_at,
+            version,
         }
     }
 
@@ -97,6 +100,7 @@ struct Row {
     activation_status: i16,
     created_by: Option<Uuid>,
     created_at: DateTime<Utc>,
+    version: i64,
 }
 
 fn status(code: i16) -> UserStatus {
@@ -140,13 +144,14 @@ impl From<Row> for UserView {
             activation_status: activation(r.activation_status),
             created_by: r.created_by,
             created_at: ApiDateTime::from_utc(r.created_at),
+            version: r.version,
         }
     }
 }
 
 const SELECT: &str = "SELECT id, user_name, email, first_name, last_name, is_visitor, is_admin, is_owner,
         department, title, location, sex, birthday, works_from, notes, contacts, avatar_url, lead, status,
-        activation_status, created_by, created_at FROM users u";
+        activation_status, created_by, created_at, version FROM users u";
 
 /// A `users` row as the projection writes it (field names are the column names).
 #[derive(Debug, Serialize)]
@@ -175,11 +180,12 @@ pub struct ProjectedRow<'e> {
     created_at: DateTime<Utc>,
     search: String,
     pub position: i64,
+    version: i64,
 }
 
 impl<'e> ProjectedRow<'e> {
     /// The row a created user makes at `position` (never the password hash).
-    pub fn created(e: &'e UserCreated, position: i64) -> Self {
+    pub fn created(e: &'e UserCreated, position: i64, version: i64) -> Self {
         let search = format!(
             "{} {} {} {}",
             e.first_name,
@@ -213,6 +219,7 @@ impl<'e> ProjectedRow<'e> {
             created_at: e.created_at.as_utc(),
             search,
             position,
+            version,
         }
     }
 }
@@ -230,7 +237,7 @@ pub async fn project(conn: &mut PgConnection, tables: Tables, rows: &[ProjectedR
                 contacts = EXCLUDED.contacts, avatar_url = EXCLUDED.avatar_url, lead = EXCLUDED.lead,
                 status = EXCLUDED.status, activation_status = EXCLUDED.activation_status,
                 created_by = EXCLUDED.created_by, created_at = EXCLUDED.created_at, search = EXCLUDED.search,
-                position = EXCLUDED.position
+                position = EXCLUDED.position, version = EXCLUDED.version
           WHERE t.position < EXCLUDED.position",
         t = tables.users()
     );

@@ -80,9 +80,9 @@ pub struct PersonDto {
     pub id: i64,
 }
 
-/// ONLYOFFICE's `canEdit`: shared read/write, a CRM admin, or a listed manager.
+/// ONLYOFFICE's `canEdit`, as the application decides it.
 fn can_edit(share: ShareType, managers: &[Uuid], viewer: &Actor) -> bool {
-    share == ShareType::ReadWrite || viewer.is_admin || viewer.is_owner || managers.contains(&viewer.id)
+    viewer.may_edit(share, managers)
 }
 
 /// A person's company, as the person seed nests it. Its managers are not loaded, so only shared

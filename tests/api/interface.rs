@@ -162,7 +162,9 @@ async fn events_written_by_the_write_path_load_with_postgres_es_own_repository()
         ("Person", 1, "PersonCreated")
     );
     assert_eq!(e.event_version, "1");
-    let PersonEvent::PersonCreated(created) = serde_json::from_value(e.payload.clone()).unwrap();
+    let Ok(PersonEvent::PersonCreated(created)) = serde_json::from_value(e.payload.clone()) else {
+        panic!("not a PersonCreated: {}", e.payload)
+    };
     assert_eq!((created.id, created.fields.company_id), (person.id, Some(company.id)));
     assert_eq!(e.metadata["source"], "test");
     let companies = repo.get_events::<Company>(&company.id.to_string()).await.unwrap();

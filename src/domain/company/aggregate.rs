@@ -5,18 +5,25 @@ use cqrs_es::event_sink::EventSink;
 use serde::{Deserialize, Serialize};
 
 use super::commands::CompanyCommand;
+use super::decide::decide;
 use super::error::CompanyError;
 use super::events::{CompanyCreated, CompanyEvent};
+use super::record::CompanyRecord;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Company {
-    record: Option<CompanyCreated>,
+    record: Option<CompanyRecord>,
 }
 
 impl Company {
-    /// The company as created, `None` before it exists.
-    pub fn record(&self) -> Option<&CompanyCreated> {
+    /// The company as its events make it, `None` before it exists (also once deleted: see `deleted`).
+    pub fn record(&self) -> Option<&CompanyRecord> {
         self.record.as_ref()
+    }
+
+    /// The company unless it does not exist or was deleted.
+    pub fn live(&self) -> Option<&CompanyRecord> {
+        self.record.as_ref().filter(|r| !r.deleted)
     }
 }
 
@@ -43,12 +50,21 @@ impl Aggregate for Company {
                 sink.write(CompanyEvent::CompanyCreated(event), self).await;
                 Ok(())
             }
+            command => {
+                let events = decide(self.live().ok_or(CompanyError::NotFound)?, command)?;
+                for event in events {
+                    sink.write(event, self).await;
+                }
+                Ok(())
+            }
         }
     }
 
     fn apply(&mut self, event: Self::Event) {
-        match event {
-            CompanyEvent::CompanyCreated(created) => self.record = Some(created),
+        match (&mut self.record, event) {
+            (_, CompanyEvent::CompanyCreated(created)) => self.record = Some(CompanyRecord::created(created)),
+            (Some(record), event) => record.apply(event),
+            (None, event) => tracing::warn!(?event, "a company event before the company was created; ignored"),
         }
     }
 }

@@ -6,8 +6,9 @@ use uuid::Uuid;
 use super::error::CompanyError;
 use super::events::CompanyFields;
 use crate::domain::contact::{self, CustomFieldInput};
+use crate::domain::contact_info::ContactInfoDraft;
 use crate::domain::datetime::ApiDateTime;
-use crate::domain::values::{MAX_LINE, MAX_TEXT, PhotoRef, ShareType, char_len, non_blank};
+use crate::domain::values::{MAX_LINE, MAX_TEXT, Patch, PhotoRef, ShareType, char_len, non_blank};
 
 /// What a client sent for `POST crm/contact/company`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -23,6 +24,32 @@ pub struct CompanyDraft {
 #[derive(Debug, Clone, PartialEq)]
 pub enum CompanyCommand {
     Create(CreateCompany),
+    /// `PUT crm/contact/company/{id}`: what the patch leaves out keeps its value.
+    Update(CompanyPatch),
+    SetAccess {
+        share_type: Option<ShareType>,
+        managers: Option<Vec<Uuid>>,
+    },
+    AddInfo(ContactInfoDraft),
+    ChangeInfo {
+        id: i64,
+        draft: ContactInfoDraft,
+    },
+    RemoveInfo {
+        id: i64,
+    },
+    Delete,
+}
+
+/// An update as a client sent it: `Keep` leaves a field as it is, `Clear` empties it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CompanyPatch {
+    pub company_name: Patch<String>,
+    pub about: Patch<String>,
+    pub share_type: Option<ShareType>,
+    pub manager_list: Option<Vec<Uuid>>,
+    pub custom_field_list: Option<Vec<CustomFieldInput>>,
+    pub photo: Option<PhotoRef>,
 }
 
 /// Create the company `id` (from the contact id sequence persons use too).

@@ -8,6 +8,25 @@ use crate::domain::field::Field;
 pub enum CompanyError {
     #[error("this company already exists")]
     AlreadyCreated,
+    /// The company does not exist, or was deleted.
+    #[error("company not found")]
+    NotFound,
+    #[error("contact data not found")]
+    InfoNotFound,
+    #[error("is required: Phone, Email, Website, Skype, … by name or number")]
+    InfoTypeRequired,
+    #[error("addresses are not contact data here")]
+    InfoAddressNotSupported,
+    #[error("is required and must not be blank")]
+    InfoDataRequired,
+    #[error("is longer than 255 characters")]
+    InfoDataTooLong,
+    #[error("is not a valid email address")]
+    InfoEmailInvalid,
+    #[error("is not a category of this infoType")]
+    InfoCategoryInvalid,
+    #[error("a contact holds at most 100 entries of contact data")]
+    TooManyInfos,
     #[error("is required and must not be blank")]
     CompanyNameRequired,
     #[error("is longer than 255 characters")]
@@ -35,11 +54,33 @@ impl From<ContactRule> for CompanyError {
     }
 }
 
+impl From<crate::domain::contact_info::InfoRule> for CompanyError {
+    fn from(rule: crate::domain::contact_info::InfoRule) -> Self {
+        use crate::domain::contact_info::InfoRule::*;
+        match rule {
+            TypeRequired => CompanyError::InfoTypeRequired,
+            AddressNotSupported => CompanyError::InfoAddressNotSupported,
+            DataRequired => CompanyError::InfoDataRequired,
+            DataTooLong => CompanyError::InfoDataTooLong,
+            EmailInvalid => CompanyError::InfoEmailInvalid,
+            CategoryInvalid => CompanyError::InfoCategoryInvalid,
+            TooMany => CompanyError::TooManyInfos,
+            NotFound => CompanyError::InfoNotFound,
+        }
+    }
+}
+
 impl CompanyError {
     /// The input the error is about, `None` for state errors.
     pub fn field(&self) -> Option<Field> {
         match self {
-            CompanyError::AlreadyCreated => None,
+            CompanyError::AlreadyCreated | CompanyError::NotFound | CompanyError::InfoNotFound => None,
+            CompanyError::InfoTypeRequired | CompanyError::InfoAddressNotSupported => Some(Field::InfoType),
+            CompanyError::InfoDataRequired | CompanyError::InfoDataTooLong | CompanyError::InfoEmailInvalid => {
+                Some(Field::Data)
+            }
+            CompanyError::InfoCategoryInvalid => Some(Field::Category),
+            CompanyError::TooManyInfos => Some(Field::Body),
             CompanyError::CompanyNameRequired | CompanyError::CompanyNameTooLong => Some(Field::CompanyName),
             CompanyError::AboutTooLong => Some(Field::About),
             CompanyError::TooManyManagers => Some(Field::ManagerList),

@@ -2,10 +2,13 @@
 
 mod aggregate;
 mod commands;
+mod decide;
 mod error;
 mod events;
+mod record;
 
 pub use aggregate::Company;
-pub use commands::{CompanyCommand, CompanyDraft, CreateCompany};
+pub use commands::{CompanyCommand, CompanyDraft, CompanyPatch, CreateCompany};
 pub use error::CompanyError;
-pub use events::{CompanyCreated, CompanyEvent, CompanyFields};
+pub use events::{CompanyChanges, CompanyCreated, CompanyEvent, CompanyFields};
+pub use record::CompanyRecord;

@@ -5,18 +5,25 @@ use cqrs_es::event_sink::EventSink;
 use serde::{Deserialize, Serialize};
 
 use super::commands::PersonCommand;
+use super::decide::decide;
 use super::error::PersonError;
 use super::events::{PersonCreated, PersonEvent};
+use super::record::PersonRecord;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Person {
-    record: Option<PersonCreated>,
+    record: Option<PersonRecord>,
 }
 
 impl Person {
-    /// The person as created, `None` before it exists.
-    pub fn record(&self) -> Option<&PersonCreated> {
+    /// The person as its events make it, `None` before it exists (also once deleted: see `deleted`).
+    pub fn record(&self) -> Option<&PersonRecord> {
         self.record.as_ref()
+    }
+
+    /// The person unless it does not exist or was deleted.
+    pub fn live(&self) -> Option<&PersonRecord> {
+        self.record.as_ref().filter(|r| !r.deleted)
     }
 }
 
@@ -48,12 +55,21 @@ impl Aggregate for Person {
                 sink.write(PersonEvent::PersonCreated(event), self).await;
                 Ok(())
             }
+            command => {
+                let events = decide(self.live().ok_or(PersonError::NotFound)?, command)?;
+                for event in events {
+                    sink.write(event, self).await;
+                }
+                Ok(())
+            }
         }
     }
 
     fn apply(&mut self, event: Self::Event) {
-        match event {
-            PersonEvent::PersonCreated(created) => self.record = Some(created),
+        match (&mut self.record, event) {
+            (_, PersonEvent::PersonCreated(created)) => self.record = Some(PersonRecord::created(created)),
+            (Some(record), event) => record.apply(event),
+            (None, event) => tracing::warn!(?event, "a person event before the person was created; ignored"),
         }
     }
 }

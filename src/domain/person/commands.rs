@@ -6,8 +6,9 @@ use uuid::Uuid;
 use super::error::PersonError;
 use super::events::PersonFields;
 use crate::domain::contact::{self, CustomFieldInput};
+use crate::domain::contact_info::ContactInfoDraft;
 use crate::domain::datetime::ApiDateTime;
-use crate::domain::values::{MAX_LINE, MAX_TEXT, PhotoRef, ShareType, char_len, non_blank};
+use crate::domain::values::{MAX_LINE, MAX_TEXT, Patch, PhotoRef, ShareType, char_len, non_blank};
 
 /// What a client sent, as typed as the wire allows; business rules are applied by `validate`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -26,6 +27,43 @@ pub struct PersonDraft {
 #[derive(Debug, Clone, PartialEq)]
 pub enum PersonCommand {
     Create(CreatePerson),
+    /// `PUT crm/contact/person/{id}`: what the patch leaves out keeps its value.
+    Update(PersonPatch),
+    /// Link to a company (moving the person from any other one).
+    LinkToCompany {
+        company_id: i64,
+    },
+    /// Unlink from `company_id`; a person not linked to it is left as it is.
+    UnlinkFromCompany {
+        company_id: i64,
+    },
+    SetAccess {
+        share_type: Option<ShareType>,
+        managers: Option<Vec<Uuid>>,
+    },
+    AddInfo(ContactInfoDraft),
+    ChangeInfo {
+        id: i64,
+        draft: ContactInfoDraft,
+    },
+    RemoveInfo {
+        id: i64,
+    },
+    Delete,
+}
+
+/// An update as a client sent it: `Keep` leaves a field as it is, `Clear` empties it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PersonPatch {
+    pub first_name: Patch<String>,
+    pub last_name: Patch<String>,
+    pub job_title: Patch<String>,
+    pub company_id: Patch<i64>,
+    pub about: Patch<String>,
+    pub share_type: Option<ShareType>,
+    pub manager_list: Option<Vec<Uuid>>,
+    pub custom_field_list: Option<Vec<CustomFieldInput>>,
+    pub photo: Option<PhotoRef>,
 }
 
 /// Create the person `id` (allocated by the application) on behalf of `created_by` at `created_at`.

@@ -7,6 +7,29 @@ use crate::domain::field::Field;
 pub enum PersonError {
     #[error("this person already exists")]
     AlreadyCreated,
+    /// The person does not exist, or was deleted.
+    #[error("person not found")]
+    NotFound,
+    #[error("contact data not found")]
+    InfoNotFound,
+    #[error("must not be cleared")]
+    LastNameRequired,
+    #[error("must be a positive contact id")]
+    CompanyIdInvalid,
+    #[error("is required: Phone, Email, Website, Skype, … by name or number")]
+    InfoTypeRequired,
+    #[error("addresses are not contact data here")]
+    InfoAddressNotSupported,
+    #[error("is required and must not be blank")]
+    InfoDataRequired,
+    #[error("is longer than 255 characters")]
+    InfoDataTooLong,
+    #[error("is not a valid email address")]
+    InfoEmailInvalid,
+    #[error("is not a category of this infoType")]
+    InfoCategoryInvalid,
+    #[error("a contact holds at most 100 entries of contact data")]
+    TooManyInfos,
     #[error("is required and must not be blank")]
     FirstNameRequired,
     #[error("is longer than 255 characters")]
@@ -39,11 +62,35 @@ impl From<crate::domain::contact::ContactRule> for PersonError {
     }
 }
 
+impl From<crate::domain::contact_info::InfoRule> for PersonError {
+    fn from(rule: crate::domain::contact_info::InfoRule) -> Self {
+        use crate::domain::contact_info::InfoRule::*;
+        match rule {
+            TypeRequired => PersonError::InfoTypeRequired,
+            AddressNotSupported => PersonError::InfoAddressNotSupported,
+            DataRequired => PersonError::InfoDataRequired,
+            DataTooLong => PersonError::InfoDataTooLong,
+            EmailInvalid => PersonError::InfoEmailInvalid,
+            CategoryInvalid => PersonError::InfoCategoryInvalid,
+            TooMany => PersonError::TooManyInfos,
+            NotFound => PersonError::InfoNotFound,
+        }
+    }
+}
+
 impl PersonError {
     /// The input the error is about, `None` for state errors.
     pub fn field(&self) -> Option<Field> {
         match self {
-            PersonError::AlreadyCreated => None,
+            PersonError::AlreadyCreated | PersonError::NotFound | PersonError::InfoNotFound => None,
+            PersonError::LastNameRequired => Some(Field::LastName),
+            PersonError::CompanyIdInvalid => Some(Field::CompanyId),
+            PersonError::InfoTypeRequired | PersonError::InfoAddressNotSupported => Some(Field::InfoType),
+            PersonError::InfoDataRequired | PersonError::InfoDataTooLong | PersonError::InfoEmailInvalid => {
+                Some(Field::Data)
+            }
+            PersonError::InfoCategoryInvalid => Some(Field::Category),
+            PersonError::TooManyInfos => Some(Field::Body),
             PersonError::FirstNameRequired | PersonError::FirstNameTooLong => Some(Field::FirstName),
             PersonError::LastNameTooLong => Some(Field::LastName),
             PersonError::JobTitleTooLong => Some(Field::JobTitle),

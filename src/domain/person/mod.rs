@@ -2,11 +2,14 @@
 
 mod aggregate;
 mod commands;
+mod decide;
 mod error;
 mod events;
+mod record;
 
 pub use crate::domain::contact::{CustomField, CustomFieldInput};
 pub use aggregate::Person;
-pub use commands::{CreatePerson, PersonCommand, PersonDraft};
+pub use commands::{CreatePerson, PersonCommand, PersonDraft, PersonPatch};
 pub use error::PersonError;
-pub use events::{PersonCreated, PersonEvent, PersonFields};
+pub use events::{CompanyLink, ContactInfoRemoved, Deleted, PersonChanges, PersonCreated, PersonEvent, PersonFields};
+pub use record::PersonRecord;

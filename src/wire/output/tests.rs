@@ -89,6 +89,8 @@ fn person_view() -> PersonView {
             title: Some("Manager".into()),
         },
         created_at: ApiDateTime::parse("2021-11-26T04:36:28.5400491Z").unwrap(),
+        common_data: Vec::new(),
+        version: 1,
     }
 }
 
@@ -119,6 +121,7 @@ fn user_view() -> UserView {
         activation_status: ActivationStatus::Pending,
         created_by: None,
         created_at: ApiDateTime::parse("2025-01-10").unwrap(),
+        version: 1,
     }
 }
 

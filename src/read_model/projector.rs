@@ -91,10 +91,7 @@ pub async fn apply(conn: &mut PgConnection, tables: Tables, rows: &[EventRow]) -
 }
 
 /// The folded aggregates that still exist, and the (id, position) of those deleted.
-fn split<'f, A>(
-    folded: &'f [Folded<A>],
-    state: impl Fn(&A) -> Option<(i64, bool)>,
-) -> (Vec<&'f Folded<A>>, Vec<(i64, i64)>) {
+fn split<A>(folded: &[Folded<A>], state: impl Fn(&A) -> Option<(i64, bool)>) -> (Vec<&Folded<A>>, Vec<(i64, i64)>) {
     let mut live = Vec::new();
     let mut gone = Vec::new();
     for f in folded {

@@ -7,7 +7,8 @@ use async_nats::jetstream;
 use rollcall::domain::person::PersonDraft;
 use rollcall::domain::user::UserDraft;
 
-use crate::fold::{PrivateNats, count_events};
+use crate::fold::count_events;
+use crate::helpers::nats_server::PrivateNats;
 use crate::helpers::{TestApp, eventually, secret, test_settings, user_draft};
 
 /// Waits until `P-events` holds `expected` messages, then returns their `Nats-Msg-Id`s (asserting

@@ -3,7 +3,6 @@
 
 mod auth;
 mod batch;
-mod binary;
 mod companies;
 mod events_out;
 mod fold;

@@ -10,7 +10,7 @@ use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
-use super::{authed, channel, clients, owner_token};
+use super::{authed, channel, clients};
 use crate::helpers::{TestApp, allow_connections};
 
 const SERVICES: [&str; 3] = ["", "rollcall.v1.PersonService", "rollcall.v1.UserService"];
@@ -52,7 +52,7 @@ async fn await_status(client: &mut HealthClient<Channel>, wanted: ServingStatus)
 async fn health_reports_not_serving_while_the_database_refuses_connections_and_serving_after() {
     let t = TestApp::spawn().await;
     let database = t.database();
-    let token = owner_token(&t).await;
+    let token = t.owner_token().await;
     let mut health = HealthClient::new(channel(t.grpc_addr).await);
     await_status(&mut health, ServingStatus::Serving).await;
 

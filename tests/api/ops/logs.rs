@@ -7,7 +7,7 @@ use std::time::Duration;
 use async_nats::jetstream;
 use serde_json::{Value, json};
 
-use crate::binary::{self, Cleanup};
+use crate::helpers::binary::{self, Cleanup};
 use crate::helpers::{OWNER_EMAIL, OWNER_PASSWORD, eventually, test_settings};
 use crate::nats::{PERSON, headers, publish, stream_ready};
 
@@ -33,7 +33,7 @@ async fn json_logs_carry_correlation_ids_and_no_personal_data_or_secrets() {
     // Successful batched NATS commands are logged per message at debug (one info line per batch).
     let mut served = binary::serve_logging(&settings, "info,rollcall::nats=debug").await;
     let base = format!("http://{}/api/2.0", served.http_addr);
-    let client = reqwest::Client::new();
+    let client = crate::helpers::http_client();
     let login: Value = client
         .post(format!("{base}/authentication"))
         .json(&json!({"userName": OWNER_EMAIL, "password": OWNER_PASSWORD}))

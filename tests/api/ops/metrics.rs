@@ -15,7 +15,7 @@ use crate::nats::{PERSON, headers, person_json, publish, stream_ready};
 const PERSON_ROUTE: &str = "/api/2.0/crm/contact/person";
 
 async fn rest_login(t: &TestApp) -> String {
-    let res = reqwest::Client::new()
+    let res = crate::helpers::http_client()
         .post(format!("http://{}/api/2.0/authentication", t.http_addr))
         .json(&json!({"userName": OWNER_EMAIL, "password": OWNER_PASSWORD}))
         .send()
@@ -33,7 +33,7 @@ async fn metrics_parse_as_prometheus_text_and_move_with_rest_grpc_and_nats_comma
     let route = [("method", "POST"), ("route", PERSON_ROUTE), ("status", "201")];
     let before = scrape(t.http_addr).await;
 
-    let res = reqwest::Client::new()
+    let res = crate::helpers::http_client()
         .post(format!("http://{}{PERSON_ROUTE}", t.http_addr))
         .header("Authorization", &token)
         .json(&json!({"firstName": "Metered", "lastName": "Person"}))

@@ -13,9 +13,9 @@ use secrecy::ExposeSecret;
 use serde_json::json;
 use tokio::task::JoinSet;
 
-use crate::binary::{self, Cleanup};
 use crate::grpc::{authed, channel};
-use crate::helpers::{OWNER_EMAIL, OWNER_PASSWORD, eventually, test_settings};
+use crate::helpers::binary::{self, Cleanup};
+use crate::helpers::{CLIENT_TIMEOUT, OWNER_EMAIL, OWNER_PASSWORD, eventually, test_settings};
 
 const REST_WORKERS: usize = 24;
 const GRPC_WORKERS: usize = 8;
@@ -48,7 +48,7 @@ async fn sigterm_during_a_burst_answers_every_accepted_request_and_exits_zero() 
     let _cleanup = Cleanup(settings.clone());
     let mut served = binary::serve(&settings).await;
     let base = format!("http://{}", served.http_addr);
-    let login = reqwest::Client::new()
+    let login = crate::helpers::http_client()
         .post(format!("{base}/api/2.0/authentication"))
         .json(&json!({"userName": OWNER_EMAIL, "password": OWNER_PASSWORD}))
         .send()
@@ -66,7 +66,11 @@ async fn sigterm_during_a_burst_answers_every_accepted_request_and_exits_zero() 
         let (seen, signalled, token, base) = (seen.clone(), signalled.clone(), token.clone(), base.clone());
         workers.spawn(async move {
             // A connection per request: a refused connection then means "not accepted".
-            let client = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+            let client = reqwest::Client::builder()
+                .pool_max_idle_per_host(0)
+                .timeout(CLIENT_TIMEOUT)
+                .build()
+                .unwrap();
             for i in 0.. {
                 let name = format!("rest-{w}-{i}");
                 let sent = client

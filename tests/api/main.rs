@@ -14,4 +14,5 @@ mod ops;
 mod persons;
 mod projections;
 mod rest;
+mod unauthenticated;
 mod users;

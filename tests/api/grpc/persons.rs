@@ -155,7 +155,7 @@ async fn retrying_create_person_with_the_same_request_id_returns_the_first_perso
     assert_eq!(t.count_events("Person", "PersonCreated").await, 1);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn ten_concurrent_create_person_calls_with_one_request_id_create_one_person() {
     let t = TestApp::spawn().await;
     let (c, token) = (clients(&t).await, t.owner_token().await);
@@ -166,9 +166,13 @@ async fn ten_concurrent_create_person_calls_with_one_request_id_create_one_perso
     let calls = (0..10).map(|_| {
         let mut client = c.persons.clone();
         let request = authed(request.clone(), &token);
-        async move { client.create_person(request).await }
+        tokio::spawn(async move { client.create_person(request).await })
     });
-    let results = join_all(calls).await;
+    let results: Vec<_> = join_all(calls)
+        .await
+        .into_iter()
+        .map(|joined| joined.unwrap())
+        .collect();
     let ids: Vec<i64> = results
         .into_iter()
         .map(|r| r.expect("every retry succeeds").into_inner().id)

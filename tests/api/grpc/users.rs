@@ -157,7 +157,7 @@ async fn retrying_create_user_with_the_same_request_id_returns_the_first_user_an
     assert_eq!(t.count_events("User", "UserCreated").await, 2);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn ten_concurrent_create_user_calls_with_one_request_id_create_one_user() {
     let t = TestApp::spawn().await;
     let (c, token) = (clients(&t).await, t.owner_token().await);
@@ -168,9 +168,13 @@ async fn ten_concurrent_create_user_calls_with_one_request_id_create_one_user() 
     let calls = (0..10).map(|_| {
         let mut client = c.users.clone();
         let request = authed(request.clone(), &token);
-        async move { client.create_user(request).await }
+        tokio::spawn(async move { client.create_user(request).await })
     });
-    let results = join_all(calls).await;
+    let results: Vec<_> = join_all(calls)
+        .await
+        .into_iter()
+        .map(|joined| joined.unwrap())
+        .collect();
     let ids: Vec<String> = results
         .into_iter()
         .map(|r| r.expect("every retry succeeds").into_inner().id)

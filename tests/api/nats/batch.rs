@@ -45,7 +45,7 @@ async fn first_names(t: &TestApp) -> Vec<String> {
     names
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_mixing_valid_invalid_unauthorized_duplicate_and_reused_keys_settles_each_message() {
     let t = TestApp::spawn().await;
     let owner = t.owner_token().await;

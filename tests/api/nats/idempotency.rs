@@ -40,7 +40,7 @@ fn thousand_with_hundred_duplicates() -> Vec<String> {
     ids
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_commands_with_a_hundred_duplicate_ids_create_exactly_nine_hundred_persons() {
     let t = TestApp::spawn().await;
     let (js, prefix) = (jetstream::new(t.nats.clone()), t.settings.nats_prefix.clone());
@@ -51,7 +51,7 @@ async fn a_thousand_commands_with_a_hundred_duplicate_ids_create_exactly_nine_hu
     assert_eq!(persons_created(&t).await, 900);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duplicates_beyond_the_dedupe_window_reach_the_service_and_still_create_once() {
     // A stream that dedupes for 100 ms only: duplicates published after their originals were handled
     // are stored and delivered, and only the service's idempotency stands between them and a twin.
@@ -82,7 +82,7 @@ async fn duplicates_beyond_the_dedupe_window_reach_the_service_and_still_create_
     assert_eq!(persons_created(&t).await, 900);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commands_republished_through_core_nats_after_they_were_acked_do_not_create_twice() {
     let (settings, _) = test_settings();
     let prefix = settings.nats_prefix.clone();

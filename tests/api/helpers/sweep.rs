@@ -130,3 +130,31 @@ fn test_names_tell_their_age_and_nothing_else_is_taken_for_a_test_resource() {
     assert!(!is_test_stream("tasks-commands"));
     assert!(!is_test_stream(&format!("{}-other", settings.nats_prefix)));
 }
+
+#[tokio::test]
+async fn the_sweep_drops_a_database_older_than_an_hour_and_keeps_a_fresh_one() {
+    let id = || Uuid::new_v4().simple().to_string();
+    let stale = format!("{DATABASE_PREFIX}{}_{}", now() - 2 * STALE_AFTER.as_secs(), id());
+    let fresh = database_name();
+    let mut admin = PgConnection::connect(&format!("{}/postgres", server_url()))
+        .await
+        .unwrap();
+    for name in [&stale, &fresh] {
+        admin
+            .execute(format!("CREATE DATABASE \"{name}\"").as_str())
+            .await
+            .unwrap();
+    }
+    assert!(stale_databases().await >= 1);
+    let left: Vec<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname IN ($1, $2)")
+        .bind(&stale)
+        .bind(&fresh)
+        .fetch_all(&mut admin)
+        .await
+        .unwrap();
+    admin
+        .execute(format!("DROP DATABASE IF EXISTS \"{fresh}\"").as_str())
+        .await
+        .unwrap();
+    assert_eq!(left, vec![fresh]);
+}

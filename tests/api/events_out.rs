@@ -19,9 +19,7 @@ use sqlx::PgPool;
 use crate::fold::count_events;
 use crate::helpers::binary::{self, Cleanup};
 use crate::helpers::nats_server::PrivateNats;
-use crate::helpers::{
-    OWNER_EMAIL, OWNER_PASSWORD, TestApp, eventually, http_client, secret, test_settings, user_draft,
-};
+use crate::helpers::{TestApp, eventually, http_client, rest_owner_token, secret, test_settings, user_draft};
 
 /// Creates `P-events` before the service does (the service keeps it), with a duplicate window far too
 /// short to drop a second publish of an event: a second publisher, or one whose checkpoint does not
@@ -260,16 +258,7 @@ async fn when_the_publishing_instance_dies_mid_burst_the_other_takes_over_and_ev
 
     // A burst of creates through the instance that survives.
     let (client, base) = (http_client(), format!("http://{}/api/2.0", other.http_addr));
-    let login = client
-        .post(format!("{base}/authentication"))
-        .json(&json!({"userName": OWNER_EMAIL, "password": OWNER_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    let token = login.json::<serde_json::Value>().await.unwrap()["response"]["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = rest_owner_token(other.http_addr).await;
     let burst = tokio::spawn(async move {
         for i in 0..TOTAL {
             let res = client

@@ -10,7 +10,6 @@ use rollcall::domain::user::{ContactInput, UserDraft};
 use rollcall::domain::values::{Sex, ShareType};
 use rollcall::read_model::rebuild;
 use secrecy::ExposeSecret;
-use tokio::process::Command;
 
 use crate::fold::{count_events, read_model_difference};
 use crate::helpers::binary;
@@ -258,10 +257,9 @@ async fn the_rebuild_command_prints_progress_and_its_rate() {
     for i in 0..5 {
         t.app.create_person(&meta, draft(&format!("P{i}"))).await.unwrap();
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_rollcall"))
-        .env_clear()
-        .env("DATABASE_URL", t.settings.database.url.expose_secret())
+    let out = binary::command(&t.settings)
         .args(["projections", "rebuild"])
+        .stdout(std::process::Stdio::piped())
         .output()
         .await
         .unwrap();

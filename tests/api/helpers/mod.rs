@@ -42,6 +42,20 @@ pub fn http_client() -> reqwest::Client {
         .expect("an HTTP client")
 }
 
+/// The owner's token from `POST /api/2.0/authentication` of the service at `http_addr` (for the
+/// binary, whose `App` the test cannot call).
+pub async fn rest_owner_token(http_addr: std::net::SocketAddr) -> String {
+    let res = http_client()
+        .post(format!("http://{http_addr}/api/2.0/authentication"))
+        .json(&serde_json::json!({"userName": OWNER_EMAIL, "password": OWNER_PASSWORD}))
+        .send()
+        .await
+        .expect("the service answers the login");
+    assert_eq!(res.status(), 201, "the owner logs in");
+    let body: serde_json::Value = res.json().await.expect("a JSON answer");
+    body["response"]["token"].as_str().expect("a token").to_string()
+}
+
 /// Settings for a fresh, uniquely named database (not created yet). The name carries its creation
 /// time (`rollcall_test_<unix seconds>_<uuid>`), so a sweep can tell a stale one from a running test's.
 pub fn test_settings() -> (Settings, String) {

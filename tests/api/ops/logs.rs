@@ -8,7 +8,7 @@ use async_nats::jetstream;
 use serde_json::{Value, json};
 
 use crate::helpers::binary::{self, Cleanup};
-use crate::helpers::{OWNER_EMAIL, OWNER_PASSWORD, eventually, test_settings};
+use crate::helpers::{OWNER_PASSWORD, eventually, test_settings};
 use crate::nats::{PERSON, headers, publish, stream_ready};
 
 const FIRST: &str = "Zelda";
@@ -34,16 +34,7 @@ async fn json_logs_carry_correlation_ids_and_no_personal_data_or_secrets() {
     let mut served = binary::serve_logging(&settings, "info,rollcall::nats=debug").await;
     let base = format!("http://{}/api/2.0", served.http_addr);
     let client = crate::helpers::http_client();
-    let login: Value = client
-        .post(format!("{base}/authentication"))
-        .json(&json!({"userName": OWNER_EMAIL, "password": OWNER_PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["response"]["token"].as_str().unwrap().to_string();
+    let token = crate::helpers::rest_owner_token(served.http_addr).await;
 
     let created = client
         .post(format!("{base}/crm/contact/person"))

@@ -12,26 +12,15 @@ use serde_json::json;
 use super::scrape;
 use crate::grpc::{authed, clients};
 use crate::helpers::proxy::NatsProxy;
-use crate::helpers::{OWNER_EMAIL, OWNER_PASSWORD, TestApp, eventually, test_settings};
+use crate::helpers::{TestApp, eventually, test_settings};
 use crate::nats::{PERSON, drained, headers, person_json, persons_created, precreate, publish, stream_ready};
 
 const PERSON_ROUTE: &str = "/api/2.0/crm/contact/person";
 
-async fn rest_login(t: &TestApp) -> String {
-    let res = crate::helpers::http_client()
-        .post(format!("http://{}/api/2.0/authentication", t.http_addr))
-        .json(&json!({"userName": OWNER_EMAIL, "password": OWNER_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    let body: serde_json::Value = res.json().await.unwrap();
-    body["response"]["token"].as_str().unwrap().to_string()
-}
-
 #[tokio::test]
 async fn metrics_parse_as_prometheus_text_and_move_with_rest_grpc_and_nats_commands() {
     let t = TestApp::spawn().await;
-    let token = rest_login(&t).await;
+    let token = crate::helpers::rest_owner_token(t.http_addr).await;
     let created = [("source", "rest"), ("command", PERSON), ("outcome", "created")];
     let route = [("method", "POST"), ("route", PERSON_ROUTE), ("status", "201")];
     let before = scrape(t.http_addr).await;
@@ -109,7 +98,7 @@ async fn metrics_parse_as_prometheus_text_and_move_with_rest_grpc_and_nats_comma
 #[tokio::test]
 async fn requests_are_counted_under_their_route_template_never_the_raw_path() {
     let t = TestApp::spawn().await;
-    let token = rest_login(&t).await;
+    let token = crate::helpers::rest_owner_token(t.http_addr).await;
     let client = crate::helpers::http_client();
     let created = client
         .post(format!("http://{}{PERSON_ROUTE}", t.http_addr))

@@ -19,7 +19,7 @@ use tokio::task::JoinSet;
 
 use crate::grpc::{authed, channel};
 use crate::helpers::binary::{self, Cleanup};
-use crate::helpers::{CLIENT_TIMEOUT, OWNER_EMAIL, OWNER_PASSWORD, eventually, test_settings};
+use crate::helpers::{CLIENT_TIMEOUT, eventually, test_settings};
 
 const REST_WORKERS: usize = 24;
 const GRPC_WORKERS: usize = 8;
@@ -52,16 +52,7 @@ async fn sigterm_during_a_burst_answers_every_accepted_request_and_exits_zero() 
     let _cleanup = Cleanup(settings.clone());
     let mut served = binary::serve(&settings).await;
     let base = format!("http://{}", served.http_addr);
-    let login = crate::helpers::http_client()
-        .post(format!("{base}/api/2.0/authentication"))
-        .json(&json!({"userName": OWNER_EMAIL, "password": OWNER_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    let token = login.json::<serde_json::Value>().await.unwrap()["response"]["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = crate::helpers::rest_owner_token(served.http_addr).await;
 
     let seen = Arc::new(Seen::default());
     let signalled = Arc::new(AtomicBool::new(false));

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole rollcall test suite: services, stale test DB cleanup, fmt, clippy,
-# tests. Extra arguments are passed to the test runner (cargo nextest run, or
-# cargo test when nextest is not installed).
+# The whole rollcall test suite: services, fmt, clippy, a sweep of stale test
+# databases and streams, tests; prints how long it took. Extra arguments are
+# passed to the test runner (cargo nextest run, or cargo test when nextest is
+# not installed).
 #
 # Environment (defaults exported when unset/empty):
 #   ROLLCALL_TEST_DATABASE_URL  postgres://postgres@127.0.0.1:5432
@@ -21,47 +22,50 @@ die() {
     exit 1
 }
 
+started=$SECONDS
+finish() {
+    local status=$?
+    local elapsed=$((SECONDS - started))
+    printf '\ntest: %s after %dm%02ds\n' "$([[ $status -eq 0 ]] && echo passed || echo FAILED)" \
+        $((elapsed / 60)) $((elapsed % 60)) >&2
+}
+trap finish EXIT
+
+if cargo nextest --version >/dev/null 2>&1; then
+    runner=nextest
+else
+    runner=cargo-test
+fi
+sweep=helpers::sweep::stale_test_databases_and_streams_are_swept
+
 step 1/5 "services (PostgreSQL, NATS JetStream, protoc, docker-compose)"
 bash scripts/services.sh --test-tools
 
-step 2/5 "drop leftover rollcall_test_* databases"
-# NOTE: this kills connections to every rollcall_test_* database on the local
-# server, so do not run two test suites against the same PostgreSQL at once.
-if command -v psql >/dev/null 2>&1; then
-    psql_cmd=(psql -X -w -q -h 127.0.0.1 -p 5432 -U postgres -d postgres -v ON_ERROR_STOP=1)
-    if dbs=$("${psql_cmd[@]}" -tA -c "select datname from pg_database where starts_with(datname, 'rollcall_test_') order by 1"); then
-        dropped=0
-        while IFS= read -r db; do
-            [[ -n "$db" ]] || continue
-            if "${psql_cmd[@]}" -c "DROP DATABASE IF EXISTS \"${db//\"/\"\"}\" WITH (FORCE)" >/dev/null; then
-                dropped=$((dropped + 1))
-            else
-                echo "test: WARNING: could not drop database $db (ignored)" >&2
-            fi
-        done <<<"$dbs"
-        echo "test: dropped $dropped leftover test database(s)" >&2
-    else
-        echo "test: WARNING: could not list databases on 127.0.0.1:5432, skipping cleanup" >&2
-    fi
-else
-    echo "test: psql not installed, skipping cleanup" >&2
-fi
-
-step 3/5 "cargo fmt --all -- --check"
+step 2/5 "cargo fmt --all -- --check"
 cargo fmt --version >/dev/null 2>&1 || die "rustfmt is not installed (rustup component add rustfmt)"
 cargo fmt --all -- --check
 
-step 4/5 "cargo clippy --all-targets --locked -- -D warnings"
+step 3/5 "cargo clippy --all-targets --locked -- -D warnings"
 cargo clippy --version >/dev/null 2>&1 || die "clippy is not installed (rustup component add clippy)"
 cargo clippy --all-targets --locked -- -D warnings
+
+# Only what is older than an hour goes (tests/api/helpers/sweep.rs): a suite running next to this one
+# on the same servers keeps its databases and streams.
+step 4/5 "sweep test databases and NATS streams older than an hour"
+if [[ $runner == nextest ]]; then
+    cargo nextest run --locked --run-ignored only --no-capture --status-level none --final-status-level none \
+        -E "test(=$sweep)"
+else
+    cargo test --locked --test api -- --ignored --exact "$sweep" --nocapture
+fi
 
 step doc "README examples, run as written (scripts/doctest.sh)"
 bash scripts/doctest.sh
 
-if cargo nextest --version >/dev/null 2>&1; then
+if [[ $runner == nextest ]]; then
     step 5/5 "cargo nextest run --locked --no-fail-fast $*"
-    exec cargo nextest run --locked --no-fail-fast "$@"
+    cargo nextest run --locked --no-fail-fast "$@"
 else
     step 5/5 "cargo test --locked --no-fail-fast $* (cargo-nextest not installed)"
-    exec cargo test --locked --no-fail-fast "$@"
+    cargo test --locked --no-fail-fast "$@"
 fi

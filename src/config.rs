@@ -299,13 +299,39 @@ pub fn random_secret() -> SecretString {
 
 #[cfg(test)]
 mod tests {
+    use clap::{CommandFactory, FromArgMatches};
+
     use super::*;
+
+    /// The real command line with clap's environment fallback switched off for every argument, so
+    /// these tests see the defaults and `extra` only, whatever the process environment holds (the
+    /// README's exports, a developer's `DATABASE_URL`).
+    fn without_env() -> clap::Command {
+        Cli::command().mut_args(|arg| arg.env(None::<&'static str>))
+    }
 
     fn args(extra: &[&str]) -> Cli {
         let mut argv = vec!["rollcall"];
         argv.extend_from_slice(extra);
         argv.push("serve");
-        Cli::try_parse_from(argv).unwrap()
+        let matches = without_env().try_get_matches_from(argv).unwrap();
+        Cli::from_arg_matches(&matches).unwrap()
+    }
+
+    #[test]
+    fn the_tests_parse_without_reading_the_environment() {
+        let cli = Cli::command();
+        assert!(
+            cli.get_arguments().any(|a| a.get_env().is_some()),
+            "the real CLI reads variables"
+        );
+        let isolated = without_env();
+        let leaking: Vec<_> = isolated
+            .get_arguments()
+            .filter(|a| a.get_env().is_some())
+            .map(|a| a.get_id().to_string())
+            .collect();
+        assert!(leaking.is_empty(), "{leaking:?}");
     }
 
     #[test]

@@ -1,27 +1,136 @@
-//! Domain events out to JetStream: every event exactly once, in order, without secrets.
+//! Domain events out to JetStream: every event exactly once, in order, without secrets, and another
+//! instance takes over when the publishing one dies. Where "once" is the publisher's own doing, the
+//! test creates `P-events` with the shortest duplicate window (100 ms) and listens on the subjects
+//! with a core subscription, which sees every publish, also those the stream would drop as duplicates.
 
 use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use async_nats::jetstream;
+use async_nats::jetstream::{self, stream};
+use futures::StreamExt;
+use rollcall::config::Settings;
 use rollcall::domain::person::PersonDraft;
 use rollcall::domain::user::UserDraft;
+use secrecy::ExposeSecret;
+use serde_json::json;
+use sqlx::PgPool;
 
-use crate::fold::{PrivateNats, count_events};
-use crate::helpers::{TestApp, eventually, secret, test_settings, user_draft};
+use crate::fold::count_events;
+use crate::helpers::binary::{self, Cleanup};
+use crate::helpers::nats_server::PrivateNats;
+use crate::helpers::{TestApp, eventually, http_client, rest_owner_token, secret, test_settings, user_draft};
 
-/// Waits until `P-events` holds `expected` messages, then returns their `Nats-Msg-Id`s (asserting
-/// there are no more than `expected`).
+/// Creates `P-events` before the service does (the service keeps it), with a duplicate window far too
+/// short to drop a second publish of an event: a second publisher, or one whose checkpoint does not
+/// advance, shows up as extra messages.
+pub async fn precreate_events_without_dedupe(settings: &Settings) {
+    let client = async_nats::connect(&settings.nats_url).await.unwrap();
+    let prefix = &settings.nats_prefix;
+    jetstream::new(client)
+        .create_stream(stream::Config {
+            name: format!("{prefix}-events"),
+            subjects: vec![format!("{prefix}.events.>")],
+            storage: stream::StorageType::File,
+            duplicate_window: Duration::from_millis(100),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+}
+
+/// Every message published on `P.events.>`, seen by a core subscription (before any deduplication).
+pub struct EventTap {
+    ids: Arc<Mutex<Vec<String>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl EventTap {
+    /// Subscribes before anything is published.
+    pub async fn start(settings: &Settings) -> EventTap {
+        let client = async_nats::connect(&settings.nats_url).await.unwrap();
+        let mut subscription = client
+            .subscribe(format!("{}.events.>", settings.nats_prefix))
+            .await
+            .unwrap();
+        client.flush().await.unwrap();
+        let ids = Arc::new(Mutex::new(Vec::new()));
+        let sink = ids.clone();
+        let task = tokio::spawn(async move {
+            let _client = client;
+            while let Some(message) = subscription.next().await {
+                let id = message.headers.as_ref().and_then(|h| h.get("Nats-Msg-Id"));
+                sink.lock().unwrap().push(id.map(|v| v.to_string()).unwrap_or_default());
+            }
+        });
+        EventTap { ids, task }
+    }
+
+    /// Waits until `expected` publishes were seen and asserts each was a different event.
+    pub async fn published_once(&self, expected: i64) {
+        let seen = eventually(Duration::from_secs(30), || async {
+            let n = self.ids.lock().unwrap().len() as i64;
+            (n >= expected).then_some(())
+        })
+        .await;
+        assert!(
+            seen.is_some(),
+            "only {} publishes of {expected} events",
+            self.ids.lock().unwrap().len()
+        );
+        let ids = self.ids.lock().unwrap().clone();
+        let distinct = ids.iter().collect::<HashSet<_>>().len();
+        assert_eq!(
+            (ids.len(), distinct),
+            (expected as usize, expected as usize),
+            "each event published once"
+        );
+    }
+}
+
+impl Drop for EventTap {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Waits until the publisher's checkpoint stands at the newest event: everything was published.
+async fn publisher_caught_up(pool: &PgPool, prefix: &str) {
+    let caught_up = eventually(Duration::from_secs(30), || async {
+        let behind: bool = sqlx::query_scalar(
+            "SELECT coalesce((SELECT global_position FROM projector_checkpoints WHERE name = $1), 0)
+                  < (SELECT coalesce(max(global_position), 0) FROM events)",
+        )
+        .bind(format!("nats_events:{prefix}"))
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        (!behind).then_some(())
+    })
+    .await;
+    assert!(
+        caught_up.is_some(),
+        "the publisher's checkpoint never reached the newest event"
+    );
+}
+
+/// Waits until the publisher has published every event, then returns the `Nats-Msg-Id`s in `P-events`,
+/// asserting it holds exactly `expected` messages.
 pub async fn published_ids(t: &TestApp, expected: i64) -> Vec<String> {
-    let js = jetstream::new(t.nats.clone());
-    let name = format!("{}-events", t.settings.nats_prefix);
+    stream_ids(&t.nats, &t.pool, &t.settings.nats_prefix, expected).await
+}
+
+async fn stream_ids(client: &async_nats::Client, pool: &PgPool, prefix: &str, expected: i64) -> Vec<String> {
+    let js = jetstream::new(client.clone());
+    let name = format!("{prefix}-events");
+    publisher_caught_up(pool, prefix).await;
     let stored = eventually(Duration::from_secs(30), || async {
         let mut stream = js.get_stream(&name).await.ok()?;
         let n = stream.info().await.ok()?.state.messages as i64;
         (n >= expected).then_some(n)
     })
     .await;
-    assert_eq!(stored, Some(expected), "the stream never held exactly the events");
+    assert_eq!(stored, Some(expected), "the stream holds each event exactly once");
     let stream = js.get_stream(&name).await.unwrap();
     let mut ids = Vec::new();
     for seq in 1..=expected as u64 {
@@ -46,7 +155,10 @@ fn person(name: &str) -> PersonDraft {
 
 #[tokio::test]
 async fn every_event_is_published_once_with_its_id_and_no_password_hash() {
-    let t = TestApp::spawn().await;
+    let (settings, _) = test_settings();
+    precreate_events_without_dedupe(&settings).await;
+    let tap = EventTap::start(&settings).await;
+    let t = TestApp::with(settings).await;
     let meta = t.owner_meta().await;
     for i in 0..4 {
         t.app
@@ -62,6 +174,7 @@ async fn every_event_is_published_once_with_its_id_and_no_password_hash() {
     let events = count_events(&t.pool).await;
     let ids = published_ids(&t, events).await;
     assert_eq!(ids.iter().collect::<HashSet<_>>().len(), ids.len(), "ids are unique");
+    tap.published_once(events).await;
 
     // Subjects and order per aggregate follow the interface.
     let js = jetstream::new(t.nats.clone());
@@ -132,4 +245,66 @@ async fn a_nats_restart_in_a_burst_delays_events_but_loses_and_duplicates_none()
         .await
         .unwrap();
     assert_eq!(stream.info().await.unwrap().state.messages as i64, events);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_the_publishing_instance_dies_mid_burst_the_other_takes_over_and_every_event_is_published_once() {
+    const TOTAL: usize = 120;
+    let (settings, _) = test_settings();
+    let _cleanup = Cleanup(settings.clone());
+    let mut leader = binary::serve(&settings).await;
+    // The first instance is alone when it starts: it takes the publisher's lock.
+    leader.wait_for_log("publishing domain events").await;
+    let other = binary::serve(&settings).await;
+    let pool = PgPool::connect(settings.database.url.expose_secret()).await.unwrap();
+    let nats = async_nats::connect(&settings.nats_url).await.unwrap();
+
+    // A burst of creates through the instance that survives.
+    let (client, base) = (http_client(), format!("http://{}/api/2.0", other.http_addr));
+    let token = rest_owner_token(other.http_addr).await;
+    let burst = tokio::spawn(async move {
+        for i in 0..TOTAL {
+            let res = client
+                .post(format!("{base}/crm/contact/person"))
+                .header("Authorization", &token)
+                .json(&json!({"firstName": format!("Burst{i}"), "lastName": "Failover"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 201);
+        }
+    });
+    let js = jetstream::new(nats.clone());
+    let stream_name = format!("{}-events", settings.nats_prefix);
+    let some_published = eventually(Duration::from_secs(60), || async {
+        let n = js
+            .get_stream(&stream_name)
+            .await
+            .ok()?
+            .info()
+            .await
+            .ok()?
+            .state
+            .messages;
+        (n >= 20).then_some(())
+    })
+    .await;
+    assert!(some_published.is_some(), "the leader never published");
+    leader.kill().await;
+    assert!(
+        !other.log().iter().any(|l| l.contains("publishing domain events")),
+        "the other instance published while the leader lived"
+    );
+    other.wait_for_log("publishing domain events").await;
+    burst.await.unwrap();
+
+    let events = count_events(&pool).await;
+    assert_eq!(events, TOTAL as i64 + 1, "the owner and the burst");
+    let ids = stream_ids(&nats, &pool, &settings.nats_prefix, events).await;
+    assert_eq!(
+        ids.iter().collect::<HashSet<_>>().len() as i64,
+        events,
+        "each event once"
+    );
+    pool.close().await;
 }

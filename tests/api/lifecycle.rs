@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use secrecy::ExposeSecret;
 
-use crate::binary::{self, BIN};
+use crate::helpers::binary::{self, BIN};
 use crate::helpers::{OWNER_PASSWORD, test_settings};
 
 #[tokio::test]

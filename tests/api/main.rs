@@ -3,7 +3,6 @@
 
 mod auth;
 mod batch;
-mod binary;
 mod companies;
 mod events_out;
 mod fold;
@@ -16,4 +15,5 @@ mod ops;
 mod persons;
 mod projections;
 mod rest;
+mod unauthenticated;
 mod users;

@@ -3,15 +3,17 @@
 use std::time::Duration;
 
 use rollcall::application::{Actor, App, RequestMeta, Source};
+use rollcall::domain::company::CompanyDraft;
 use rollcall::domain::datetime::ApiDateTime;
-use rollcall::domain::person::{PersonCreated, PersonDraft, PersonEvent};
+use rollcall::domain::person::{CustomFieldInput, PersonCreated, PersonDraft, PersonEvent};
+use rollcall::domain::user::{ContactInput, UserDraft};
+use rollcall::domain::values::{Sex, ShareType};
 use rollcall::read_model::rebuild;
 use secrecy::ExposeSecret;
-use tokio::process::Command;
 
-use crate::binary;
-use crate::fold::{count_events, read_models_match_events};
-use crate::helpers::{TestApp, eventually, test_settings};
+use crate::fold::{count_events, read_model_difference};
+use crate::helpers::binary;
+use crate::helpers::{TestApp, eventually, test_settings, user_draft};
 
 fn draft(name: &str) -> PersonDraft {
     PersonDraft {
@@ -47,12 +49,61 @@ async fn next_id(pool: &sqlx::PgPool) -> i64 {
         .unwrap()
 }
 
-async fn converges(pool: &sqlx::PgPool) -> bool {
-    eventually(Duration::from_secs(30), || async {
-        read_models_match_events(pool).await.then_some(())
-    })
-    .await
-    .is_some()
+/// Waits until the read models equal the fold of the events; the last difference otherwise.
+async fn converges(pool: &sqlx::PgPool) -> Result<(), String> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        match read_model_difference(pool).await {
+            None => return Ok(()),
+            Some(difference) if tokio::time::Instant::now() >= deadline => return Err(difference),
+            Some(_) => tokio::time::sleep(Duration::from_millis(25)).await,
+        }
+    }
+}
+
+/// The `i`-th of a mixed load that fills every column of every read model: a company every third
+/// step (with `companies`), a user every fifth, and a person each time (in the last company, with
+/// every field).
+async fn create_mixed(app: &App, meta: &RequestMeta, i: usize, company: &mut Option<i64>, companies: bool) {
+    if companies && i.is_multiple_of(3) {
+        let draft = CompanyDraft {
+            company_name: Some(format!("Company {i} GmbH")),
+            about: Some(format!("About company {i}")),
+            share_type: ShareType::Read,
+            manager_list: vec![meta.actor.id],
+            ..CompanyDraft::default()
+        };
+        *company = Some(app.create_company(meta, draft, None).await.unwrap().id);
+    }
+    if i.is_multiple_of(5) {
+        let draft = UserDraft {
+            title: Some("Engineer".into()),
+            location: Some("Riga".into()),
+            sex: Some(Sex::Female),
+            birthday: Some(ApiDateTime::parse("1990-02-03T00:00:00Z").unwrap()),
+            comment: Some("notes".into()),
+            contacts: vec![ContactInput {
+                kind: "skype".into(),
+                value: format!("user{i}"),
+            }],
+            lead: Some(meta.actor.id),
+            ..user_draft(&format!("User{i}@Example.com"))
+        };
+        app.create_user(meta, draft).await.unwrap();
+    }
+    let draft = PersonDraft {
+        job_title: Some(format!("Title {i}")),
+        company_id: *company,
+        about: Some(format!("About {i}")),
+        share_type: ShareType::ReadWrite,
+        manager_list: vec![meta.actor.id],
+        custom_field_list: vec![CustomFieldInput {
+            key: 7,
+            value: Some(format!("v{i}")),
+        }],
+        ..draft(&format!("Mixed{i}"))
+    };
+    app.create_person(meta, draft, None).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -81,7 +132,7 @@ async fn out_of_order_commits_and_rollbacks_are_never_skipped() {
     }
     held.commit().await.unwrap();
 
-    assert!(converges(&t.pool).await, "the read models never matched the events");
+    converges(&t.pool).await.expect("the read models match the events");
     let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM persons")
         .fetch_all(&t.pool)
         .await
@@ -109,53 +160,48 @@ async fn a_service_killed_between_commit_and_projection_leaves_no_gap_after_rest
         .execute(&mut *pin)
         .await
         .unwrap();
+    let mut company = None;
     for i in 0..10 {
-        writer
-            .create_person(&meta, draft(&format!("Unprojected{i}")), None)
-            .await
-            .unwrap();
+        create_mixed(&writer, &meta, i, &mut company, true).await;
     }
-    let projected: i64 = sqlx::query_scalar("SELECT count(*) FROM persons")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let projected: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM persons) + (SELECT count(*) FROM companies)
+              + (SELECT count(*) FROM users WHERE NOT is_owner)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert_eq!(projected, 0, "committed but not yet projected");
 
-    let pid = served.child.id().unwrap().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-KILL", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    served.child.wait().await.unwrap();
+    served.kill().await;
     pin.commit().await.unwrap();
 
     let restarted = binary::serve(&settings).await;
-    assert!(
-        converges(&pool).await,
-        "events committed before the crash were never projected"
-    );
-    let projected: i64 = sqlx::query_scalar("SELECT count(*) FROM persons")
-        .fetch_one(&pool)
+    converges(&pool)
         .await
-        .unwrap();
-    assert_eq!(projected, 10);
+        .expect("events committed before the crash are projected");
+    let projected: (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM persons), (SELECT count(*) FROM companies), (SELECT count(*) FROM users)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(projected, (10, 4, 3), "persons, companies, and the owner and two users");
     drop(restarted);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_rebuild_under_write_load_ends_equal_to_the_events() {
-    let t = TestApp::spawn().await;
-    let indexes_before = indexes(&t.pool).await;
+/// Rebuilds again and again while a writer runs `steps` of the mixed load from step `from` (companies
+/// only before `companies_until`), then checks the read models against the events.
+async fn rebuild_under_load(t: &TestApp, from: usize, companies_until: usize) {
     let meta = t.owner_meta().await;
+    let mut company = None;
+    for i in 0..from {
+        create_mixed(&t.app, &meta, i, &mut company, true).await;
+    }
     let (app, writer_meta) = (t.app.clone(), meta.clone());
     let writer = tokio::spawn(async move {
-        for i in 0..120 {
-            app.create_person(&writer_meta, draft(&format!("Load{i}")), None)
-                .await
-                .unwrap();
+        for i in from..120 {
+            create_mixed(&app, &writer_meta, i, &mut company, i < companies_until).await;
         }
     });
     let mut rebuilt = 0;
@@ -166,15 +212,34 @@ async fn a_rebuild_under_write_load_ends_equal_to_the_events() {
         assert!(done.events > 0);
         rebuilt += 1;
     }
-    writer.await.unwrap();
-    assert!(
-        converges(&t.pool).await,
-        "after {rebuilt} rebuilds the read models differ from the events"
-    );
+    writer.await.expect("every create succeeds during the rebuilds");
+    if let Err(difference) = converges(&t.pool).await {
+        panic!("after {rebuilt} rebuilds the read models differ from the events: {difference}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_rebuild_under_write_load_ends_equal_to_the_events() {
+    let t = TestApp::spawn().await;
+    let indexes_before = indexes(&t.pool).await;
+    // Companies (and persons in them) before the rebuilds, persons and users during them.
+    rebuild_under_load(&t, 30, 30).await;
     // Reads keep working on the swapped-in tables, which carry the migrations' indexes by their names.
+    let meta = t.owner_meta().await;
     let page = t.app.list_persons(&meta.actor, &Default::default()).await.unwrap();
     assert_eq!(page.total, 120);
     assert_eq!(indexes(&t.pool).await, indexes_before);
+}
+
+/// Found while writing the test above: a company read (`SELECT … FROM companies … (SELECT count(*)
+/// FROM persons …)`, e.g. the read-your-writes fetch of a create) takes its locks in the order
+/// companies → persons, while `rollcall_swap_rebuild()` renames persons → users → companies, so the
+/// two deadlock (40P01) and one fails: the client's create or the rebuild.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "known bug: a rebuild's swap deadlocks with company reads (reported on issue 19)"]
+async fn a_rebuild_while_companies_are_created_ends_equal_to_the_events() {
+    let t = TestApp::spawn().await;
+    rebuild_under_load(&t, 0, 120).await;
 }
 
 /// Every index of the read-model tables: name and definition.
@@ -195,22 +260,24 @@ async fn the_rebuild_command_prints_progress_and_its_rate() {
     for i in 0..5 {
         t.app.create_person(&meta, draft(&format!("P{i}")), None).await.unwrap();
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_rollcall"))
-        .env_clear()
-        .env("DATABASE_URL", t.settings.database.url.expose_secret())
+    let out = binary::command(&t.settings)
         .args(["projections", "rebuild"])
+        .stdout(std::process::Stdio::piped())
         .output()
         .await
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.contains("6 events") && stdout.contains("events/s"), "{stdout}");
-    assert!(converges(&t.pool).await);
+    converges(&t.pool).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_instances_produce_the_same_read_models_and_events_as_one() {
     let (settings, _) = test_settings();
+    // Only one of the two may publish: a second publisher would show as extra messages.
+    crate::events_out::precreate_events_without_dedupe(&settings).await;
+    let tap = crate::events_out::EventTap::start(&settings).await;
     let a = TestApp::with(settings.clone()).await;
     let b = TestApp::with(settings).await;
     let (meta_a, meta_b) = (a.owner_meta().await, b.owner_meta().await);
@@ -231,7 +298,7 @@ async fn two_instances_produce_the_same_read_models_and_events_as_one() {
         assert_eq!(a.app.get_person(&meta_a.actor, created.id).await.unwrap(), created);
         assert_eq!(b.app.get_person(&meta_b.actor, created.id).await.unwrap(), created);
     }
-    assert!(converges(&a.pool).await);
+    converges(&a.pool).await.unwrap();
     let events = count_events(&a.pool).await;
     let applied = eventually(Duration::from_secs(10), || async {
         let n: i64 = sqlx::query_scalar("SELECT events_applied FROM projector_checkpoints WHERE name = 'read_models'")
@@ -247,5 +314,6 @@ async fn two_instances_produce_the_same_read_models_and_events_as_one() {
         "each event is applied exactly once across both projectors"
     );
     let published = crate::events_out::published_ids(&a, events).await;
-    assert_eq!(published.len() as i64, events, "each event is published exactly once");
+    assert_eq!(published.len() as i64, events, "each event is stored exactly once");
+    tap.published_once(events).await;
 }

@@ -153,8 +153,31 @@ async fn a_claim_left_by_a_crashed_command_expires_after_the_grace_period() {
         .execute(&t.pool)
         .await
         .unwrap();
-    let user = t.app.create_user(&meta, user_draft("Ghost@example.com")).await;
-    assert!(user.is_ok(), "a stale claim is taken over: {user:?}");
+    let user = t
+        .app
+        .create_user(&meta, user_draft("Ghost@example.com"))
+        .await
+        .expect("a stale claim is taken over");
+    assert_eq!(user.email, "Ghost@example.com");
+    assert_eq!(
+        claim_of(&t, "ghost@example.com").await,
+        Some((user.id, true)),
+        "the claim is the new user's"
+    );
+    assert_eq!(
+        t.count_events("User", "UserCreated").await,
+        2,
+        "the owner and the new user"
+    );
+}
+
+/// Who holds the email claim `key`, and whether it is confirmed.
+async fn claim_of(t: &TestApp, key: &str) -> Option<(Uuid, bool)> {
+    sqlx::query_as("SELECT user_id, confirmed FROM user_email_claims WHERE email_key = $1")
+        .bind(key)
+        .fetch_optional(&t.pool)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -180,8 +203,18 @@ async fn an_invalid_user_is_refused_with_the_field_and_claims_nothing() {
         Err(AppError::Invalid(rejection)) => assert_eq!(rejection.field(), Some(Field::Password)),
         other => panic!("expected Invalid, got {other:?}"),
     }
-    let ok = t.app.create_user(&meta, user_draft("weak@example.com")).await;
-    assert!(ok.is_ok(), "the email stays free: {ok:?}");
+    assert_eq!(
+        claim_of(&t, "weak@example.com").await,
+        None,
+        "the refused create claimed nothing"
+    );
+    let ok = t
+        .app
+        .create_user(&meta, user_draft("weak@example.com"))
+        .await
+        .expect("the email stays free");
+    assert_eq!((ok.email.as_str(), ok.user_name.as_str()), ("weak@example.com", "weak"));
+    assert_eq!(claim_of(&t, "weak@example.com").await, Some((ok.id, true)));
 }
 
 #[tokio::test]

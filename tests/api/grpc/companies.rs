@@ -6,7 +6,7 @@ use rollcall::grpc::pb::{
 };
 use tonic::Code;
 
-use super::{authed, channel, clients, owner_token};
+use super::{authed, channel, clients};
 use crate::helpers::TestApp;
 
 fn company(name: &str) -> CreateCompanyRequest {
@@ -20,7 +20,7 @@ fn company(name: &str) -> CreateCompanyRequest {
 #[tokio::test]
 async fn a_company_created_over_grpc_reads_back_and_lists() {
     let t = TestApp::spawn().await;
-    let token = owner_token(&t).await;
+    let token = t.owner_token().await;
     let mut c = CompanyServiceClient::new(channel(t.grpc_addr).await);
     let created = c
         .create_company(authed(company("Acme"), &token))
@@ -62,7 +62,7 @@ async fn a_company_created_over_grpc_reads_back_and_lists() {
 #[tokio::test]
 async fn a_person_of_a_company_carries_it_and_an_unknown_company_is_not_found() {
     let t = TestApp::spawn().await;
-    let token = owner_token(&t).await;
+    let token = t.owner_token().await;
     let mut companies = CompanyServiceClient::new(channel(t.grpc_addr).await);
     let acme = companies
         .create_company(authed(company("Acme"), &token))

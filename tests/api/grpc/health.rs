@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use prost::Message;
+use prost_types::FileDescriptorSet;
 use rollcall::grpc::pb::ListPersonsRequest;
 use tonic::Code;
 use tonic::transport::Channel;
@@ -10,10 +12,19 @@ use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
-use super::{authed, channel, clients, owner_token};
+use super::{authed, channel, clients};
 use crate::helpers::{TestApp, allow_connections};
 
-const SERVICES: [&str; 3] = ["", "rollcall.v1.PersonService", "rollcall.v1.UserService"];
+/// The whole server ("") and every service the proto defines (so a new one must report health too).
+fn services() -> Vec<String> {
+    let descriptors = FileDescriptorSet::decode(rollcall::grpc::pb::FILE_DESCRIPTOR_SET).unwrap();
+    let defined = descriptors
+        .file
+        .iter()
+        .flat_map(|f| f.service.iter().map(move |s| format!("{}.{}", f.package(), s.name())));
+    std::iter::once(String::new()).chain(defined).collect()
+}
+
 /// Long enough for the 1 s health poll plus the 2 s readiness bound, several times over.
 const FLIP_WITHIN: Duration = Duration::from_secs(30);
 
@@ -34,8 +45,8 @@ async fn await_status(client: &mut HealthClient<Channel>, wanted: ServingStatus)
     let polled = tokio::time::timeout(FLIP_WITHIN, async {
         loop {
             let mut all = true;
-            for service in SERVICES {
-                all &= status(client, service).await == wanted;
+            for service in services() {
+                all &= status(client, &service).await == wanted;
             }
             if all {
                 return;
@@ -52,8 +63,9 @@ async fn await_status(client: &mut HealthClient<Channel>, wanted: ServingStatus)
 async fn health_reports_not_serving_while_the_database_refuses_connections_and_serving_after() {
     let t = TestApp::spawn().await;
     let database = t.database();
-    let token = owner_token(&t).await;
+    let token = t.owner_token().await;
     let mut health = HealthClient::new(channel(t.grpc_addr).await);
+    assert!(services().contains(&"rollcall.v1.CompanyService".to_string()));
     await_status(&mut health, ServingStatus::Serving).await;
 
     allow_connections(&database, false).await;

@@ -14,12 +14,14 @@ use rollcall::grpc::pb::user_service_client::UserServiceClient;
 use tonic::Request;
 use tonic::transport::Channel;
 
-use crate::helpers::{MEMBER_PASSWORD, OWNER_EMAIL, OWNER_PASSWORD, TestApp, secret};
+use crate::helpers::{CLIENT_TIMEOUT, MEMBER_PASSWORD, TestApp};
 
-/// A connection to the test server's gRPC port.
+/// A connection to the test server's gRPC port; every call on it gives up after [`CLIENT_TIMEOUT`].
 pub async fn channel(addr: SocketAddr) -> Channel {
     Channel::from_shared(format!("http://{addr}"))
         .expect("a valid URI")
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .timeout(CLIENT_TIMEOUT)
         .connect()
         .await
         .expect("the gRPC server accepts connections")
@@ -38,23 +40,10 @@ pub async fn clients(t: &TestApp) -> Clients {
     }
 }
 
-/// A token for `user`, as the REST authentication endpoint would issue it.
-pub async fn token(t: &TestApp, user: &str, password: &str) -> String {
-    t.app
-        .login(user, &secret(password))
-        .await
-        .expect("login succeeds")
-        .token
-}
-
-pub async fn owner_token(t: &TestApp) -> String {
-    token(t, OWNER_EMAIL, OWNER_PASSWORD).await
-}
-
 /// Creates a member (or visitor) and logs them in.
 pub async fn member_token(t: &TestApp, email: &str, visitor: bool) -> String {
     t.member(email, visitor).await;
-    token(t, email, MEMBER_PASSWORD).await
+    t.token(email, MEMBER_PASSWORD).await
 }
 
 /// `message` with the metadata `authorization: Bearer <token>`.

@@ -6,7 +6,7 @@ use rollcall::grpc::pb::{
     CreatePersonRequest, CustomField, GetPersonRequest, ListPersonsRequest, ShareType, SortOrder,
 };
 
-use super::{authed, clients, owner_token};
+use super::{authed, clients};
 use crate::helpers::TestApp;
 
 const MANAGER: &str = "9924256a-739c-462b-af15-e652a3b1b6eb";
@@ -31,7 +31,7 @@ fn seed(first_name: &str) -> CreatePersonRequest {
 #[tokio::test]
 async fn a_person_created_over_grpc_carries_every_field_and_reads_back_the_same() {
     let t = TestApp::spawn().await;
-    let (mut c, token) = (clients(&t).await, owner_token(&t).await);
+    let (mut c, token) = (clients(&t).await, t.owner_token().await);
     let owner = t.owner().await;
     let company = rollcall::domain::company::CompanyDraft {
         company_name: Some("Food and Culture Project".into()),
@@ -87,7 +87,7 @@ async fn a_person_created_over_grpc_carries_every_field_and_reads_back_the_same(
 #[tokio::test]
 async fn listing_persons_pages_by_start_index_and_count_and_reports_the_total() {
     let t = TestApp::spawn().await;
-    let (mut c, token) = (clients(&t).await, owner_token(&t).await);
+    let (mut c, token) = (clients(&t).await, t.owner_token().await);
     for name in ["Carol", "Alice", "Bob"] {
         c.persons.create_person(authed(seed(name), &token)).await.unwrap();
     }
@@ -138,7 +138,7 @@ async fn listing_persons_pages_by_start_index_and_count_and_reports_the_total() 
 #[tokio::test]
 async fn retrying_create_person_with_the_same_request_id_returns_the_first_person_and_creates_one() {
     let t = TestApp::spawn().await;
-    let (mut c, token) = (clients(&t).await, owner_token(&t).await);
+    let (mut c, token) = (clients(&t).await, t.owner_token().await);
     let request = CreatePersonRequest {
         request_id: "retry-1".into(),
         ..seed("Ann")
@@ -159,10 +159,10 @@ async fn retrying_create_person_with_the_same_request_id_returns_the_first_perso
     assert_eq!(t.count_events("Person", "PersonCreated").await, 1);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn ten_concurrent_create_person_calls_with_one_request_id_create_one_person() {
     let t = TestApp::spawn().await;
-    let (c, token) = (clients(&t).await, owner_token(&t).await);
+    let (c, token) = (clients(&t).await, t.owner_token().await);
     let request = CreatePersonRequest {
         request_id: "concurrent-1".into(),
         ..seed("Ann")
@@ -170,9 +170,13 @@ async fn ten_concurrent_create_person_calls_with_one_request_id_create_one_perso
     let calls = (0..10).map(|_| {
         let mut client = c.persons.clone();
         let request = authed(request.clone(), &token);
-        async move { client.create_person(request).await }
+        tokio::spawn(async move { client.create_person(request).await })
     });
-    let results = join_all(calls).await;
+    let results: Vec<_> = join_all(calls)
+        .await
+        .into_iter()
+        .map(|joined| joined.unwrap())
+        .collect();
     let ids: Vec<i64> = results
         .into_iter()
         .map(|r| r.expect("every retry succeeds").into_inner().id)

@@ -8,7 +8,7 @@ use rollcall::grpc::pb::{
 use rollcall::grpc::status::{BadRequest, RpcStatus};
 use tonic::{Code, Request, Status};
 
-use super::{Clients, authed, clients, member_token, owner_token};
+use super::{Clients, authed, clients, member_token};
 use crate::helpers::TestApp;
 
 fn person(first_name: &str) -> CreatePersonRequest {
@@ -50,7 +50,7 @@ async fn create_user(c: &mut Clients, request: CreateUserRequest, token: &str) -
 #[tokio::test]
 async fn invalid_input_is_invalid_argument_naming_the_proto_field() {
     let t = TestApp::spawn().await;
-    let (mut c, token) = (clients(&t).await, owner_token(&t).await);
+    let (mut c, token) = (clients(&t).await, t.owner_token().await);
     assert_invalid(create_person(&mut c, person("  "), &token).await, "first_name");
     let bad_manager = CreatePersonRequest {
         manager_list: vec!["not-a-guid".into()],
@@ -144,7 +144,7 @@ async fn invalid_input_is_invalid_argument_naming_the_proto_field() {
 async fn every_call_without_a_token_or_with_a_bad_one_is_unauthenticated() {
     let t = TestApp::spawn().await;
     let mut c = clients(&t).await;
-    let forged = format!("{}x", owner_token(&t).await);
+    let forged = format!("{}x", t.owner_token().await);
     for token in [None, Some(""), Some("garbage"), Some(forged.as_str())] {
         let statuses = [
             c.persons.create_person(authed_or(token, person("Ann"))).await.map(drop),
@@ -182,7 +182,7 @@ fn authed_or<T>(token: Option<&str>, message: T) -> Request<T> {
 #[tokio::test]
 async fn a_bare_token_without_the_bearer_scheme_is_accepted() {
     let t = TestApp::spawn().await;
-    let (mut c, token) = (clients(&t).await, owner_token(&t).await);
+    let (mut c, token) = (clients(&t).await, t.owner_token().await);
     let mut request = Request::new(ListUsersRequest::default());
     request.metadata_mut().insert("authorization", token.parse().unwrap());
     assert_eq!(c.users.list_users(request).await.unwrap().into_inner().total, 1);
@@ -205,7 +205,7 @@ async fn visitors_cannot_create_persons_and_members_cannot_create_users() {
 #[tokio::test]
 async fn unknown_persons_and_users_are_not_found() {
     let t = TestApp::spawn().await;
-    let (mut c, token) = (clients(&t).await, owner_token(&t).await);
+    let (mut c, token) = (clients(&t).await, t.owner_token().await);
     let status = c
         .persons
         .get_person(authed(GetPersonRequest { id: 424_242 }, &token))
@@ -225,7 +225,7 @@ async fn unknown_persons_and_users_are_not_found() {
 #[tokio::test]
 async fn a_taken_email_is_already_exists_and_a_reused_request_id_is_aborted() {
     let t = TestApp::spawn().await;
-    let (mut c, token) = (clients(&t).await, owner_token(&t).await);
+    let (mut c, token) = (clients(&t).await, t.owner_token().await);
     c.users.create_user(authed(user("ann@x.io"), &token)).await.unwrap();
     let status = create_user(&mut c, user("ANN@x.io"), &token).await;
     assert_eq!(status.code(), Code::AlreadyExists, "{status:?}");
@@ -242,7 +242,7 @@ async fn a_taken_email_is_already_exists_and_a_reused_request_id_is_aborted() {
 #[tokio::test]
 async fn a_request_over_one_mebibyte_is_refused_before_it_reaches_the_application() {
     let t = TestApp::spawn().await;
-    let (mut c, token) = (clients(&t).await, owner_token(&t).await);
+    let (mut c, token) = (clients(&t).await, t.owner_token().await);
     let huge = CreatePersonRequest {
         about: Some("x".repeat(rollcall::grpc::MAX_REQUEST_BYTES + 1)),
         ..person("Ann")

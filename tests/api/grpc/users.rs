@@ -6,7 +6,7 @@ use rollcall::grpc::pb::{
     ActivationStatus, Contact, CreateUserRequest, GetUserRequest, ListUsersRequest, Sex, SortOrder, UserStatus,
 };
 
-use super::{authed, clients, owner_token};
+use super::{authed, clients};
 use crate::helpers::TestApp;
 
 const DEPARTMENT: &str = "98777e9c-f2a7-4e97-b314-ba9f92c2e882";
@@ -47,7 +47,7 @@ fn seed(email: &str) -> CreateUserRequest {
 #[tokio::test]
 async fn a_user_created_over_grpc_carries_every_field_and_reads_back_by_guid_and_by_user_name() {
     let t = TestApp::spawn().await;
-    let (mut c, token) = (clients(&t).await, owner_token(&t).await);
+    let (mut c, token) = (clients(&t).await, t.owner_token().await);
     let owner = t.owner().await;
     let created = c
         .users
@@ -90,13 +90,13 @@ async fn a_user_created_over_grpc_carries_every_field_and_reads_back_by_guid_and
     let read = c.users.get_user(authed(by_name, &token)).await.unwrap().into_inner();
     assert_eq!(read, created);
     // The new user's password works.
-    super::token(&t, "Mike.Zanyatski@domain.com", "pass-word-123").await;
+    t.token("Mike.Zanyatski@domain.com", "pass-word-123").await;
 }
 
 #[tokio::test]
 async fn listing_users_pages_by_start_index_and_count_and_reports_the_total() {
     let t = TestApp::spawn().await;
-    let (mut c, token) = (clients(&t).await, owner_token(&t).await);
+    let (mut c, token) = (clients(&t).await, t.owner_token().await);
     for (email, first) in [("a@x.io", "Ann"), ("b@x.io", "Zoe")] {
         let request = CreateUserRequest {
             first_name: Some(first.into()),
@@ -140,7 +140,7 @@ async fn listing_users_pages_by_start_index_and_count_and_reports_the_total() {
 #[tokio::test]
 async fn retrying_create_user_with_the_same_request_id_returns_the_first_user_and_creates_one() {
     let t = TestApp::spawn().await;
-    let (mut c, token) = (clients(&t).await, owner_token(&t).await);
+    let (mut c, token) = (clients(&t).await, t.owner_token().await);
     let request = CreateUserRequest {
         request_id: "retry-1".into(),
         ..seed("ann@x.io")
@@ -157,10 +157,10 @@ async fn retrying_create_user_with_the_same_request_id_returns_the_first_user_an
     assert_eq!(t.count_events("User", "UserCreated").await, 2);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn ten_concurrent_create_user_calls_with_one_request_id_create_one_user() {
     let t = TestApp::spawn().await;
-    let (c, token) = (clients(&t).await, owner_token(&t).await);
+    let (c, token) = (clients(&t).await, t.owner_token().await);
     let request = CreateUserRequest {
         request_id: "concurrent-1".into(),
         ..seed("ann@x.io")
@@ -168,9 +168,13 @@ async fn ten_concurrent_create_user_calls_with_one_request_id_create_one_user() 
     let calls = (0..10).map(|_| {
         let mut client = c.users.clone();
         let request = authed(request.clone(), &token);
-        async move { client.create_user(request).await }
+        tokio::spawn(async move { client.create_user(request).await })
     });
-    let results = join_all(calls).await;
+    let results: Vec<_> = join_all(calls)
+        .await
+        .into_iter()
+        .map(|joined| joined.unwrap())
+        .collect();
     let ids: Vec<String> = results
         .into_iter()
         .map(|r| r.expect("every retry succeeds").into_inner().id)

@@ -10,7 +10,7 @@ use prost::Message;
 use rollcall::grpc::pb;
 use serde_json::Value;
 
-use super::{PERSON, drained, headers, owner_token, precreate};
+use super::{PERSON, drained, headers, precreate};
 use crate::helpers::{MEMBER_PASSWORD, TestApp, secret};
 
 /// The case a message stands for travels in a header of its own, so its rejection can be told apart.
@@ -45,10 +45,10 @@ async fn first_names(t: &TestApp) -> Vec<String> {
     names
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_mixing_valid_invalid_unauthorized_duplicate_and_reused_keys_settles_each_message() {
     let t = TestApp::spawn().await;
-    let owner = owner_token(&t).await;
+    let owner = t.owner_token().await;
     t.member("visitor@example.com", true).await;
     let visitor = t
         .app

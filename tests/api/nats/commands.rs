@@ -7,7 +7,7 @@ use async_nats::jetstream;
 use rollcall::read_model::ListQuery;
 use serde_json::json;
 
-use super::{PERSON, USER, consumer_info, headers, owner_token, person_json, precreate, publish, stream_ready};
+use super::{PERSON, USER, consumer_info, headers, person_json, precreate, publish, stream_ready};
 use crate::helpers::{TestApp, eventually, test_settings};
 
 #[tokio::test]
@@ -15,7 +15,7 @@ async fn a_json_person_command_lands_in_the_read_model_created_by_the_caller() {
     let t = TestApp::spawn().await;
     let (js, prefix) = (jetstream::new(t.nats.clone()), t.settings.nats_prefix.clone());
     stream_ready(&js, &prefix).await;
-    let token = owner_token(&t).await;
+    let token = t.owner_token().await;
     publish(
         &js,
         &prefix,
@@ -42,7 +42,7 @@ async fn a_json_user_command_lands_in_the_read_model() {
     let t = TestApp::spawn().await;
     let (js, prefix) = (jetstream::new(t.nats.clone()), t.settings.nats_prefix.clone());
     stream_ready(&js, &prefix).await;
-    let token = owner_token(&t).await;
+    let token = t.owner_token().await;
     let body = json!({"isVisitor": false, "email": "mike@example.com", "firstname": "Mike", "lastname": "Zanyatski",
         "title": "Manager", "contacts": [{"Type": "GTalk", "Value": "my@gmail.com"}]});
     publish(&js, &prefix, USER, headers(&token, Some("u-1")), &body).await;
@@ -65,7 +65,7 @@ async fn a_command_without_a_message_id_is_handled_once() {
     let t = TestApp::spawn().await;
     let (js, prefix) = (jetstream::new(t.nats.clone()), t.settings.nats_prefix.clone());
     stream_ready(&js, &prefix).await;
-    let token = owner_token(&t).await;
+    let token = t.owner_token().await;
     publish(&js, &prefix, PERSON, headers(&token, None), &person_json("Anonymous")).await;
     super::drained(&js, &prefix, Duration::from_secs(20)).await;
     assert_eq!(super::persons_created(&t).await, 1);
@@ -101,7 +101,7 @@ async fn an_operators_stream_and_consumer_settings_are_kept() {
     precreate(&js, &prefix, Duration::from_secs(60), Some(Duration::from_secs(7))).await;
 
     let t = TestApp::with(settings).await;
-    let token = owner_token(&t).await;
+    let token = t.owner_token().await;
     publish(
         &js,
         &prefix,

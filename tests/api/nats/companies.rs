@@ -7,13 +7,13 @@ use async_nats::jetstream;
 use futures::StreamExt;
 use serde_json::json;
 
-use super::{headers, owner_token, publish, stream_ready};
+use super::{headers, publish, stream_ready};
 use crate::helpers::{TestApp, eventually};
 
 #[tokio::test]
 async fn company_commands_create_companies_and_an_unknown_company_is_rejected_with_404() {
     let t = TestApp::spawn().await;
-    let token = owner_token(&t).await;
+    let token = t.owner_token().await;
     let prefix = t.settings.nats_prefix.clone();
     let js = jetstream::new(t.nats.clone());
     let mut rejected = t.nats.subscribe(format!("{prefix}.rejected.>")).await.unwrap();

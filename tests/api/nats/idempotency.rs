@@ -6,7 +6,7 @@ use std::time::Duration;
 use async_nats::jetstream;
 use futures::StreamExt;
 
-use super::{PERSON, drained, headers, owner_token, person_json, persons_created, precreate, stream_ready};
+use super::{PERSON, drained, headers, person_json, persons_created, precreate, stream_ready};
 use crate::helpers::{TestApp, test_settings};
 
 /// Publishes `ids` (in order) and waits for every stream ack, a few hundred in flight at a time.
@@ -40,18 +40,18 @@ fn thousand_with_hundred_duplicates() -> Vec<String> {
     ids
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_commands_with_a_hundred_duplicate_ids_create_exactly_nine_hundred_persons() {
     let t = TestApp::spawn().await;
     let (js, prefix) = (jetstream::new(t.nats.clone()), t.settings.nats_prefix.clone());
     stream_ready(&js, &prefix).await;
-    let token = owner_token(&t).await;
+    let token = t.owner_token().await;
     publish_all(&js, &prefix, &token, &thousand_with_hundred_duplicates()).await;
     drained(&js, &prefix, Duration::from_secs(180)).await;
     assert_eq!(persons_created(&t).await, 900);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duplicates_beyond_the_dedupe_window_reach_the_service_and_still_create_once() {
     // A stream that dedupes for 100 ms only: duplicates published after their originals were handled
     // are stored and delivered, and only the service's idempotency stands between them and a twin.
@@ -60,7 +60,7 @@ async fn duplicates_beyond_the_dedupe_window_reach_the_service_and_still_create_
     let js = jetstream::new(async_nats::connect(&settings.nats_url).await.unwrap());
     precreate(&js, &prefix, Duration::from_millis(100), None).await;
     let t = TestApp::with(settings).await;
-    let token = owner_token(&t).await;
+    let token = t.owner_token().await;
     let ids: Vec<String> = (0..900).map(|i| format!("cmd-{i}")).collect();
     publish_all(&js, &prefix, &token, &ids).await;
     let window_passed = tokio::time::Instant::now() + Duration::from_millis(200);
@@ -82,14 +82,14 @@ async fn duplicates_beyond_the_dedupe_window_reach_the_service_and_still_create_
     assert_eq!(persons_created(&t).await, 900);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commands_republished_through_core_nats_after_they_were_acked_do_not_create_twice() {
     let (settings, _) = test_settings();
     let prefix = settings.nats_prefix.clone();
     let js = jetstream::new(async_nats::connect(&settings.nats_url).await.unwrap());
     precreate(&js, &prefix, Duration::from_millis(100), None).await;
     let t = TestApp::with(settings).await;
-    let token = owner_token(&t).await;
+    let token = t.owner_token().await;
     let ids: Vec<String> = (0..50).map(|i| format!("again-{i}")).collect();
     publish_all(&js, &prefix, &token, &ids).await;
     let window_passed = tokio::time::Instant::now() + Duration::from_millis(200);

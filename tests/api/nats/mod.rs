@@ -17,15 +17,10 @@ use async_nats::HeaderMap;
 use async_nats::jetstream::{self, consumer, stream};
 use serde_json::{Value, json};
 
-use crate::helpers::{OWNER_EMAIL, OWNER_PASSWORD, TestApp, eventually, secret};
+use crate::helpers::{TestApp, eventually};
 
 pub const PERSON: &str = "crm.person.create";
 pub const USER: &str = "people.user.create";
-
-/// A token of the portal owner.
-pub async fn owner_token(t: &TestApp) -> String {
-    t.app.login(OWNER_EMAIL, &secret(OWNER_PASSWORD)).await.unwrap().token
-}
 
 /// `Authorization: Bearer <token>` and, when given, `Nats-Msg-Id`.
 pub fn headers(token: &str, msg_id: Option<&str>) -> HeaderMap {
@@ -77,6 +72,39 @@ pub async fn drained(js: &jetstream::Context, prefix: &str, timeout: Duration) -
     })
     .await
     .expect("the consumer drains")
+}
+
+/// Longest the consumer may make no progress while draining: well under the 30 s default ack_wait, so
+/// a message that is only redelivered after ack_wait stalls the drain long enough to fail it.
+const DRAIN_STALL: Duration = Duration::from_secs(15);
+
+/// Waits until the consumer has nothing pending or unacknowledged, for as long as it makes progress
+/// (fewer messages left, or a higher ack floor), failing once it stalls for [`DRAIN_STALL`]: a slow
+/// machine drains slowly, a stuck service fails within seconds.
+pub async fn drained_on_progress(js: &jetstream::Context, prefix: &str) -> consumer::Info {
+    let mut last = None;
+    let mut since = tokio::time::Instant::now();
+    loop {
+        if let Some(info) = consumer_info(js, prefix).await {
+            if info.num_pending == 0 && info.num_ack_pending == 0 {
+                return info;
+            }
+            let now = (
+                info.num_pending + info.num_ack_pending as u64,
+                info.ack_floor.stream_sequence,
+            );
+            if last.is_none_or(|(left, floor)| now.0 < left || now.1 > floor) {
+                last = Some(now);
+                since = tokio::time::Instant::now();
+            }
+        }
+        assert!(
+            since.elapsed() < DRAIN_STALL,
+            "the consumer made no progress for {DRAIN_STALL:?}: {:?}",
+            consumer_info(js, prefix).await
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Creates `P-commands` (and, with `ack_wait`, `P-ingest`) before the service does, as an operator

@@ -1,48 +1,13 @@
 //! A private NATS server killed and restarted (same port, same store) in the middle of a burst: the
 //! service reconnects by itself and every command is handled exactly once in effect.
 
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
 
 use async_nats::jetstream;
-use tokio::process::{Child, Command};
-use uuid::Uuid;
 
-use super::{PERSON, drained, headers, owner_token, person_json, persons_created, stream_ready};
+use super::{PERSON, drained, headers, person_json, persons_created, stream_ready};
+use crate::helpers::nats_server::PrivateNats;
 use crate::helpers::{TestApp, eventually, test_settings};
-
-const NATS_SERVER: &str = "/usr/sbin/nats-server";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// `nats-server -js` on `port` with its store in `dir`, accepting connections.
-async fn nats_server(port: u16, dir: &Path) -> Child {
-    let child = Command::new(NATS_SERVER)
-        .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
-        .arg(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("nats-server starts");
-    let up = eventually(Duration::from_secs(10), || async {
-        tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .ok()
-            .map(|_| ())
-    })
-    .await;
-    assert!(up.is_some(), "the private nats-server does not accept connections");
-    child
-}
 
 /// Publishes through JetStream until the stream acks it (the same id makes a retry harmless).
 async fn publish_until_stored(js: &jetstream::Context, subject: String, token: &str, id: &str) {
@@ -61,32 +26,19 @@ async fn publish_until_stored(js: &jetstream::Context, subject: String, token: &
     assert!(stored.is_some(), "{id} was never stored");
 }
 
-struct RemoveDir(PathBuf);
-
-impl Drop for RemoveDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_nats_restart_mid_burst_handles_every_command_exactly_once() {
     const TOTAL: usize = 300;
-    let (port, dir) = (
-        free_port(),
-        std::env::temp_dir().join(format!("rollcall-nats-{}", Uuid::new_v4())),
-    );
-    let _remove = RemoveDir(dir.clone());
-    let mut server = nats_server(port, &dir).await;
+    let mut server = PrivateNats::start().await;
     let (mut settings, _) = test_settings();
-    settings.nats_url = format!("nats://127.0.0.1:{port}");
+    settings.nats_url = server.url();
     let t = TestApp::with(settings).await;
     let prefix = t.settings.nats_prefix.clone();
     let js = jetstream::ContextBuilder::new()
         .timeout(Duration::from_secs(2))
         .build(t.nats.clone());
     stream_ready(&js, &prefix).await;
-    let token = owner_token(&t).await;
+    let token = t.owner_token().await;
 
     let publisher = {
         let (js, subject, token) = (js.clone(), format!("{prefix}.commands.{PERSON}"), token.clone());
@@ -102,21 +54,10 @@ async fn a_nats_restart_mid_burst_handles_every_command_exactly_once() {
     .await;
     assert!(started.is_some(), "the burst never got going");
 
-    // Stop the server and start it again on the same port and store.
-    let pid = server.id().unwrap().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    tokio::time::timeout(Duration::from_secs(20), server.wait())
-        .await
-        .unwrap()
-        .unwrap();
+    // Stop the server and start it again on the same store, behind the same address.
+    server.terminate().await;
     let at_outage = persons_created(&t).await;
-    let _server = nats_server(port, &dir).await;
+    server.restart().await;
 
     publisher.await.unwrap();
     let all = eventually(Duration::from_secs(120), || async {

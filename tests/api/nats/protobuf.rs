@@ -9,7 +9,7 @@ use rollcall::grpc::pb;
 use rollcall::read_model::ListQuery;
 use serde_json::Value;
 
-use super::{PERSON, USER, drained, headers, owner_token, persons_created, stream_ready};
+use super::{PERSON, USER, drained, headers, persons_created, stream_ready};
 use crate::helpers::{TestApp, eventually};
 
 fn protobuf(token: &str, msg_id: Option<&str>) -> HeaderMap {
@@ -31,7 +31,7 @@ async fn protobuf_person_and_user_commands_land_in_the_read_models() {
     let t = TestApp::spawn().await;
     let (js, prefix) = (jetstream::new(t.nats.clone()), t.settings.nats_prefix.clone());
     stream_ready(&js, &prefix).await;
-    let token = owner_token(&t).await;
+    let token = t.owner_token().await;
     let person = pb::CreatePersonRequest {
         first_name: Some("Proto".into()),
         last_name: Some("Buffer".into()),
@@ -75,7 +75,7 @@ async fn a_protobuf_request_id_is_the_key_when_there_is_no_message_id() {
     let t = TestApp::spawn().await;
     let (js, prefix) = (jetstream::new(t.nats.clone()), t.settings.nats_prefix.clone());
     stream_ready(&js, &prefix).await;
-    let token = owner_token(&t).await;
+    let token = t.owner_token().await;
     let person = pb::CreatePersonRequest {
         first_name: Some("Keyed".into()),
         request_id: "pb-request-1".into(),
@@ -91,7 +91,7 @@ async fn a_protobuf_request_id_is_the_key_when_there_is_no_message_id() {
 #[tokio::test]
 async fn a_protobuf_request_is_answered_with_the_json_envelope() {
     let t = TestApp::spawn().await;
-    let token = owner_token(&t).await;
+    let token = t.owner_token().await;
     let person = pb::CreatePersonRequest {
         first_name: Some("Reply".into()),
         ..Default::default()

@@ -8,7 +8,7 @@ use async_nats::{HeaderMap, jetstream};
 use futures::StreamExt;
 use serde_json::{Value, json};
 
-use super::{PERSON, USER, consumer_info, drained, headers, owner_token, persons_created, stream_ready};
+use super::{PERSON, USER, consumer_info, drained, headers, persons_created, stream_ready};
 use crate::helpers::{TestApp, eventually};
 
 async fn publish_raw(js: &jetstream::Context, subject: String, headers: HeaderMap, body: &[u8]) {
@@ -26,7 +26,7 @@ async fn poison_invalid_unauthorized_and_unknown_commands_are_rejected_once_with
     let mut rejected = t.nats.subscribe(format!("{prefix}.rejected.>")).await.unwrap();
     t.nats.flush().await.unwrap();
     stream_ready(&js, &prefix).await;
-    let token = owner_token(&t).await;
+    let token = t.owner_token().await;
     let person = |suffix: &str| format!("{prefix}.commands.{suffix}");
 
     let cases: Vec<(&str, String, HeaderMap, Vec<u8>)> = vec![
@@ -142,7 +142,7 @@ async fn a_visitor_and_a_taken_email_are_rejected_with_403_and_409() {
         .await
         .unwrap()
         .token;
-    let owner = owner_token(&t).await;
+    let owner = t.owner_token().await;
     publish_raw(
         &js,
         format!("{prefix}.commands.{PERSON}"),

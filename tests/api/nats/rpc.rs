@@ -5,7 +5,7 @@ use std::time::Duration;
 use async_nats::HeaderMap;
 use serde_json::{Value, json};
 
-use super::{PERSON, USER, headers, owner_token, person_json, persons_created};
+use super::{PERSON, USER, headers, person_json, persons_created};
 use crate::helpers::{MEMBER_PASSWORD, TestApp, eventually, secret};
 
 /// Sends a request, retrying while the responder has not subscribed yet.
@@ -27,7 +27,7 @@ fn body(v: &Value) -> Vec<u8> {
 #[tokio::test]
 async fn a_person_request_is_answered_with_the_created_person_in_the_rest_envelope() {
     let t = TestApp::spawn().await;
-    let token = owner_token(&t).await;
+    let token = t.owner_token().await;
     let answer = request(&t, PERSON, headers(&token, None), &body(&person_json("Tadjeddine"))).await;
     assert_eq!(answer["status"], 0);
     assert_eq!(answer["statusCode"], 201);
@@ -43,7 +43,7 @@ async fn a_person_request_is_answered_with_the_created_person_in_the_rest_envelo
 #[tokio::test]
 async fn a_user_request_is_answered_with_the_created_user() {
     let t = TestApp::spawn().await;
-    let token = owner_token(&t).await;
+    let token = t.owner_token().await;
     let user = json!({"email": "mike@example.com", "firstname": "Mike", "lastname": "Zanyatski"});
     let answer = request(&t, USER, headers(&token, None), &body(&user)).await;
     assert_eq!(answer["statusCode"], 201);
@@ -58,7 +58,7 @@ async fn a_user_request_is_answered_with_the_created_user() {
 #[tokio::test]
 async fn request_errors_carry_the_rest_status_codes() {
     let t = TestApp::spawn().await;
-    let token = owner_token(&t).await;
+    let token = t.owner_token().await;
     let blank = request(
         &t,
         PERSON,
@@ -99,7 +99,7 @@ async fn request_errors_carry_the_rest_status_codes() {
 #[tokio::test]
 async fn a_request_repeated_with_the_same_message_id_returns_the_first_result() {
     let t = TestApp::spawn().await;
-    let token = owner_token(&t).await;
+    let token = t.owner_token().await;
     let first = request(&t, PERSON, headers(&token, Some("rpc-1")), &body(&person_json("Once"))).await;
     let second = request(&t, PERSON, headers(&token, Some("rpc-1")), &body(&person_json("Once"))).await;
     assert_eq!(first["response"]["id"], second["response"]["id"]);

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-use crate::binary::BIN;
+use crate::helpers::binary::BIN;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 

@@ -7,8 +7,8 @@ use std::time::Duration;
 use async_nats::jetstream;
 use serde_json::{Value, json};
 
-use crate::binary::{self, Cleanup};
-use crate::helpers::{OWNER_EMAIL, OWNER_PASSWORD, eventually, test_settings};
+use crate::helpers::binary::{self, Cleanup};
+use crate::helpers::{OWNER_PASSWORD, eventually, test_settings};
 use crate::nats::{PERSON, headers, publish, stream_ready};
 
 const FIRST: &str = "Zelda";
@@ -33,17 +33,8 @@ async fn json_logs_carry_correlation_ids_and_no_personal_data_or_secrets() {
     // Successful batched NATS commands are logged per message at debug (one info line per batch).
     let mut served = binary::serve_logging(&settings, "info,rollcall::nats=debug").await;
     let base = format!("http://{}/api/2.0", served.http_addr);
-    let client = reqwest::Client::new();
-    let login: Value = client
-        .post(format!("{base}/authentication"))
-        .json(&json!({"userName": OWNER_EMAIL, "password": OWNER_PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["response"]["token"].as_str().unwrap().to_string();
+    let client = crate::helpers::http_client();
+    let token = crate::helpers::rest_owner_token(served.http_addr).await;
 
     let created = client
         .post(format!("{base}/crm/contact/person"))

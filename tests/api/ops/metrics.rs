@@ -1,5 +1,7 @@
 //! `/metrics` parses as Prometheus text, and its counters move with what the service does: a REST
-//! create, a refused gRPC create, a NATS command, each under its source and outcome.
+//! create, a refused gRPC create, a NATS command, each under its source and outcome; requests are
+//! labelled by their route template, never the raw path; a command held unacked shows as ack-pending
+//! and its redelivery is counted.
 
 use std::time::Duration;
 
@@ -9,31 +11,21 @@ use serde_json::json;
 
 use super::scrape;
 use crate::grpc::{authed, clients};
-use crate::helpers::{OWNER_EMAIL, OWNER_PASSWORD, TestApp, eventually};
-use crate::nats::{PERSON, headers, person_json, publish, stream_ready};
+use crate::helpers::proxy::NatsProxy;
+use crate::helpers::{TestApp, eventually, test_settings};
+use crate::nats::{PERSON, drained, headers, person_json, persons_created, precreate, publish, stream_ready};
 
 const PERSON_ROUTE: &str = "/api/2.0/crm/contact/person";
-
-async fn rest_login(t: &TestApp) -> String {
-    let res = reqwest::Client::new()
-        .post(format!("http://{}/api/2.0/authentication", t.http_addr))
-        .json(&json!({"userName": OWNER_EMAIL, "password": OWNER_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    let body: serde_json::Value = res.json().await.unwrap();
-    body["response"]["token"].as_str().unwrap().to_string()
-}
 
 #[tokio::test]
 async fn metrics_parse_as_prometheus_text_and_move_with_rest_grpc_and_nats_commands() {
     let t = TestApp::spawn().await;
-    let token = rest_login(&t).await;
+    let token = crate::helpers::rest_owner_token(t.http_addr).await;
     let created = [("source", "rest"), ("command", PERSON), ("outcome", "created")];
     let route = [("method", "POST"), ("route", PERSON_ROUTE), ("status", "201")];
     let before = scrape(t.http_addr).await;
 
-    let res = reqwest::Client::new()
+    let res = crate::helpers::http_client()
         .post(format!("http://{}{PERSON_ROUTE}", t.http_addr))
         .header("Authorization", &token)
         .json(&json!({"firstName": "Metered", "lastName": "Person"}))
@@ -101,4 +93,117 @@ async fn metrics_parse_as_prometheus_text_and_move_with_rest_grpc_and_nats_comma
     assert_eq!(m.value("rollcall_nats_consumer_pending", &[]), Some(0.0));
     assert!(m.value("rollcall_nats_redeliveries_total", &[]).is_some());
     assert_eq!(m.value("rollcall_ready", &[("check", "database")]), Some(1.0));
+}
+
+#[tokio::test]
+async fn requests_are_counted_under_their_route_template_never_the_raw_path() {
+    let t = TestApp::spawn().await;
+    let token = crate::helpers::rest_owner_token(t.http_addr).await;
+    let client = crate::helpers::http_client();
+    let created = client
+        .post(format!("http://{}{PERSON_ROUTE}", t.http_addr))
+        .header("Authorization", &token)
+        .json(&json!({"firstName": "Labelled", "lastName": "Person"}))
+        .send()
+        .await
+        .unwrap();
+    let id = created.json::<serde_json::Value>().await.unwrap()["response"]["id"]
+        .as_i64()
+        .unwrap();
+    for path in [
+        format!("crm/contact/{id}"),
+        format!("crm/contact/{id}.xml"),
+        "crm/contact/999999".into(),
+    ] {
+        client
+            .get(format!("http://{}/api/2.0/{path}", t.http_addr))
+            .header("Authorization", &token)
+            .send()
+            .await
+            .unwrap();
+    }
+    client
+        .get(format!("http://{}/api/2.0/no/such/route", t.http_addr))
+        .send()
+        .await
+        .unwrap();
+
+    let m = scrape(t.http_addr).await;
+    let by_id = |status| {
+        [
+            ("method", "GET"),
+            ("route", "/api/2.0/crm/contact/{id}"),
+            ("status", status),
+        ]
+    };
+    assert_eq!(
+        m.count("rollcall_http_requests_total", &by_id("200")),
+        2.0,
+        "with and without a suffix"
+    );
+    assert_eq!(m.count("rollcall_http_requests_total", &by_id("404")), 1.0);
+    let unmatched = [("method", "GET"), ("route", "unmatched"), ("status", "404")];
+    assert_eq!(m.count("rollcall_http_requests_total", &unmatched), 1.0);
+    let raw: Vec<_> = m
+        .samples
+        .keys()
+        .filter_map(|(_, labels)| labels.get("route"))
+        .filter(|route| route.contains(&id.to_string()) || route.contains("999999") || route.contains("such"))
+        .collect();
+    assert!(raw.is_empty(), "raw paths as labels: {raw:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_left_unacked_shows_as_ack_pending_and_its_redelivery_is_counted() {
+    let (mut settings, _) = test_settings();
+    let prefix = settings.nats_prefix.clone();
+    let direct = async_nats::connect(&settings.nats_url).await.unwrap();
+    let js = jetstream::new(direct);
+    // A short ack_wait, so an unacked command comes back within the test.
+    precreate(&js, &prefix, Duration::from_secs(120), Some(Duration::from_secs(1))).await;
+    // The service reaches NATS through a proxy that swallows its acks for now.
+    let server = tokio::net::lookup_host(settings.nats_url.trim_start_matches("nats://"))
+        .await
+        .unwrap()
+        .next()
+        .unwrap();
+    let proxy = NatsProxy::start(Some(server)).await;
+    proxy.drop_acks(true);
+    settings.nats_url = proxy.url();
+    let t = TestApp::with(settings).await;
+    let token = t.owner_token().await;
+    let before = scrape(t.http_addr).await;
+    assert_eq!(before.value("rollcall_nats_consumer_ack_pending", &[]), Some(0.0));
+    assert_eq!(before.value("rollcall_nats_redeliveries_total", &[]), Some(0.0));
+
+    publish(
+        &js,
+        &prefix,
+        PERSON,
+        headers(&token, Some("unacked-1")),
+        &person_json("Unacked"),
+    )
+    .await;
+    let pending = eventually(Duration::from_secs(20), || async {
+        let m = scrape(t.http_addr).await;
+        (m.value("rollcall_nats_consumer_ack_pending", &[]) == Some(1.0)).then_some(())
+    })
+    .await;
+    assert!(pending.is_some(), "the unacked command never showed as ack-pending");
+    let redelivered = eventually(Duration::from_secs(20), || async {
+        let m = scrape(t.http_addr).await;
+        (m.count("rollcall_nats_redeliveries_total", &[]) >= 1.0).then_some(())
+    })
+    .await;
+    assert!(redelivered.is_some(), "the redelivery was never counted");
+
+    proxy.drop_acks(false);
+    drained(&js, &prefix, Duration::from_secs(30)).await;
+    assert_eq!(
+        persons_created(&t).await,
+        1,
+        "created once however often it was delivered"
+    );
+    let after = scrape(t.http_addr).await;
+    assert_eq!(after.value("rollcall_nats_consumer_ack_pending", &[]), Some(0.0));
 }

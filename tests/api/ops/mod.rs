@@ -15,7 +15,9 @@ use serde_json::Value;
 
 /// `/readyz`'s status and JSON body.
 pub async fn readyz(addr: SocketAddr) -> (StatusCode, Value) {
-    let res = reqwest::get(format!("http://{addr}/readyz"))
+    let res = crate::helpers::http_client()
+        .get(format!("http://{addr}/readyz"))
+        .send()
         .await
         .expect("/readyz answers");
     let status = res.status();
@@ -24,7 +26,9 @@ pub async fn readyz(addr: SocketAddr) -> (StatusCode, Value) {
 
 /// `/metrics`, parsed strictly.
 pub async fn scrape(addr: SocketAddr) -> exposition::Exposition {
-    let res = reqwest::get(format!("http://{addr}/metrics"))
+    let res = crate::helpers::http_client()
+        .get(format!("http://{addr}/metrics"))
+        .send()
         .await
         .expect("/metrics answers");
     assert_eq!(res.status(), StatusCode::OK);

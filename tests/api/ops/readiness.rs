@@ -13,8 +13,8 @@ use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
 use super::readyz;
-use crate::fold::PrivateNats;
 use crate::grpc::channel;
+use crate::helpers::nats_server::PrivateNats;
 use crate::helpers::{TestApp, allow_connections, eventually, test_settings};
 
 const FLIP_WITHIN: Duration = Duration::from_secs(30);
@@ -45,7 +45,9 @@ async fn await_readiness(t: &TestApp, status: StatusCode) -> serde_json::Value {
 }
 
 async fn healthz(t: &TestApp) -> StatusCode {
-    reqwest::get(format!("http://{}/healthz", t.http_addr))
+    crate::helpers::http_client()
+        .get(format!("http://{}/healthz", t.http_addr))
+        .send()
         .await
         .unwrap()
         .status()

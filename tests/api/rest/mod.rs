@@ -39,7 +39,7 @@ impl Rest {
         assert_eq!(created.id, 1234, "the seed's company id");
         Rest {
             t,
-            client: reqwest::Client::new(),
+            client: crate::helpers::http_client(),
         }
     }
 

@@ -1,4 +1,11 @@
-//! `TestApp`: a fresh database per test, the real application built on it, and polling helpers.
+//! Every test helper: `TestApp` (a fresh database and NATS prefix per test, the real application built
+//! on it), tokens, HTTP clients with timeouts, bounded polls, the real binary (`binary`), a private
+//! nats-server (`nats_server`) behind a proxy (`proxy`), and the sweep of stale leftovers (`sweep`).
+
+pub mod binary;
+pub mod nats_server;
+pub mod proxy;
+pub mod sweep;
 
 use std::time::Duration;
 
@@ -23,9 +30,36 @@ pub fn server_url() -> String {
         .to_string()
 }
 
-/// Settings for a fresh, uniquely named database (not created yet).
+/// Every request a test makes gives up after this: a hung server fails the test, not the whole run.
+pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// An HTTP client that gives up after [`CLIENT_TIMEOUT`].
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(CLIENT_TIMEOUT)
+        .connect_timeout(Duration::from_secs(5))
+        .build()
+        .expect("an HTTP client")
+}
+
+/// The owner's token from `POST /api/2.0/authentication` of the service at `http_addr` (for the
+/// binary, whose `App` the test cannot call).
+pub async fn rest_owner_token(http_addr: std::net::SocketAddr) -> String {
+    let res = http_client()
+        .post(format!("http://{http_addr}/api/2.0/authentication"))
+        .json(&serde_json::json!({"userName": OWNER_EMAIL, "password": OWNER_PASSWORD}))
+        .send()
+        .await
+        .expect("the service answers the login");
+    assert_eq!(res.status(), 201, "the owner logs in");
+    let body: serde_json::Value = res.json().await.expect("a JSON answer");
+    body["response"]["token"].as_str().expect("a token").to_string()
+}
+
+/// Settings for a fresh, uniquely named database (not created yet). The name carries its creation
+/// time (`rollcall_test_<unix seconds>_<uuid>`), so a sweep can tell a stale one from a running test's.
 pub fn test_settings() -> (Settings, String) {
-    let db = format!("rollcall_test_{}", Uuid::new_v4().simple());
+    let db = sweep::database_name();
     let settings = Settings {
         database: DatabaseSettings {
             url: SecretString::from(format!("{}/{db}", server_url())),
@@ -138,6 +172,20 @@ impl TestApp {
             .to_string()
     }
 
+    /// A token of the portal owner, as `POST /api/2.0/authentication` would issue it.
+    pub async fn owner_token(&self) -> String {
+        self.token(OWNER_EMAIL, OWNER_PASSWORD).await
+    }
+
+    /// A token for `user`.
+    pub async fn token(&self, user: &str, password: &str) -> String {
+        self.app
+            .login(user, &secret(password))
+            .await
+            .expect("login succeeds")
+            .token
+    }
+
     pub async fn owner(&self) -> Actor {
         self.actor_for(OWNER_EMAIL, OWNER_PASSWORD).await
     }
@@ -208,6 +256,15 @@ where
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
+}
+
+/// Sends `signal` (`-TERM`, `-KILL`, …) to the process `pid`.
+pub fn signal(pid: u32, signal: &str) {
+    let sent = std::process::Command::new("kill")
+        .args([signal, &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success(), "kill {signal} {pid}");
 }
 
 /// Lets the test's database accept connections or not, and drops the ones it has.

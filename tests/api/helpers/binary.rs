@@ -13,7 +13,7 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-use crate::helpers::{cleanup, eventually};
+use super::{cleanup, eventually, signal};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_rollcall");
 
@@ -107,16 +107,17 @@ impl Served {
 
     /// Sends SIGTERM and waits (bounded) for the exit.
     pub async fn terminate(&mut self) -> ExitStatus {
-        let pid = self.child.id().expect("running").to_string();
-        let sent = std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap();
-        assert!(sent.success());
+        signal(self.child.id().expect("running"), "-TERM");
         tokio::time::timeout(Duration::from_secs(60), self.child.wait())
             .await
             .expect("exits after SIGTERM")
             .unwrap()
+    }
+
+    /// Kills the process (SIGKILL: nothing is finished, nothing settled) and waits for it to be gone.
+    pub async fn kill(&mut self) {
+        signal(self.child.id().expect("running"), "-KILL");
+        self.child.wait().await.unwrap();
     }
 }
 

@@ -24,6 +24,13 @@ impl Backoff {
         attempts: Some(5),
         jitter: true,
     };
+    /// A rebuild's swap that gave way to readers holding the tables: twenty tries, up to a second apart.
+    pub const SWAP: Backoff = Backoff {
+        first: Duration::from_millis(50),
+        max: Duration::from_secs(1),
+        attempts: Some(20),
+        jitter: true,
+    };
     /// Reaching NATS again after the consumer failed: 500 ms, doubling, at most 15 s, forever.
     pub const NATS: Backoff = Backoff {
         first: Duration::from_millis(500),

@@ -8,6 +8,7 @@ use sqlx::PgPool;
 
 use super::Tables;
 use super::projector::{self, CHECKPOINT, ProjectionError};
+use crate::backoff::Backoff;
 use crate::persistence::feed::{self, Cursor};
 
 /// Events read and applied per transaction while filling the shadow tables.
@@ -51,27 +52,26 @@ async fn fill(
     }
 }
 
-/// Rebuilds the read models and returns how many events were applied and how long it took.
-pub async fn rebuild(pool: &PgPool, mut report: impl FnMut(Progress)) -> Result<Progress, ProjectionError> {
-    let start = Instant::now();
-    let mut done = 0;
-    sqlx::query("SELECT rollcall_prepare_rebuild()").execute(pool).await?;
-    let cursor = fill(pool, Cursor::default(), &mut done, start, &mut report).await?;
-    // Outside the final transaction, so the live projector is held off only for the catch-up.
-    sqlx::query("SELECT rollcall_index_rebuild()").execute(pool).await?;
+/// How long the swap waits for a table lock before it gives way to readers and tries again.
+const SWAP_LOCK_TIMEOUT: &str = "250ms";
 
-    // Final catch-up and swap, with the live projector held off by the checkpoint lock.
+/// The final catch-up into the shadow tables and the swap, in one transaction that holds the live
+/// projector off (checkpoint lock); moves the projector's checkpoint to where the rebuild ended.
+async fn swap(pool: &PgPool, mut cursor: Cursor, done: &mut u64) -> Result<(), ProjectionError> {
     let mut tx = pool.begin().await?;
     let xmin = feed::snapshot_xmin(&mut tx).await?;
     feed::lock_checkpoint(&mut tx, CHECKPOINT).await?;
-    let mut cursor = cursor;
+    let mut applied = 0;
     loop {
         let rows = feed::read_after(&mut tx, cursor, xmin, BATCH).await?;
         projector::apply(&mut tx, Tables::Shadow, &rows).await?;
         let Some(last) = rows.last() else { break };
         cursor = last.cursor();
-        done += rows.len() as u64;
+        applied += rows.len() as u64;
     }
+    sqlx::query(&format!("SET LOCAL lock_timeout = '{SWAP_LOCK_TIMEOUT}'"))
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("SELECT rollcall_swap_rebuild()").execute(&mut *tx).await?;
     sqlx::query(
         "UPDATE projector_checkpoints SET transaction_id = $2::text::xid8, global_position = $3, updated_at = now()
@@ -83,6 +83,36 @@ pub async fn rebuild(pool: &PgPool, mut report: impl FnMut(Progress)) -> Result<
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
+    *done += applied;
+    Ok(())
+}
+
+/// Rebuilds the read models and returns how many events were applied and how long it took.
+pub async fn rebuild(pool: &PgPool, mut report: impl FnMut(Progress)) -> Result<Progress, ProjectionError> {
+    let start = Instant::now();
+    let mut done = 0;
+    sqlx::query("SELECT rollcall_prepare_rebuild()").execute(pool).await?;
+    let cursor = fill(pool, Cursor::default(), &mut done, start, &mut report).await?;
+    // Outside the final transaction, so the live projector is held off only for the catch-up.
+    sqlx::query("SELECT rollcall_index_rebuild()").execute(pool).await?;
+
+    // Final catch-up and swap. The swap needs every view's table exclusively, while readers lock them
+    // in other orders: it waits at most `SWAP_LOCK_TIMEOUT` for them, gives way and tries again.
+    let mut attempts = Backoff::SWAP.start();
+    loop {
+        match swap(pool, cursor, &mut done).await {
+            Err(ProjectionError::Database(sqlx::Error::Database(db)))
+                if matches!(db.code().as_deref(), Some("55P03" | "40P01")) =>
+            {
+                let Some(delay) = attempts.next_delay() else {
+                    return Err(ProjectionError::Database(sqlx::Error::Database(db)));
+                };
+                tracing::info!(retry_in = ?delay, "readers hold the tables; retrying the swap");
+                tokio::time::sleep(delay).await;
+            }
+            result => break result?,
+        }
+    }
     let finished = Progress {
         events: done,
         elapsed: start.elapsed(),

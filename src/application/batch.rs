@@ -115,6 +115,7 @@ impl App {
             fresh: !b.replay,
             photo: b.item.request.photo.clone(),
             expected: None,
+            authorize: false,
             key: None,
         };
         for round in 1..=ID_ROUNDS {

@@ -6,11 +6,12 @@ use std::future::Future;
 use chrono::{SubsecRound, Utc};
 
 use super::store::Stream;
-use super::{App, AppError, RequestError, RequestMeta};
+use super::{Actor, App, AppError, RequestError, RequestMeta};
 use crate::domain::company::{Company, CompanyError};
 use crate::domain::datetime::ApiDateTime;
 use crate::domain::person::{Person, PersonError};
 use crate::domain::user::{User, UserError};
+use crate::domain::values::ShareType;
 use crate::persistence::idempotency::{self, KeyOutcome};
 
 /// "Now", at the precision the read models keep (microseconds), so events and views agree.
@@ -22,11 +23,21 @@ impl Stream for Person {
     fn already_created(e: &PersonError) -> bool {
         *e == PersonError::AlreadyCreated
     }
+
+    fn permits(&self, actor: &Actor) -> Result<(), AppError> {
+        let r = self.live().ok_or(AppError::NotFound("person"))?;
+        contact_rights(actor, r.fields.share_type, &r.fields.managers, "person")
+    }
 }
 
 impl Stream for Company {
     fn already_created(e: &CompanyError) -> bool {
         *e == CompanyError::AlreadyCreated
+    }
+
+    fn permits(&self, actor: &Actor) -> Result<(), AppError> {
+        let r = self.live().ok_or(AppError::NotFound("company"))?;
+        contact_rights(actor, r.fields.share_type, &r.fields.managers, "company")
     }
 }
 
@@ -34,6 +45,31 @@ impl Stream for User {
     fn already_created(e: &UserError) -> bool {
         *e == UserError::AlreadyCreated
     }
+
+    /// Users are changed only by their own rules (issue 17); creates are authorized before.
+    fn permits(&self, _actor: &Actor) -> Result<(), AppError> {
+        Ok(())
+    }
+}
+
+/// A CRM contact change: visitors have no CRM access, a contact the caller may not see does not exist
+/// for them, and one they may see but not edit is forbidden.
+pub(super) fn contact_rights(
+    actor: &Actor,
+    share: ShareType,
+    managers: &[uuid::Uuid],
+    what: &'static str,
+) -> Result<(), AppError> {
+    if actor.is_visitor {
+        return Err(AppError::Forbidden("visitors have no access to the CRM"));
+    }
+    if !actor.may_see(share, managers) {
+        return Err(AppError::NotFound(what));
+    }
+    if !actor.may_edit(share, managers) {
+        return Err(AppError::Forbidden("you may not change this contact"));
+    }
+    Ok(())
 }
 
 /// The id to create, and whether it is bound to an idempotency key.

@@ -72,6 +72,7 @@ impl App {
             fresh: !target.replay,
             photo,
             expected: None,
+            authorize: false,
             key: None,
         };
         let decided = self.execute(&(), order).await?;

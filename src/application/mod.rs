@@ -6,6 +6,7 @@ pub mod auth;
 mod batch;
 mod commands;
 mod companies;
+mod contacts;
 mod error;
 mod metadata;
 mod observe;
@@ -21,6 +22,7 @@ use std::time::Duration;
 use sqlx::PgPool;
 
 pub use companies::Contact;
+pub use contacts::Expect;
 pub use error::{AppError, CLAIM_LOST, Rejection, RequestError};
 pub use metadata::{Actor, MAX_IDEMPOTENCY_KEY, RequestMeta, Source};
 pub use photos::PhotoUpload;
@@ -57,7 +59,13 @@ struct Inner {
     read_your_writes: Duration,
     signals: Signals,
     metrics: Arc<Metrics>,
+    /// Commands on one stream queue here rather than race each other to the append (striped by
+    /// stream, a fixed number of locks); other instances' writers are met by the version check.
+    stripes: Vec<tokio::sync::Mutex<()>>,
 }
+
+/// How many stream locks an instance keeps.
+const STRIPES: usize = 256;
 
 impl App {
     /// Builds the application on an open, migrated pool.
@@ -72,6 +80,7 @@ impl App {
                 read_your_writes: settings.read_your_writes,
                 signals,
                 metrics: Arc::new(Metrics::new()),
+                stripes: (0..STRIPES).map(|_| tokio::sync::Mutex::new(())).collect(),
                 pool,
             }),
         }

@@ -11,7 +11,7 @@ use cqrs_es::{Aggregate, DomainEvent};
 use futures::StreamExt;
 
 use super::error::CLAIM_LOST;
-use super::{App, AppError, RequestMeta};
+use super::{Actor, App, AppError, RequestMeta};
 use crate::backoff::Backoff;
 use crate::persistence::events::{self, NewEvent, NewPhoto, StoredEvent};
 
@@ -22,6 +22,10 @@ const FALLBACK_CONCURRENCY: usize = 8;
 pub(super) trait Stream: Aggregate + Clone {
     /// Whether `e` says the aggregate exists already: a keyed retry of its create then succeeds.
     fn already_created(e: &Self::Error) -> bool;
+
+    /// Whether `actor` may change this aggregate as it stands (checked on the state the command is
+    /// decided on, so a concurrent change of its access cannot slip between check and decision).
+    fn permits(&self, actor: &Actor) -> Result<(), AppError>;
 }
 
 /// One command for the write path.
@@ -38,6 +42,8 @@ pub(super) struct Order<A: Aggregate> {
     pub photo: Option<NewPhoto>,
     /// The version the stream must be at (`If-Match`, `expected_version`), checked before deciding.
     pub expected: Option<i64>,
+    /// Check `Stream::permits` for the order's actor before deciding (every change but a create).
+    pub authorize: bool,
     /// A change bound to an idempotency key: if the stream already holds an event its actor wrote with
     /// this key, the change was made (the same request) or the key was reused (another request).
     pub key: Option<KeyCheck>,
@@ -109,6 +115,7 @@ impl App {
         A::Command: Clone,
     {
         let orders = std::slice::from_ref(&order);
+        let _queued = self.stripe(A::TYPE, &order.id).lock().await;
         let mut backoff = Backoff::CONFLICT.start();
         loop {
             match self.attempt(services, orders, backoff.failures() > 0).await {
@@ -127,6 +134,15 @@ impl App {
                 },
             }
         }
+    }
+
+    /// The lock commands on stream (`kind`, `id`) of this instance queue on.
+    fn stripe(&self, kind: &str, id: &str) -> &tokio::sync::Mutex<()> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (kind, id).hash(&mut h);
+        let stripes = &self.inner.stripes;
+        &stripes[(h.finish() % stripes.len() as u64) as usize]
     }
 
     /// One try: load, decide every order, append everything decided in one statement.
@@ -169,6 +185,12 @@ impl App {
                     continue;
                 }
                 None => {}
+            }
+            if order.authorize
+                && let Err(e) = stream.aggregate.permits(&order.meta.actor)
+            {
+                outcomes.push(Err(e));
+                continue;
             }
             if order.expected.is_some_and(|v| v != stream.version) {
                 outcomes.push(Err(AppError::VersionMismatch {

@@ -80,6 +80,7 @@ impl App {
             fresh: !target.replay,
             photo: None,
             expected: None,
+            authorize: false,
             key: None,
         };
         let decided = match self.execute(&self.inner.user_services, order).await {

@@ -7,6 +7,7 @@ use axum::response::Response;
 
 use super::auth::Caller;
 use super::body::Input;
+use super::contacts::with_etag;
 use super::error::ApiError;
 use super::negotiate::{list as list_reply, single};
 use super::openapi::{CompanyReply, CompanyRequest, ErrorReply, PersonListReply};
@@ -36,10 +37,10 @@ pub async fn create(State(app): State<App>, caller: Caller, body: Input) -> Resu
         bytes: p.bytes.into(),
     });
     let view = app.create_company(&caller.meta, draft, photo).await?;
-    Ok(single(
-        StatusCode::CREATED,
-        output::company(&view, &caller.actor),
-        Lower,
+    let version = view.version;
+    Ok(with_etag(
+        single(StatusCode::CREATED, output::company(&view, &caller.actor), Lower),
+        version,
     ))
 }
 

@@ -9,6 +9,7 @@ mod auth;
 mod authentication;
 mod body;
 mod companies;
+mod contacts;
 mod error;
 mod negotiate;
 mod openapi;
@@ -22,7 +23,7 @@ mod xml;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -35,11 +36,29 @@ pub fn router(app: App) -> Router {
     let routes = Router::new()
         .route("/api/2.0/authentication", post(authentication::login))
         .route("/api/2.0/crm/contact/person", post(persons::create))
+        .route("/api/2.0/crm/contact/person/{id}", put(contacts::update_person))
         .route("/api/2.0/crm/contact/filter", get(persons::filter))
+        .route("/api/2.0/crm/contact/bycontactinfo", get(contacts::by_contact_info))
         .route("/api/2.0/crm/contact/company", post(companies::create))
-        .route("/api/2.0/crm/contact/company/{id}/person", get(companies::persons))
-        .route("/api/2.0/crm/contact/{id}", get(persons::get))
+        .route("/api/2.0/crm/contact/company/{id}", put(contacts::update_company))
+        .route(
+            "/api/2.0/crm/contact/company/{id}/person",
+            get(companies::persons).post(contacts::link).delete(contacts::unlink),
+        )
+        .route("/api/2.0/crm/contact/{id}", get(persons::get).delete(contacts::delete))
         .route("/api/2.0/crm/contact/{id}/photo", get(persons::photo))
+        .route(
+            "/api/2.0/crm/contact/{id}/access",
+            get(contacts::access).put(contacts::set_access),
+        )
+        .route(
+            "/api/2.0/crm/contact/{id}/data",
+            get(contacts::data).post(contacts::add_data),
+        )
+        .route(
+            "/api/2.0/crm/contact/{id}/data/{dataid}",
+            put(contacts::change_data).delete(contacts::remove_data),
+        )
         .route("/api/2.0/people", get(people::all).post(people::create))
         .route("/api/2.0/people/filter", get(people::filter))
         .route("/api/2.0/people/email", get(people::by_email))

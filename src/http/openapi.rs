@@ -9,9 +9,9 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
 use super::negotiate::JSON;
-use super::{authentication, companies, people, persons};
+use super::{authentication, companies, contacts, people, persons};
 use crate::wire::output::{
-    CompanyDto, ContactDto, CreatorDto, ErrorBody, FullCompanyDto, GroupDto, PersonDto, UserDto,
+    CompanyDto, ContactDto, ContactInfoDto, CreatorDto, ErrorBody, FullCompanyDto, GroupDto, PersonDto, UserDto,
 };
 
 #[derive(OpenApi)]
@@ -27,10 +27,14 @@ use crate::wire::output::{
         authentication::login,
         persons::create, persons::get, persons::filter, persons::photo,
         companies::create, companies::persons,
+        contacts::update_person, contacts::update_company, contacts::delete, contacts::link, contacts::unlink,
+        contacts::access, contacts::set_access, contacts::data, contacts::add_data, contacts::change_data,
+        contacts::remove_data, contacts::by_contact_info,
         people::create, people::get, people::by_email, people::me, people::all, people::filter,
     ),
     components(schemas(
-        PersonDto, CompanyDto, FullCompanyDto, CreatorDto, UserDto, ContactDto, GroupDto, ErrorBody, authentication::TokenDto,
+        PersonDto, CompanyDto, FullCompanyDto, CreatorDto, UserDto, ContactDto, GroupDto, ContactInfoDto, ErrorBody,
+        authentication::TokenDto,
     )),
     modifiers(&TokenAuth),
     tags(
@@ -163,6 +167,25 @@ pub struct PersonListReply {
     status: i32,
     status_code: u16,
     response: Vec<PersonDto>,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct ContactInfoReply {
+    count: i64,
+    status: i32,
+    status_code: u16,
+    response: ContactInfoDto,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct ContactInfoListReply {
+    count: Option<i64>,
+    total: i64,
+    status: i32,
+    status_code: u16,
+    response: Vec<ContactInfoDto>,
 }
 
 #[derive(ToSchema)]

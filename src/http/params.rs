@@ -44,6 +44,14 @@ pub fn list_query(raw: Option<&str>) -> Result<ListQuery, ApiError> {
     })
 }
 
+/// A positive integer path parameter named `name`.
+pub fn positive(name: &str, raw: &str) -> Result<i64, ApiError> {
+    match raw.trim().parse::<i64>() {
+        Ok(id) if id > 0 => Ok(id),
+        _ => Err(ApiError::invalid(name, "must be a positive integer")),
+    }
+}
+
 /// A CRM contact id from the path.
 pub fn contact_id(raw: &str) -> Result<i64, ApiError> {
     match raw.trim().parse::<i64>() {

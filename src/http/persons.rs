@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::auth::Caller;
 use super::body::Input;
+use super::contacts::with_etag;
 use super::error::ApiError;
 use super::negotiate::{list as list_reply, single};
 use super::openapi::{ErrorReply, ListParams, PersonListReply, PersonReply, PersonRequest};
@@ -37,7 +38,11 @@ pub async fn create(State(app): State<App>, caller: Caller, body: Input) -> Resu
         bytes: p.bytes.into(),
     });
     let view = app.create_person(&caller.meta, draft, photo).await?;
-    Ok(single(StatusCode::CREATED, output::person(&view, &caller.actor), Lower))
+    let version = view.version;
+    Ok(with_etag(
+        single(StatusCode::CREATED, output::person(&view, &caller.actor), Lower),
+        version,
+    ))
 }
 
 /// A contact by id: a person or a company (they share one id space).
@@ -52,10 +57,15 @@ pub async fn create(State(app): State<App>, caller: Caller, body: Input) -> Resu
     security(("token" = []))
 )]
 pub async fn get(State(app): State<App>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
-    match app.get_contact(&caller.actor, params::contact_id(&id)?).await? {
-        Contact::Person(view) => Ok(single(StatusCode::OK, output::person(&view, &caller.actor), Lower)),
-        Contact::Company(view) => Ok(single(StatusCode::OK, output::company(&view, &caller.actor), Lower)),
-    }
+    let contact = app.get_contact(&caller.actor, params::contact_id(&id)?).await?;
+    let version = match &contact {
+        Contact::Person(p) => p.version,
+        Contact::Company(c) => c.version,
+    };
+    Ok(with_etag(
+        single(StatusCode::OK, output::contact(&contact, &caller.actor), Lower),
+        version,
+    ))
 }
 
 /// Persons filtered, sorted and paged, with `total`.

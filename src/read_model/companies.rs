@@ -189,6 +189,13 @@ pub async fn remove(conn: &mut PgConnection, tables: Tables, gone: &[(i64, i64)]
     Ok(())
 }
 
+/// The companies whose contact data contains `probe` (a JSON array of partial entries), by id.
+pub async fn with_info(pool: &PgPool, probe: &serde_json::Value) -> Result<Vec<CompanyView>, sqlx::Error> {
+    let sql = format!("{SELECT} WHERE c.common_data @> $1::jsonb ORDER BY c.id LIMIT 1000");
+    let rows: Vec<Row> = sqlx::query_as(&sql).bind(probe).fetch_all(pool).await?;
+    Ok(rows.into_iter().map(CompanyView::from).collect())
+}
+
 /// The company `id`.
 pub async fn get(pool: &PgPool, id: i64) -> Result<Option<CompanyView>, sqlx::Error> {
     let sql = format!("{SELECT} WHERE c.id = $1");

@@ -252,6 +252,13 @@ pub async fn get(pool: &PgPool, id: i64) -> Result<Option<PersonView>, sqlx::Err
     Ok(row.map(PersonView::from))
 }
 
+/// The persons whose contact data contains `probe` (a JSON array of partial entries), by id.
+pub async fn with_info(pool: &PgPool, probe: &serde_json::Value) -> Result<Vec<PersonView>, sqlx::Error> {
+    let sql = format!("{SELECT} WHERE p.common_data @> $1::jsonb ORDER BY p.id LIMIT 1000");
+    let rows: Vec<Row> = sqlx::query_as(&sql).bind(probe).fetch_all(pool).await?;
+    Ok(rows.into_iter().map(PersonView::from).collect())
+}
+
 /// Whether `sort_by` names a sortable person field.
 pub fn sort_column(sort_by: Option<&str>) -> Option<Option<&'static str>> {
     match sort_by.map(|s| s.trim().to_ascii_lowercase()).as_deref() {

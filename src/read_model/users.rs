@@ -6,6 +6,7 @@ use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+use super::persons::Creator;
 use super::{ListQuery, Page, SortOrder, Tables};
 use crate::domain::datetime::ApiDateTime;
 use crate::domain::user::{ActivationStatus, UserContact, UserCreated, UserStatus};
@@ -248,6 +249,33 @@ pub async fn project(conn: &mut PgConnection, tables: Tables, rows: &[ProjectedR
 }
 
 /// The user `id`.
+/// The users `ids` as a contact names them (`createBy`, access lists), in the order given; an id that is
+/// no user has only its id.
+pub async fn creators(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<Creator>, sqlx::Error> {
+    let rows: Vec<(Uuid, String, String, String, Option<String>)> =
+        sqlx::query_as("SELECT id, user_name, first_name, last_name, title FROM users WHERE id = ANY($1)")
+            .bind(ids)
+            .fetch_all(pool)
+            .await?;
+    Ok(ids
+        .iter()
+        .map(|id| match rows.iter().find(|r| r.0 == *id) {
+            Some((_, name, first, last, title)) => Creator {
+                id: *id,
+                user_name: Some(name.clone()),
+                display_name: Some(format!("{first} {last}")),
+                title: title.clone(),
+            },
+            None => Creator {
+                id: *id,
+                user_name: None,
+                display_name: None,
+                title: None,
+            },
+        })
+        .collect())
+}
+
 pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<UserView>, sqlx::Error> {
     let sql = format!("{SELECT} WHERE id = $1");
     let row: Option<Row> = sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?;

@@ -19,7 +19,7 @@ pub struct BindError {
     pub message: String,
 }
 
-fn err(field: &str, message: impl Into<String>) -> BindError {
+pub(super) fn err(field: &str, message: impl Into<String>) -> BindError {
     BindError {
         field: field.to_string(),
         message: message.into(),
@@ -37,6 +37,14 @@ impl<'a> Fields<'a> {
             Value::Object(map) => Ok(Fields { map }),
             _ => Err(err("body", "the request body must be an object")),
         }
+    }
+
+    /// The value named `name` in any case, `null` included (an update tells absent from `null`).
+    pub(super) fn raw(&self, name: &str) -> Option<&'a Value> {
+        self.map
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
     }
 
     /// The value named `name` in any case; `null` counts as absent.
@@ -134,7 +142,7 @@ fn nested<'v>(item: &'v Value, field: &str, name: &str) -> Result<Option<&'v Val
     }
 }
 
-fn share_type(fields: &Fields<'_>) -> Result<ShareType, BindError> {
+pub(super) fn share_type(fields: &Fields<'_>) -> Result<ShareType, BindError> {
     let raw = match fields.get("shareType") {
         None => return Ok(ShareType::None),
         Some(Value::Number(n)) => n.to_string(),
@@ -145,7 +153,7 @@ fn share_type(fields: &Fields<'_>) -> Result<ShareType, BindError> {
     ShareType::parse(&raw).ok_or_else(|| err("shareType", "must be 0, 1, 2, none, readWrite or read"))
 }
 
-fn custom_fields(fields: &Fields<'_>) -> Result<Vec<CustomFieldInput>, BindError> {
+pub(super) fn custom_fields(fields: &Fields<'_>) -> Result<Vec<CustomFieldInput>, BindError> {
     const F: &str = "customFieldList";
     let mut out = Vec::new();
     for item in fields.list(F)? {

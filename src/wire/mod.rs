@@ -2,6 +2,7 @@
 //! or XML body already turned into a JSON value) binds to a draft, and how views and errors are
 //! written back (seed-shaped DTOs inside the ONLYOFFICE envelope).
 
+pub mod changes;
 pub mod error;
 pub mod input;
 pub mod names;

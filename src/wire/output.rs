@@ -6,7 +6,8 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::application::{Actor, CompanyRef, CompanyView, Creator, PersonView, UserView};
+use crate::application::{Actor, CompanyRef, CompanyView, Contact, Creator, PersonView, UserView};
+use crate::domain::contact_info::ContactInfo;
 use crate::domain::values::ShareType;
 
 const AVATAR_SMALL: &str = "/skins/default/images/default_user_photo_size_32-32.png";
@@ -31,6 +32,47 @@ pub struct CreatorDto {
     pub title: Option<String>,
     pub avatar_small: &'static str,
     pub profile_url: String,
+}
+
+/// ONLYOFFICE's `ContactInfoWrapper`: one entry of a contact's data.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactInfoDto {
+    pub info_type: i32,
+    pub category: i32,
+    pub data: String,
+    pub category_name: String,
+    pub is_primary: bool,
+    pub id: i32,
+}
+
+pub fn contact_info(i: &ContactInfo) -> ContactInfoDto {
+    ContactInfoDto {
+        info_type: i.info_type.code(),
+        category: i.category,
+        data: i.data.clone(),
+        category_name: i.info_type.category_name(i.category).unwrap_or_default().to_string(),
+        is_primary: i.is_primary,
+        id: i.id,
+    }
+}
+
+fn common_data(list: &[ContactInfo]) -> Option<Vec<ContactInfoDto>> {
+    (!list.is_empty()).then(|| list.iter().map(contact_info).collect())
+}
+
+/// A contact of either kind, as the wrapper of its kind.
+pub fn contact(c: &Contact, viewer: &Actor) -> Value {
+    match c {
+        Contact::Person(p) => serde_json::to_value(person(p, viewer)),
+        Contact::Company(c) => serde_json::to_value(company(c, viewer)),
+    }
+    .unwrap_or(Value::Null)
+}
+
+/// A manager in an access list (ONLYOFFICE's `EmployeeWraper`).
+pub fn employee(c: &Creator) -> CreatorDto {
+    creator_dto(c)
 }
 
 /// The company a person belongs to (the base contact wrapper of ONLYOFFICE).
@@ -63,6 +105,9 @@ pub struct PersonDto {
     pub create_by: CreatorDto,
     pub created: String,
     pub about: String,
+    /// Present once the contact has contact data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub common_data: Option<Vec<ContactInfoDto>>,
     pub have_late_tasks: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub small_foto_url: Option<String>,
@@ -116,6 +161,7 @@ pub fn person(v: &PersonView, viewer: &Actor) -> PersonDto {
         create_by: creator_dto(creator),
         created: v.created_at.to_api_string(),
         about: v.about.clone(),
+        common_data: common_data(&v.common_data),
         have_late_tasks: false,
         small_foto_url: v.photo.as_ref().map(|_| format!("{}?size=small", photo_url(v.id))),
         medium_foto_url: v.photo.as_ref().map(|_| format!("{}?size=medium", photo_url(v.id))),
@@ -140,6 +186,9 @@ pub struct FullCompanyDto {
     pub create_by: CreatorDto,
     pub created: String,
     pub about: String,
+    /// Present once the contact has contact data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub common_data: Option<Vec<ContactInfoDto>>,
     pub have_late_tasks: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub small_foto_url: Option<String>,
@@ -174,6 +223,7 @@ pub fn company(v: &CompanyView, viewer: &Actor) -> FullCompanyDto {
         create_by: creator_dto(&v.created_by),
         created: v.created_at.to_api_string(),
         about: v.about.clone(),
+        common_data: common_data(&v.common_data),
         have_late_tasks: false,
         small_foto_url: v.photo.as_ref().map(|_| format!("{}?size=small", photo_url(v.id))),
         medium_foto_url: v.photo.as_ref().map(|_| format!("{}?size=medium", photo_url(v.id))),

@@ -3,6 +3,7 @@
 
 mod authentication;
 mod companies;
+mod contacts;
 mod errors;
 mod people;
 mod persons;

@@ -1,0 +1,556 @@
+//! Changing CRM contacts: update, link and unlink, access, contact data and delete. Each change is
+//! decided by the contact's aggregate on its current state, after the caller's rights are checked on
+//! that same state; a change may expect a version (412 otherwise) and carry an idempotency key.
+
+use std::future::Future;
+
+use serde::Serialize;
+use tracing::instrument;
+use uuid::Uuid;
+
+use super::store::{Decided, KeyCheck, Order, Stream};
+use super::{Actor, App, AppError, Contact, PhotoUpload, RequestMeta};
+use crate::domain::company::{Company, CompanyCommand, CompanyPatch};
+use crate::domain::contact_info::{ContactInfo, ContactInfoDraft, InfoType};
+use crate::domain::person::{Person, PersonCommand, PersonPatch};
+use crate::domain::values::ShareType;
+use crate::persistence::events::NewPhoto;
+use crate::read_model::companies::{self, CompanyView};
+use crate::read_model::persons::{self, Creator, PersonView};
+use crate::read_model::users;
+
+/// What a change asks of the record it changes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Expect {
+    /// The version the record must be at (`If-Match`, `expected_version`), `None` for any.
+    pub version: Option<i64>,
+}
+
+impl Expect {
+    pub fn version(version: Option<i64>) -> Expect {
+        Expect { version }
+    }
+}
+
+/// Which aggregate a contact id names.
+enum Kind {
+    Person,
+    Company,
+}
+
+impl App {
+    /// `PUT crm/contact/person/{id}`: what the patch leaves out keeps its value.
+    #[instrument(skip_all, fields(correlation_id = %meta.correlation_id, person_id = id))]
+    pub async fn update_person(
+        &self,
+        meta: &RequestMeta,
+        id: i64,
+        mut patch: PersonPatch,
+        photo: Option<PhotoUpload>,
+        expect: Expect,
+    ) -> Result<PersonView, AppError> {
+        let photo = checked_photo(photo, &mut patch.photo)?;
+        if let crate::domain::values::Patch::Set(company) = patch.company_id
+            && company > 0
+        {
+            self.require_visible_company(&meta.actor, company).await?;
+        }
+        let command = PersonCommand::Update(patch.clone());
+        let decided = self
+            .change::<Person>(meta, "crm.person.update", id, command, &patch, photo, expect)
+            .await?;
+        self.person_answer(id, decided).await
+    }
+
+    /// `PUT crm/contact/company/{id}`: what the patch leaves out keeps its value.
+    #[instrument(skip_all, fields(correlation_id = %meta.correlation_id, company_id = id))]
+    pub async fn update_company(
+        &self,
+        meta: &RequestMeta,
+        id: i64,
+        mut patch: CompanyPatch,
+        photo: Option<PhotoUpload>,
+        expect: Expect,
+    ) -> Result<CompanyView, AppError> {
+        let photo = checked_photo(photo, &mut patch.photo)?;
+        let command = CompanyCommand::Update(patch.clone());
+        let decided = self
+            .change::<Company>(meta, "crm.company.update", id, command, &patch, photo, expect)
+            .await?;
+        self.company_answer(id, decided).await
+    }
+
+    /// `POST crm/contact/company/{companyid}/person`: links (or moves) the person to the company.
+    pub async fn link_person(
+        &self,
+        meta: &RequestMeta,
+        company_id: i64,
+        person_id: i64,
+        expect: Expect,
+    ) -> Result<PersonView, AppError> {
+        self.require_visible_company(&meta.actor, company_id).await?;
+        let command = PersonCommand::LinkToCompany { company_id };
+        let decided = self
+            .change::<Person>(meta, "crm.person.link", person_id, command, &company_id, None, expect)
+            .await?;
+        self.person_answer(person_id, decided).await
+    }
+
+    /// `DELETE crm/contact/company/{companyid}/person`: a person not linked to it stays as it is.
+    pub async fn unlink_person(
+        &self,
+        meta: &RequestMeta,
+        company_id: i64,
+        person_id: i64,
+        expect: Expect,
+    ) -> Result<PersonView, AppError> {
+        let command = PersonCommand::UnlinkFromCompany { company_id };
+        let decided = self
+            .change::<Person>(meta, "crm.person.unlink", person_id, command, &company_id, None, expect)
+            .await?;
+        self.person_answer(person_id, decided).await
+    }
+
+    /// `PUT crm/contact/{id}/access`: who may see and change the contact.
+    pub async fn set_contact_access(
+        &self,
+        meta: &RequestMeta,
+        id: i64,
+        share_type: Option<ShareType>,
+        managers: Option<Vec<Uuid>>,
+        expect: Expect,
+    ) -> Result<Contact, AppError> {
+        let content = (share_type.map(ShareType::code), &managers);
+        match self.kind(id).await? {
+            Kind::Person => {
+                let command = PersonCommand::SetAccess {
+                    share_type,
+                    managers: managers.clone(),
+                };
+                let decided = self
+                    .change::<Person>(meta, "crm.contact.access", id, command, &content, None, expect)
+                    .await?;
+                Ok(Contact::Person(self.person_answer(id, decided).await?))
+            }
+            Kind::Company => {
+                let command = CompanyCommand::SetAccess {
+                    share_type,
+                    managers: managers.clone(),
+                };
+                let decided = self
+                    .change::<Company>(meta, "crm.contact.access", id, command, &content, None, expect)
+                    .await?;
+                Ok(Contact::Company(self.company_answer(id, decided).await?))
+            }
+        }
+    }
+
+    /// `DELETE crm/contact/{id}`: the contact as it was; a deleted company's persons are unlinked.
+    #[instrument(skip_all, fields(correlation_id = %meta.correlation_id, contact_id = id))]
+    pub async fn delete_contact(&self, meta: &RequestMeta, id: i64, expect: Expect) -> Result<Contact, AppError> {
+        let before = self.get_contact(&meta.actor, id).await.ok();
+        match self.kind(id).await? {
+            Kind::Person => {
+                let decided = self
+                    .change::<Person>(meta, "crm.contact.delete", id, PersonCommand::Delete, &(), None, expect)
+                    .await?;
+                self.projected(|| async { Ok(persons::get(self.pool(), id).await?.is_none().then_some(())) })
+                    .await?;
+                let view = match before {
+                    Some(Contact::Person(view)) => view,
+                    _ => from_record(&decided, PersonView::from_record, "person")?,
+                };
+                Ok(Contact::Person(PersonView {
+                    version: decided.version,
+                    ..view
+                }))
+            }
+            Kind::Company => {
+                let decided = self
+                    .change::<Company>(
+                        meta,
+                        "crm.contact.delete",
+                        id,
+                        CompanyCommand::Delete,
+                        &(),
+                        None,
+                        expect,
+                    )
+                    .await?;
+                self.unlink_all(meta, id).await?;
+                self.projected(|| async { Ok(companies::get(self.pool(), id).await?.is_none().then_some(())) })
+                    .await?;
+                let view = match before {
+                    Some(Contact::Company(view)) => view,
+                    _ => from_record(&decided, CompanyView::from_record, "company")?,
+                };
+                Ok(Contact::Company(CompanyView {
+                    version: decided.version,
+                    ..view
+                }))
+            }
+        }
+    }
+
+    /// `GET crm/contact/{id}/access`: a private contact's managers (an empty list for a shared one).
+    pub async fn contact_access(&self, actor: &Actor, id: i64) -> Result<Vec<Creator>, AppError> {
+        let (share, managers) = match self.get_contact(actor, id).await? {
+            Contact::Person(p) => (p.share_type, p.managers),
+            Contact::Company(c) => (c.share_type, c.managers),
+        };
+        if share != ShareType::None {
+            return Ok(Vec::new());
+        }
+        Ok(users::creators(self.pool(), &managers).await?)
+    }
+
+    /// `GET crm/contact/bycontactinfo`: the contacts holding a value of `info_type` (any value when
+    /// `data` is absent), optionally of a category and primary or not.
+    pub async fn contacts_by_info(
+        &self,
+        actor: &Actor,
+        info_type: InfoType,
+        data: Option<&str>,
+        category: Option<i32>,
+        is_primary: Option<bool>,
+    ) -> Result<Vec<Contact>, AppError> {
+        let mut entry = serde_json::json!({ "info_type": info_type });
+        if let Some(data) = data {
+            entry["data"] = data.trim().into();
+        }
+        if let Some(category) = category {
+            entry["category"] = category.into();
+        }
+        if let Some(primary) = is_primary {
+            entry["is_primary"] = primary.into();
+        }
+        let probe = serde_json::Value::Array(vec![entry]);
+        let mut found: Vec<Contact> = companies::with_info(self.pool(), &probe)
+            .await?
+            .into_iter()
+            .filter(|c| actor.may_see(c.share_type, &c.managers))
+            .map(Contact::Company)
+            .collect();
+        found.extend(
+            persons::with_info(self.pool(), &probe)
+                .await?
+                .into_iter()
+                .filter(|p| actor.may_see(p.share_type, &p.managers))
+                .map(Contact::Person),
+        );
+        found.sort_by_key(|c| match c {
+            Contact::Person(p) => p.id,
+            Contact::Company(c) => c.id,
+        });
+        Ok(found)
+    }
+
+    /// `GET crm/contact/{id}/data`: the contact's data, in the order it was added.
+    pub async fn contact_data(&self, actor: &Actor, id: i64) -> Result<Vec<ContactInfo>, AppError> {
+        Ok(match self.get_contact(actor, id).await? {
+            Contact::Person(p) => p.common_data,
+            Contact::Company(c) => c.common_data,
+        })
+    }
+
+    /// `POST crm/contact/{id}/data`: the entry added.
+    pub async fn add_contact_data(
+        &self,
+        meta: &RequestMeta,
+        id: i64,
+        draft: ContactInfoDraft,
+        expect: Expect,
+    ) -> Result<ContactInfo, AppError> {
+        let before = self.contact_data_ids(id).await?;
+        let info = self
+            .data_change(meta, id, "crm.contact.data.add", &draft, expect, |d| {
+                (PersonCommand::AddInfo(d.clone()), CompanyCommand::AddInfo(d.clone()))
+            })
+            .await?;
+        info.into_iter()
+            .find(|i| !before.contains(&i.id))
+            .ok_or(AppError::Conflict(
+                "the entry was removed again before it could be read",
+            ))
+    }
+
+    /// `PUT crm/contact/{id}/data/{dataid}`: the entry as changed.
+    pub async fn change_contact_data(
+        &self,
+        meta: &RequestMeta,
+        id: i64,
+        data_id: i64,
+        draft: ContactInfoDraft,
+        expect: Expect,
+    ) -> Result<ContactInfo, AppError> {
+        let info = self
+            .data_change(
+                meta,
+                id,
+                "crm.contact.data.change",
+                &(data_id, &draft),
+                expect,
+                |(d, draft)| {
+                    (
+                        PersonCommand::ChangeInfo {
+                            id: *d,
+                            draft: (*draft).clone(),
+                        },
+                        CompanyCommand::ChangeInfo {
+                            id: *d,
+                            draft: (*draft).clone(),
+                        },
+                    )
+                },
+            )
+            .await?;
+        info.into_iter()
+            .find(|i| i64::from(i.id) == data_id)
+            .ok_or(AppError::NotFound("contact data"))
+    }
+
+    /// `DELETE crm/contact/{id}/data/{dataid}`: the entry removed.
+    pub async fn remove_contact_data(
+        &self,
+        meta: &RequestMeta,
+        id: i64,
+        data_id: i64,
+        expect: Expect,
+    ) -> Result<ContactInfo, AppError> {
+        let entry = self
+            .contact_data(&meta.actor, id)
+            .await?
+            .into_iter()
+            .find(|i| i64::from(i.id) == data_id);
+        self.data_change(meta, id, "crm.contact.data.remove", &data_id, expect, |d| {
+            (
+                PersonCommand::RemoveInfo { id: *d },
+                CompanyCommand::RemoveInfo { id: *d },
+            )
+        })
+        .await?;
+        entry.ok_or(AppError::NotFound("contact data"))
+    }
+
+    /// One change of a contact's data, whichever kind the contact is; its data afterwards.
+    async fn data_change<C: Serialize>(
+        &self,
+        meta: &RequestMeta,
+        id: i64,
+        name: &'static str,
+        content: &C,
+        expect: Expect,
+        commands: impl Fn(&C) -> (PersonCommand, CompanyCommand),
+    ) -> Result<Vec<ContactInfo>, AppError> {
+        let (person, company) = commands(content);
+        match self.kind(id).await? {
+            Kind::Person => {
+                let decided = self
+                    .change::<Person>(meta, name, id, person, content, None, expect)
+                    .await?;
+                Ok(self.person_answer(id, decided).await?.common_data)
+            }
+            Kind::Company => {
+                let decided = self
+                    .change::<Company>(meta, name, id, company, content, None, expect)
+                    .await?;
+                Ok(self.company_answer(id, decided).await?.common_data)
+            }
+        }
+    }
+
+    /// The ids of a contact's data as its events make it now.
+    async fn contact_data_ids(&self, id: i64) -> Result<Vec<i32>, AppError> {
+        let info = match self.kind(id).await? {
+            Kind::Person => self
+                .load::<Person>(&id.to_string())
+                .await?
+                .and_then(|d| d.aggregate.record().map(|r| r.info.clone())),
+            Kind::Company => self
+                .load::<Company>(&id.to_string())
+                .await?
+                .and_then(|d| d.aggregate.record().map(|r| r.info.clone())),
+        };
+        Ok(info.unwrap_or_default().iter().map(|i| i.id).collect())
+    }
+
+    /// Decides and appends one change of contact `id`, with the caller's rights checked on the state
+    /// it is decided on; `content` is what the idempotency key's fingerprint covers.
+    #[allow(clippy::too_many_arguments)]
+    async fn change<A>(
+        &self,
+        meta: &RequestMeta,
+        name: &'static str,
+        id: i64,
+        command: A::Command,
+        content: &impl Serialize,
+        photo: Option<NewPhoto>,
+        expect: Expect,
+    ) -> Result<Decided<A>, AppError>
+    where
+        A: Stream<Services = ()>,
+        AppError: From<A::Error>,
+        A::Command: Clone,
+    {
+        if meta.actor.is_visitor {
+            return Err(AppError::Forbidden("visitors have no access to the CRM"));
+        }
+        if id <= 0 {
+            return Err(super::RequestError::IdNotPositive.into());
+        }
+        let key = match self.idempotency_key(meta)? {
+            Some(key) => {
+                let body = serde_json::to_vec(content).map_err(AppError::internal)?;
+                let subject = id.to_string();
+                Some(KeyCheck {
+                    key: key.to_string(),
+                    fingerprint: self.fingerprint(name, meta, &[subject.as_bytes(), &body]),
+                })
+            }
+            None => None,
+        };
+        let order = Order {
+            id: id.to_string(),
+            command,
+            meta: meta.clone(),
+            keyed: false,
+            fresh: false,
+            photo,
+            expected: expect.version,
+            authorize: true,
+            key,
+        };
+        self.observed(meta, name, self.execute(&(), order)).await
+    }
+
+    /// Unlinks every person the read model shows linked to a deleted company (each its own event).
+    async fn unlink_all(&self, meta: &RequestMeta, company_id: i64) -> Result<(), AppError> {
+        let linked = persons::of_company(self.pool(), company_id).await?;
+        let orders = linked
+            .iter()
+            .map(|p| Order {
+                id: p.id.to_string(),
+                command: PersonCommand::UnlinkFromCompany { company_id },
+                meta: meta.clone(),
+                keyed: false,
+                fresh: false,
+                photo: None,
+                expected: None,
+                authorize: false,
+                key: None,
+            })
+            .collect();
+        for (person, outcome) in linked.iter().zip(self.execute_all::<Person>(&(), orders).await) {
+            match outcome {
+                // Read-your-writes: the company's persons read unlinked once the delete answers.
+                Ok(decided) => {
+                    self.person_answer(person.id, decided).await?;
+                }
+                Err(e) => tracing::warn!(error = %e, company_id, "a person of a deleted company could not be unlinked"),
+            }
+        }
+        Ok(())
+    }
+
+    /// Fails unless the company exists in the event store and the caller may see it.
+    async fn require_visible_company(&self, actor: &Actor, id: i64) -> Result<(), AppError> {
+        let company = self.load::<Company>(&id.to_string()).await?;
+        match company.as_ref().and_then(|c| c.aggregate.live()) {
+            Some(r) if actor.may_see(r.fields.share_type, &r.fields.managers) => Ok(()),
+            _ => Err(AppError::NotFound("company")),
+        }
+    }
+
+    /// Whether `id` is a person or a company (404 when it is neither).
+    async fn kind(&self, id: i64) -> Result<Kind, AppError> {
+        let kind: Option<String> = sqlx::query_scalar(
+            "SELECT aggregate_type FROM events WHERE aggregate_id = $1 AND aggregate_type IN ('Person', 'Company')
+              LIMIT 1",
+        )
+        .bind(id.to_string())
+        .fetch_optional(self.pool())
+        .await?;
+        match kind.as_deref() {
+            Some("Person") => Ok(Kind::Person),
+            Some("Company") => Ok(Kind::Company),
+            _ => Err(AppError::NotFound("contact")),
+        }
+    }
+
+    async fn person_answer(&self, id: i64, decided: Decided<Person>) -> Result<PersonView, AppError> {
+        let fetch = || persons::get(self.pool(), id);
+        let fallback = || from_record(&decided, PersonView::from_record, "person");
+        self.view_at(fetch, |v: &PersonView| v.version, decided.version, fallback)
+            .await
+    }
+
+    async fn company_answer(&self, id: i64, decided: Decided<Company>) -> Result<CompanyView, AppError> {
+        let fetch = || companies::get(self.pool(), id);
+        let fallback = || from_record(&decided, CompanyView::from_record, "company");
+        self.view_at(fetch, |v: &CompanyView| v.version, decided.version, fallback)
+            .await
+    }
+
+    /// The view once the read model shows `version` (read-your-writes), else built from the events.
+    async fn view_at<V, F, Fut>(
+        &self,
+        fetch: F,
+        version_of: impl Fn(&V) -> i64,
+        version: i64,
+        fallback: impl FnOnce() -> Result<V, AppError>,
+    ) -> Result<V, AppError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<Option<V>, sqlx::Error>>,
+    {
+        let reached = || async { Ok(fetch().await?.filter(|v| version_of(v) >= version)) };
+        match self.projected(reached).await? {
+            Some(view) => Ok(view),
+            None => fallback(),
+        }
+    }
+}
+
+/// The view of a decided aggregate's record.
+fn from_record<A, R, V>(decided: &Decided<A>, view: impl Fn(&R, i64) -> V, what: &'static str) -> Result<V, AppError>
+where
+    A: RecordOf<R>,
+{
+    decided
+        .aggregate
+        .record_of()
+        .map(|r| view(r, decided.version))
+        .ok_or(AppError::NotFound(what))
+}
+
+/// The record an aggregate holds.
+trait RecordOf<R> {
+    fn record_of(&self) -> Option<&R>;
+}
+
+impl RecordOf<crate::domain::person::PersonRecord> for Person {
+    fn record_of(&self) -> Option<&crate::domain::person::PersonRecord> {
+        self.record()
+    }
+}
+
+impl RecordOf<crate::domain::company::CompanyRecord> for Company {
+    fn record_of(&self) -> Option<&crate::domain::company::CompanyRecord> {
+        self.record()
+    }
+}
+
+/// A photo upload checked into the reference a patch carries and the bytes stored with its event.
+fn checked_photo(
+    upload: Option<PhotoUpload>,
+    slot: &mut Option<crate::domain::values::PhotoRef>,
+) -> Result<Option<NewPhoto>, AppError> {
+    match upload {
+        Some(upload) => {
+            let (reference, stored) = upload.checked()?;
+            *slot = Some(reference);
+            Ok(Some(stored))
+        }
+        None => Ok(None),
+    }
+}

@@ -5,6 +5,8 @@ mod commands;
 mod decide;
 mod error;
 mod events;
+#[cfg(test)]
+mod lifecycle_tests;
 mod record;
 
 pub use aggregate::Company;

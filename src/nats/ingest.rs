@@ -22,6 +22,7 @@ use super::settle::{self, Settle};
 use super::{headers, setup};
 use crate::application::App;
 use crate::backoff::{self, Backoff};
+use crate::telemetry::sane_correlation_id;
 
 /// Commands other than person creates handled at once by one instance.
 pub const CONCURRENCY: usize = 16;
@@ -352,8 +353,8 @@ impl<'m> Received<'m> {
         let msg_id = headers::get(h, headers::MSG_ID).map(str::to_string);
         let position = format!("{}:{sequence}", names.stream());
         // Every delivery of one command shares its correlation id, so its log lines can be followed.
-        let correlation_id = headers::get(h, headers::CORRELATION_ID)
-            .or(msg_id.as_deref())
+        let correlation_id = headers::correlation_id(h)
+            .or(msg_id.as_deref().and_then(sane_correlation_id))
             .unwrap_or(&position)
             .to_string();
         let span = tracing::info_span!("nats_command", subject = %message.subject, stream_seq = sequence,

@@ -6,6 +6,7 @@ mod commands;
 mod companies;
 mod crash;
 mod idempotency;
+mod limits;
 mod outage;
 mod protobuf;
 mod rejections;

@@ -9,6 +9,7 @@ mod events_out;
 mod fold;
 mod grpc;
 mod helpers;
+mod key_scope;
 mod lifecycle;
 mod nats;
 mod ops;

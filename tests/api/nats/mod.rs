@@ -10,7 +10,7 @@ mod limits;
 mod outage;
 mod protobuf;
 mod rejections;
-mod rpc;
+pub mod rpc;
 
 use std::time::Duration;
 

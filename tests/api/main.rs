@@ -15,5 +15,6 @@ mod nats;
 mod ops;
 mod persons;
 mod projections;
+mod record_size;
 mod rest;
 mod users;

@@ -46,6 +46,22 @@ pub fn redacted(headers: &HeaderMap) -> HeaderMap {
     out
 }
 
+/// The bytes `headers` take on the wire (`NATS/1.0`, each `name: value` line, the blank line), which
+/// count against the server's `max_payload` together with the payload.
+pub fn wire_len(headers: &HeaderMap) -> usize {
+    let lines: usize = headers
+        .iter()
+        .map(|(name, values)| {
+            let name: &str = name.as_ref();
+            values
+                .iter()
+                .map(|v| name.len() + 2 + v.as_str().len() + 2)
+                .sum::<usize>()
+        })
+        .sum();
+    "NATS/1.0\r\n".len() + lines + 2
+}
+
 /// Whether the payload is protobuf (`application/protobuf`, also `application/x-protobuf`, with any
 /// parameters).
 pub fn is_protobuf(headers: Option<&HeaderMap>) -> bool {
@@ -71,6 +87,13 @@ mod tests {
         let h = redacted(&map(&[("authorization", "Bearer secret-token"), ("Nats-Msg-Id", "m1")]));
         assert_eq!(h.get("authorization").map(|v| v.as_str()), Some("[redacted]"));
         assert_eq!(h.get("Nats-Msg-Id").map(|v| v.as_str()), Some("m1"));
+    }
+
+    #[test]
+    fn the_wire_length_counts_the_preamble_every_line_and_the_blank_line() {
+        assert_eq!(wire_len(&HeaderMap::new()), 12);
+        let h = map(&[("Ab", "xyz"), ("C", "")]);
+        assert_eq!(wire_len(&h), 12 + "Ab: xyz\r\n".len() + "C: \r\n".len());
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod outage;
 mod protobuf;
 mod rejections;
 pub mod rpc;
+mod secrets;
 
 use std::time::Duration;
 

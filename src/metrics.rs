@@ -40,6 +40,12 @@ pub struct Metrics {
     pub projector_lag_positions: IntGauge,
     /// Age of the oldest event not yet applied to the read models (sampled; 0 when caught up).
     pub projector_lag_seconds: Gauge,
+    /// Events the publisher passed to `P-events`, by outcome (published, thin, skipped).
+    pub published_events: IntCounterVec,
+    /// Events committed but not yet on `P-events` (sampled; positions, gaps included).
+    pub publisher_lag_positions: IntGauge,
+    /// Age of the oldest committed event not yet on `P-events` (sampled; 0 when caught up).
+    pub publisher_lag_seconds: Gauge,
     /// Database pool connections by state (idle, in_use) and the configured maximum (sampled).
     pub pool_connections: IntGaugeVec,
     pub pool_max: IntGauge,
@@ -144,6 +150,25 @@ impl Metrics {
                 Gauge::new(
                     "projector_lag_seconds",
                     "Age of the oldest committed event not yet in the read models.",
+                )
+                .expect("valid gauge"),
+            ),
+            published_events: counter(
+                &r,
+                "events_published_total",
+                "Events passed to the events stream, by outcome: published, thin (too large, sent without data and metadata), skipped (too large even thin).",
+                &["outcome"],
+            ),
+            publisher_lag_positions: gauge(
+                &r,
+                "publisher_lag_positions",
+                "Global positions committed beyond the event publisher's checkpoint.",
+            ),
+            publisher_lag_seconds: registered(
+                &r,
+                Gauge::new(
+                    "publisher_lag_seconds",
+                    "Age of the oldest committed event not yet published to the events stream.",
                 )
                 .expect("valid gauge"),
             ),

@@ -1,5 +1,6 @@
-//! What operators look at: readiness (Postgres reachable, NATS connected, projector not stuck), shared
-//! by `/readyz` and gRPC health, and the gauges sampled when `/metrics` is scraped.
+//! What operators look at: readiness (Postgres reachable, NATS connected, projector and event
+//! publisher not stuck), shared by `/readyz` and gRPC health, and the gauges sampled when `/metrics`
+//! is scraped.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,6 +11,7 @@ use serde::Serialize;
 use sqlx::PgPool;
 
 use crate::metrics::Metrics;
+use crate::nats::events;
 use crate::nats::names::Names;
 use crate::read_model::projector::CHECKPOINT;
 
@@ -28,8 +30,10 @@ struct Inner {
     js: jetstream::Context,
     names: Names,
     metrics: Arc<Metrics>,
-    /// The read models may trail the newest committed event by at most this long.
+    /// The read models and `P-events` may trail the newest committed event by at most this long.
     stall: Duration,
+    /// The event publisher's checkpoint.
+    publisher: String,
 }
 
 /// The outcome of one readiness check.
@@ -40,11 +44,15 @@ pub struct Readiness {
     pub projector: bool,
     /// Age of the oldest event not yet in the read models, when the database answered.
     pub projector_lag_seconds: Option<f64>,
+    /// The event publisher is not stuck: no committed event waits longer than the stall bound.
+    pub publisher: bool,
+    /// Age of the oldest event not yet on `P-events`, when the database answered.
+    pub publisher_lag_seconds: Option<f64>,
 }
 
 impl Readiness {
     pub fn ready(&self) -> bool {
-        self.database && self.nats && self.projector
+        self.database && self.nats && self.projector && self.publisher
     }
 }
 
@@ -65,6 +73,7 @@ impl Ops {
                 pool,
                 nats,
                 js,
+                publisher: events::checkpoint(names.prefix()),
                 names,
                 metrics,
                 stall,
@@ -79,24 +88,32 @@ impl Ops {
     /// Checks every dependency; never takes much longer than `CHECK_TIMEOUT`.
     pub async fn readiness(&self) -> Readiness {
         let nats = self.inner.nats.connection_state() == State::Connected;
-        let lag = self.lag().await;
+        let (lag, published) = tokio::join!(self.lag(CHECKPOINT), self.lag(&self.inner.publisher));
+        let stall = self.inner.stall.as_secs_f64();
         let readiness = Readiness {
-            database: lag.is_some(),
+            database: lag.is_some() && published.is_some(),
             nats,
-            projector: lag.is_some_and(|l| l.seconds <= self.inner.stall.as_secs_f64()),
+            projector: lag.is_some_and(|l| l.seconds <= stall),
             projector_lag_seconds: lag.map(|l| l.seconds),
+            publisher: published.is_some_and(|l| l.seconds <= stall),
+            publisher_lag_seconds: published.map(|l| l.seconds),
         };
         let m = &self.inner.metrics;
         for (check, ok) in [
             ("database", readiness.database),
             ("nats", readiness.nats),
             ("projector", readiness.projector),
+            ("publisher", readiness.publisher),
         ] {
             m.ready.with_label_values(&[check]).set(i64::from(ok));
         }
         if let Some(lag) = lag {
             m.projector_lag_positions.set(lag.positions);
             m.projector_lag_seconds.set(lag.seconds);
+        }
+        if let Some(lag) = published {
+            m.publisher_lag_positions.set(lag.positions);
+            m.publisher_lag_seconds.set(lag.seconds);
         }
         readiness
     }
@@ -117,21 +134,24 @@ impl Ops {
         m.render()
     }
 
-    /// The read models' distance from the newest committed event; `None` if the database did not answer.
-    async fn lag(&self) -> Option<Lag> {
+    /// How far the feed reader with `checkpoint` (the projector, the event publisher) trails the newest
+    /// committed event; from the start when it has no checkpoint yet. `None` if the database did not
+    /// answer.
+    async fn lag(&self, checkpoint: &str) -> Option<Lag> {
         let query = sqlx::query_as::<_, Lag>(
-            "SELECT greatest(coalesce((SELECT max(global_position) FROM events), 0) - c.global_position, 0)
-                        AS positions,
+            "SELECT greatest(coalesce((SELECT max(global_position) FROM events), 0)
+                             - coalesce(c.global_position, 0), 0) AS positions,
                     coalesce(extract(epoch FROM clock_timestamp() - e.recorded_at)::float8, 0) AS seconds
-               FROM projector_checkpoints c
+               FROM (SELECT $1::text AS name) n
+               LEFT JOIN projector_checkpoints c ON c.name = n.name
                LEFT JOIN LATERAL (
                     SELECT recorded_at FROM events
-                     WHERE (transaction_id, global_position) > (c.transaction_id, c.global_position)
+                     WHERE (transaction_id, global_position)
+                           > (coalesce(c.transaction_id, '0'::xid8), coalesce(c.global_position, 0))
                      ORDER BY transaction_id, global_position
-                     LIMIT 1) e ON true
-              WHERE c.name = $1",
+                     LIMIT 1) e ON true",
         )
-        .bind(CHECKPOINT)
+        .bind(checkpoint)
         .fetch_one(&self.inner.pool);
         match tokio::time::timeout(CHECK_TIMEOUT, query).await {
             Ok(Ok(lag)) => Some(lag),

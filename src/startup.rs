@@ -82,6 +82,7 @@ pub async fn start(settings: &Settings, shutdown: CancellationToken) -> Result<R
         running.nats.clone(),
         settings.nats_prefix.clone(),
         progress,
+        running.app.metrics(),
     );
     running.spawn("event publisher", publisher.run(shutdown.clone()));
     let projector = Projector::new(pool.clone(), sources);

@@ -20,13 +20,22 @@ pub fn init(filter: &str, format: LogFormat) {
     };
 }
 
+/// Longest correlation id taken from a client, on every transport; it lands in every event's metadata.
+pub const MAX_CORRELATION_ID: usize = 128;
+
+/// `id`, trimmed, when it is sane as a correlation id: printable ASCII without spaces, at most
+/// [`MAX_CORRELATION_ID`] bytes. Anything else is replaced by the caller, never stored.
+pub fn sane_correlation_id(id: &str) -> Option<&str> {
+    let id = id.trim();
+    (!id.is_empty() && id.len() <= MAX_CORRELATION_ID && id.bytes().all(|b| b.is_ascii_graphic())).then_some(id)
+}
+
 /// The correlation id of an HTTP or gRPC request: the client's `X-Correlation-Id` or `X-Request-Id`
-/// when it is sane (printable ASCII, at most 128 bytes), else a fresh UUID.
+/// when it is sane ([`sane_correlation_id`]), else a fresh UUID.
 pub fn correlation_id(headers: &axum::http::HeaderMap) -> String {
     ["x-correlation-id", "x-request-id"]
         .iter()
         .find_map(|h| headers.get(*h).and_then(|v| v.to_str().ok()))
-        .map(str::trim)
-        .filter(|id| !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic()))
+        .and_then(sane_correlation_id)
         .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string)
 }

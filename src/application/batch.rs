@@ -215,7 +215,8 @@ impl App {
         let requests: Vec<KeyRequest<'_>> = keyed
             .iter()
             .zip(&candidate_ids)
-            .map(|((_, key, fingerprint), candidate_id)| KeyRequest {
+            .map(|((item, key, fingerprint), candidate_id)| KeyRequest {
+                actor: item.request.meta.actor.id,
                 key,
                 command: COMMAND,
                 fingerprint,

@@ -82,7 +82,8 @@ pub(super) struct Target {
 }
 
 impl App {
-    /// `candidate`, or the id an earlier request with the same key and content recorded.
+    /// `candidate`, or the id an earlier request of the same actor with the same key and content
+    /// recorded. Keys are scoped to their actor: another user's key never collides.
     pub(super) async fn target(
         &self,
         meta: &RequestMeta,
@@ -98,7 +99,7 @@ impl App {
             });
         };
         let fingerprint = self.fingerprint(command, meta, content);
-        match idempotency::begin(self.pool(), key, command, &fingerprint, &candidate).await? {
+        match idempotency::begin(self.pool(), meta.actor.id, key, command, &fingerprint, &candidate).await? {
             KeyOutcome::Fresh(id) => Ok(Target {
                 id,
                 keyed: true,

@@ -7,5 +7,6 @@ pub mod contact_info;
 pub mod datetime;
 pub mod field;
 pub mod person;
+pub mod size;
 pub mod user;
 pub mod values;

@@ -27,8 +27,9 @@ async fn readyz(State(ops): State<Ops>) -> Response {
     };
     let body = json!({
         "status": if r.ready() { "ready" } else { "unready" },
-        "checks": { "database": r.database, "nats": r.nats, "projector": r.projector },
+        "checks": { "database": r.database, "nats": r.nats, "projector": r.projector, "publisher": r.publisher },
         "projectorLagSeconds": r.projector_lag_seconds,
+        "publisherLagSeconds": r.publisher_lag_seconds,
     });
     (status, axum::Json(body)).into_response()
 }

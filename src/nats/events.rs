@@ -3,12 +3,19 @@
 //! `Nats-Msg-Id` = the event's id so the stream drops duplicates. One instance publishes at a time
 //! (a session advisory lock); its checkpoint only advances over events NATS acknowledged, so an
 //! outage delays events and loses none. The password hash never leaves the database.
+//!
+//! No event can stop the others: one too large for the stream (written before records were bounded,
+//! or a stream limited further by an operator) goes out thin, without its data and metadata, and one
+//! too large even so is skipped, each logged and counted in `rollcall_events_published_total`.
 
+mod message;
+
+use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
-use async_nats::jetstream::{self, message::PublishMessage, stream};
-use bytes::Bytes;
-use serde_json::{Value, json};
+use async_nats::jetstream::context::{PublishAckFuture, PublishError, PublishErrorKind};
+use async_nats::jetstream::{self, ErrorCode, message::PublishMessage, stream};
 use sqlx::pool::PoolConnection;
 use sqlx::{PgPool, Postgres};
 use tokio::sync::watch;
@@ -16,7 +23,9 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::backoff::{self, Backoff};
+use crate::metrics::Metrics;
 use crate::persistence::feed::{self, EventRow};
+pub use message::{Form, OMITTED, body, event_id, subject};
 
 /// Events published per batch.
 const BATCH: i64 = 256;
@@ -25,72 +34,61 @@ const IDLE_POLL: Duration = Duration::from_millis(250);
 /// Namespace of the deterministic event ids.
 const EVENT_ID_NAMESPACE: Uuid = Uuid::from_u128(0x6f1c_2b5e_9a4d_4c3b_8e7f_1a2b_3c4d_5e6f);
 
-/// The event's stable id: UUIDv5 of its aggregate type, aggregate id and sequence.
-pub fn event_id(aggregate_type: &str, aggregate_id: &str, sequence: i64) -> Uuid {
-    Uuid::new_v5(
-        &EVENT_ID_NAMESPACE,
-        format!("{aggregate_type}/{aggregate_id}/{sequence}").as_bytes(),
-    )
+/// The publisher's checkpoint in `projector_checkpoints`: how far `P-events` has got.
+pub fn checkpoint(prefix: &str) -> String {
+    format!("nats_events:{prefix}")
 }
 
-/// `P.events.<aggregate>.<what happened>`, e.g. `PersonCreated` of a `Person` → `person.created`.
-pub fn subject(prefix: &str, aggregate_type: &str, event_type: &str) -> String {
-    let what = event_type.strip_prefix(aggregate_type).unwrap_or(event_type);
-    format!(
-        "{prefix}.events.{}.{}",
-        aggregate_type.to_lowercase(),
-        what.to_lowercase()
-    )
+/// Creates the `P-events` stream if it does not exist; the largest message it takes (`None`: any).
+pub async fn ensure_stream(js: &jetstream::Context, prefix: &str) -> Result<Option<usize>, String> {
+    let stream = js
+        .get_or_create_stream(stream::Config {
+            name: format!("{prefix}-events"),
+            subjects: vec![format!("{prefix}.events.>")],
+            storage: stream::StorageType::File,
+            duplicate_window: Duration::from_secs(120),
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(usize::try_from(stream.cached_info().config.max_message_size)
+        .ok()
+        .filter(|n| *n > 0))
 }
 
-/// Removes every `password_hash` field, however deep.
-fn scrub(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            map.remove("password_hash");
-            map.values_mut().for_each(scrub);
-        }
-        Value::Array(items) => items.iter_mut().for_each(scrub),
-        _ => {}
-    }
-}
-
-/// The message body: the event with its identity, place and metadata.
-pub fn body(row: &EventRow) -> Value {
-    let mut data = row.payload.clone();
-    scrub(&mut data);
-    json!({
-        "id": event_id(&row.aggregate_type, &row.aggregate_id, row.sequence),
-        "type": row.event_type,
-        "version": row.event_version,
-        "aggregateType": row.aggregate_type,
-        "aggregateId": row.aggregate_id,
-        "sequence": row.sequence,
-        "position": row.global_position,
-        "data": data,
-        "metadata": row.metadata,
-    })
-}
-
-/// Creates the `P-events` stream if it does not exist.
-pub async fn ensure_stream(js: &jetstream::Context, prefix: &str) -> Result<(), String> {
-    js.get_or_create_stream(stream::Config {
-        name: format!("{prefix}-events"),
-        subjects: vec![format!("{prefix}.events.>")],
-        storage: stream::StorageType::File,
-        duplicate_window: Duration::from_secs(120),
-        ..Default::default()
-    })
-    .await
-    .map(|_| ())
-    .map_err(|e| e.to_string())
+/// Whether the server refused a message for its size (so it never will take it as it is).
+fn refused_for_size(e: &PublishError) -> bool {
+    e.kind() == PublishErrorKind::MaxPayloadExceeded
+        || std::error::Error::source(e)
+            .and_then(|s| s.downcast_ref::<jetstream::Error>())
+            .is_some_and(|e| {
+                [
+                    ErrorCode::STREAM_MESSAGE_EXCEEDS_MAXIMUM,
+                    ErrorCode::STREAM_HEADER_EXCEEDS_MAXIMUM,
+                ]
+                .contains(&e.error_code())
+            })
 }
 
 pub struct Publisher {
     pool: PgPool,
+    client: async_nats::Client,
     js: jetstream::Context,
     prefix: String,
     progress: watch::Receiver<u64>,
+    metrics: Arc<Metrics>,
+    /// The largest message the stream takes, learnt when leadership starts.
+    stream_limit: Option<usize>,
+    /// Events the server refused whole: sent thin on the next try, skipped if refused again.
+    refused: HashSet<i64>,
+}
+
+/// What became of one event of a batch, in order.
+enum Sent {
+    /// Sent in this form; the server's ack is awaited.
+    Pending(Form, PublishAckFuture),
+    /// Too large for the stream even thin: passed over (logged and counted).
+    Skipped,
 }
 
 fn lock_key(prefix: &str) -> i64 {
@@ -99,20 +97,36 @@ fn lock_key(prefix: &str) -> i64 {
 }
 
 impl Publisher {
-    pub fn new(pool: PgPool, client: async_nats::Client, prefix: String, progress: watch::Receiver<u64>) -> Self {
+    pub fn new(
+        pool: PgPool,
+        client: async_nats::Client,
+        prefix: String,
+        progress: watch::Receiver<u64>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         let js = jetstream::ContextBuilder::new()
             .timeout(Duration::from_secs(5))
-            .build(client);
+            .build(client.clone());
         Publisher {
             pool,
+            client,
             js,
             prefix,
             progress,
+            metrics,
+            stream_limit: None,
+            refused: HashSet::new(),
         }
     }
 
     fn checkpoint(&self) -> String {
-        format!("nats_events:{}", self.prefix)
+        checkpoint(&self.prefix)
+    }
+
+    /// The largest message that can go out now: the server's `max_payload`, or the stream's limit.
+    fn limit(&self) -> usize {
+        let max_payload = self.client.max_payload();
+        self.stream_limit.map_or(max_payload, |l| l.min(max_payload))
     }
 
     /// Publishes until `shutdown`; waits for leadership, and retries every failure with a growing delay.
@@ -161,7 +175,7 @@ impl Publisher {
         lock: &mut PoolConnection<Postgres>,
         shutdown: &CancellationToken,
     ) -> Result<(), String> {
-        ensure_stream(&self.js, &self.prefix).await?;
+        self.stream_limit = ensure_stream(&self.js, &self.prefix).await?;
         feed::ensure_checkpoint(lock, &self.checkpoint())
             .await
             .map_err(|e| e.to_string())?;
@@ -185,37 +199,64 @@ impl Publisher {
         Ok(())
     }
 
-    /// Publishes the next final events and moves the checkpoint over those NATS acknowledged.
-    async fn publish_batch(&self) -> Result<usize, String> {
+    /// Publishes the next final events and moves the checkpoint over those NATS acknowledged (or that
+    /// no form of which the stream takes). An event too large for the stream goes out thin, so no event
+    /// can hold the others back.
+    async fn publish_batch(&mut self) -> Result<usize, String> {
         let db = |e: sqlx::Error| e.to_string();
         let mut conn = self.pool.acquire().await.map_err(db)?;
         let after = feed::checkpoint(&mut conn, &self.checkpoint()).await.map_err(db)?;
         let xmin = feed::snapshot_xmin(&mut conn).await.map_err(db)?;
         let rows = feed::read_after(&mut conn, after, xmin, BATCH).await.map_err(db)?;
-        let mut pending = Vec::with_capacity(rows.len());
+        let limit = self.limit();
+        let mut sent = Vec::with_capacity(rows.len());
         for row in &rows {
-            match self.send(row).await {
-                Ok(ack) => pending.push(ack),
+            let thin = self.refused.contains(&row.global_position);
+            let Some(out) = message::outgoing(row, limit, thin) else {
+                sent.push(Sent::Skipped);
+                continue;
+            };
+            let publish = PublishMessage::build().payload(out.payload).headers(out.headers);
+            match self
+                .js
+                .send_publish(subject(&self.prefix, &row.aggregate_type, &row.event_type), publish)
+                .await
+            {
+                Ok(ack) => sent.push(Sent::Pending(out.form, ack)),
                 Err(e) => {
-                    tracing::warn!(error = %e, "publish failed");
+                    if refused_for_size(&e) {
+                        self.refused.insert(row.global_position);
+                    }
+                    tracing::warn!(error = %e, position = row.global_position, "publish failed");
                     break;
                 }
             }
         }
-        // The checkpoint moves over the acknowledged prefix only.
+        // The checkpoint moves over the settled prefix only.
         let mut done: Option<feed::Cursor> = None;
         let mut count = 0;
-        for (row, ack) in rows.iter().zip(pending) {
-            match ack.await {
-                Ok(_) => {
-                    done = Some(row.cursor());
-                    count += 1;
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, position = row.global_position, "publish not acknowledged");
-                    break;
-                }
-            }
+        for (row, sent) in rows.iter().zip(sent) {
+            let form = match sent {
+                Sent::Skipped => None,
+                Sent::Pending(form, ack) => match ack.await {
+                    Ok(_) => Some(form),
+                    Err(e) if refused_for_size(&e) && form == Form::Whole => {
+                        // Sent again thin next round; what was sent after it is deduped by its id.
+                        self.refused.insert(row.global_position);
+                        tracing::warn!(error = %e, position = row.global_position,
+                            "the stream refused an event for its size; it goes out thin");
+                        break;
+                    }
+                    Err(e) if refused_for_size(&e) => None,
+                    Err(e) => {
+                        tracing::warn!(error = %e, position = row.global_position, "publish not acknowledged");
+                        break;
+                    }
+                },
+            };
+            self.settled(row, form, limit);
+            done = Some(row.cursor());
+            count += 1;
         }
         if let Some(at) = done {
             feed::save_checkpoint(&mut conn, &self.checkpoint(), at, count as i64)
@@ -229,49 +270,18 @@ impl Publisher {
         Ok(count)
     }
 
-    async fn send(&self, row: &EventRow) -> Result<jetstream::context::PublishAckFuture, String> {
-        let id = event_id(&row.aggregate_type, &row.aggregate_id, row.sequence);
-        let payload = serde_json::to_vec(&body(row)).map_err(|e| e.to_string())?;
-        let correlation = row
-            .metadata
-            .get("correlation_id")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let message = PublishMessage::build()
-            .payload(Bytes::from(payload))
-            .message_id(id.to_string())
-            .header("Content-Type", "application/json")
-            .header("Rollcall-Event-Type", row.event_type.as_str())
-            .header("Rollcall-Correlation-Id", correlation);
-        self.js
-            .send_publish(subject(&self.prefix, &row.aggregate_type, &row.event_type), message)
-            .await
-            .map_err(|e| e.to_string())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn subjects_follow_the_interface() {
-        assert_eq!(subject("rc", "Person", "PersonCreated"), "rc.events.person.created");
-        assert_eq!(subject("rc", "User", "UserCreated"), "rc.events.user.created");
-    }
-
-    #[test]
-    fn event_ids_are_deterministic_and_distinct() {
-        assert_eq!(event_id("Person", "1", 1), event_id("Person", "1", 1));
-        assert_ne!(event_id("Person", "1", 1), event_id("Person", "1", 2));
-        assert_ne!(event_id("Person", "1", 1), event_id("User", "1", 1));
-    }
-
-    #[test]
-    fn the_password_hash_is_scrubbed_at_any_depth() {
-        let mut v =
-            json!({"UserCreated": {"email": "a@b.io", "password_hash": "$argon2id$x", "n": [{"password_hash": 1}]}});
-        scrub(&mut v);
-        assert_eq!(v, json!({"UserCreated": {"email": "a@b.io", "n": [{}]}}));
+    /// Counts an event the checkpoint passes over: published whole or thin, or skipped (`None`).
+    fn settled(&mut self, row: &EventRow, form: Option<Form>, limit: usize) {
+        self.refused.remove(&row.global_position);
+        let outcome = form.map_or("skipped", Form::as_str);
+        self.metrics.published_events.with_label_values(&[outcome]).inc();
+        let (position, event) = (row.global_position, row.event_type.as_str());
+        match form {
+            Some(Form::Whole) => {}
+            Some(Form::Thin) => tracing::warn!(position, event, aggregate_id = %row.aggregate_id, limit,
+                "an event too large for the stream was published thin, without its data and metadata"),
+            None => tracing::error!(position, event, aggregate_id = %row.aggregate_id, limit,
+                "an event too large for the stream even thin was skipped; consumers must read it from the service"),
+        }
     }
 }

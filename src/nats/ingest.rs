@@ -19,9 +19,10 @@ use super::codec;
 use super::dispatch::{self, Incoming, Rejection};
 use super::names::Names;
 use super::settle::{self, Settle};
-use super::{headers, setup};
+use super::{headers, rejected, setup};
 use crate::application::App;
 use crate::backoff::{self, Backoff};
+use crate::telemetry::sane_correlation_id;
 
 /// Commands other than person creates handled at once by one instance.
 pub const CONCURRENCY: usize = 16;
@@ -36,6 +37,8 @@ const PULL_EXPIRY: Duration = Duration::from_millis(500);
 const HAND_BACK_DELAY: Duration = Duration::from_secs(1);
 /// How long a rejection may take to reach the server.
 const REPORT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often handled commands are purged from a stream that keeps them (limits retention).
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
 
 /// The ingestion of one service instance.
 pub struct Ingest {
@@ -51,6 +54,8 @@ struct Policy {
     give_up_after: i64,
     /// How often a long-running command tells JetStream it is still in progress.
     keepalive: Duration,
+    /// The stream keeps handled messages: purge them every [`SWEEP_EVERY`].
+    erase_handled: bool,
 }
 
 impl Ingest {
@@ -67,9 +72,9 @@ impl Ingest {
         let mut failures = 0u32;
         while !shutdown.is_cancelled() {
             let error = match setup::ensure(&self.js, &self.names).await {
-                Ok(consumer) => {
+                Ok(ensured) => {
                     tracing::info!(consumer = %self.names.consumer(), "consuming commands");
-                    match self.consume(&consumer, &shutdown).await {
+                    match self.consume(&ensured, &shutdown).await {
                         Ok(()) => break,
                         Err((handled, e)) => {
                             if handled > 0 {
@@ -93,15 +98,18 @@ impl Ingest {
 
     /// Handles messages until shutdown (`Ok`) or an error of the message stream (`Err` with how many
     /// messages were handled before it). In-flight messages are always finished and settled.
-    async fn consume(&self, consumer: &PullConsumer, shutdown: &CancellationToken) -> Result<(), (u64, String)> {
+    async fn consume(&self, ensured: &setup::Ensured, shutdown: &CancellationToken) -> Result<(), (u64, String)> {
+        let consumer: &PullConsumer = &ensured.consumer;
         let config = &consumer.cached_info().config;
         let policy = Policy {
             give_up_after: setup::give_up_after(config),
             keepalive: (config.ack_wait / 2).max(Duration::from_secs(1)),
+            erase_handled: ensured.erase_handled,
         };
         let mut broken: Option<String> = None;
         let mut handled = 0u64;
         let mut in_flight = FuturesUnordered::new();
+        let (mut sweep, mut swept) = (tokio::time::interval(SWEEP_EVERY), 0u64);
         'pulls: while !shutdown.is_cancelled() {
             let pull = consumer.batch().max_messages(BATCH).expires(PULL_EXPIRY).messages();
             let mut batch = match pull.await {
@@ -125,6 +133,7 @@ impl Ingest {
                         break 'pulls;
                     }
                     Some(n) = in_flight.next(), if !in_flight.is_empty() => handled += n,
+                    _ = sweep.tick(), if policy.erase_handled => self.sweep(consumer, &mut swept).await,
                     (chunk, end) = next_chunk(&mut batch), if in_flight.len() < PIPELINE => {
                         if !chunk.is_empty() {
                             in_flight.push(self.handle_chunk(chunk, &policy));
@@ -143,6 +152,9 @@ impl Ingest {
         }
         while let Some(n) = in_flight.next().await {
             handled += n;
+        }
+        if policy.erase_handled {
+            self.sweep(consumer, &mut swept).await;
         }
         match broken {
             Some(e) => Err((handled, e)),
@@ -231,17 +243,48 @@ impl Ingest {
             field = rejection.field.as_deref(), "command {outcome}");
     }
 
-    /// Republishes the message to `P.rejected.<command>` with a `Rollcall-Error` header, and waits
-    /// until the server has it.
+    /// On a stream that keeps handled messages, purges every message below the consumer's ack floor
+    /// (each settled for good: acked or terminated), with its token and any password. `swept` is the
+    /// floor purged last; a failure is retried at the next sweep.
+    async fn sweep(&self, consumer: &PullConsumer, swept: &mut u64) {
+        let floor = match consumer.get_info().await {
+            Ok(info) => info.ack_floor.stream_sequence,
+            Err(e) => {
+                tracing::debug!(error = %e, "no consumer info to sweep handled commands by");
+                return;
+            }
+        };
+        if floor <= *swept {
+            return;
+        }
+        let purged = async {
+            let stream = self.js.get_stream_no_info(self.names.stream()).await?;
+            stream.purge().sequence(floor + 1).await?;
+            Ok::<_, async_nats::Error>(())
+        };
+        match purged.await {
+            Ok(()) => *swept = floor,
+            Err(e) => tracing::warn!(error = %e, "could not purge handled commands; retried at the next sweep"),
+        }
+    }
+
+    /// Republishes the message to `P.rejected.<command>` with a `Rollcall-Error` header, without its
+    /// token or any password and within the server's `max_payload` (`rejected::copy`), and waits until
+    /// the server has it.
     async fn report(&self, message: &jetstream::Message, command: &str, rejection: &Rejection) -> Result<(), String> {
-        let mut headers = message.headers.as_ref().map(headers::redacted).unwrap_or_default();
-        headers.insert(headers::ROLLCALL_ERROR, dispatch::header_value(rejection).as_str());
+        let copy = rejected::copy(
+            command,
+            message.headers.as_ref(),
+            &message.payload,
+            &dispatch::header_value(rejection),
+            self.client.max_payload(),
+        );
         let subject = self
             .names
             .rejected(if command.is_empty() { "unknown" } else { command });
         let publish = async {
             self.client
-                .publish_with_headers(subject, headers, message.payload.clone())
+                .publish_with_headers(subject, copy.headers, copy.payload)
                 .await
                 .map_err(|e| e.to_string())?;
             self.client.flush().await.map_err(|e| e.to_string())
@@ -352,8 +395,8 @@ impl<'m> Received<'m> {
         let msg_id = headers::get(h, headers::MSG_ID).map(str::to_string);
         let position = format!("{}:{sequence}", names.stream());
         // Every delivery of one command shares its correlation id, so its log lines can be followed.
-        let correlation_id = headers::get(h, headers::CORRELATION_ID)
-            .or(msg_id.as_deref())
+        let correlation_id = headers::correlation_id(h)
+            .or(msg_id.as_deref().and_then(sane_correlation_id))
             .unwrap_or(&position)
             .to_string();
         let span = tracing::info_span!("nats_command", subject = %message.subject, stream_seq = sequence,

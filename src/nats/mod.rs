@@ -7,6 +7,7 @@ pub mod events;
 pub mod headers;
 mod ingest;
 pub mod names;
+pub mod rejected;
 mod rpc;
 mod settle;
 pub mod setup;

@@ -11,6 +11,11 @@ impl Names {
         Names { prefix: prefix.into() }
     }
 
+    /// The prefix `P` itself.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
     /// The JetStream stream of commands, `P-commands`.
     pub fn stream(&self) -> String {
         format!("{}-commands", self.prefix)

@@ -13,6 +13,7 @@ use super::headers;
 use super::ingest::CONCURRENCY;
 use super::names::Names;
 use crate::application::App;
+use crate::telemetry::sane_correlation_id;
 
 pub struct Responder {
     app: App,
@@ -55,10 +56,9 @@ impl Responder {
     async fn answer(&self, request: Message) {
         let h = request.headers.as_ref();
         let key = headers::get(h, headers::MSG_ID).map(str::to_string);
-        let correlation_id = headers::get(h, headers::CORRELATION_ID)
-            .map(str::to_string)
-            .or_else(|| key.clone())
-            .unwrap_or_else(|| Uuid::new_v4().to_string());
+        let correlation_id = headers::correlation_id(h)
+            .or(key.as_deref().and_then(sane_correlation_id))
+            .map_or_else(|| Uuid::new_v4().to_string(), str::to_string);
         let span = tracing::info_span!("nats_request", subject = %request.subject, correlation_id = %correlation_id);
         async {
             let Some(reply) = request.reply.clone() else {

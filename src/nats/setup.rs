@@ -1,18 +1,24 @@
 //! Ensures the command stream `P-commands` and the durable pull consumer `P-ingest` exist. Missing ones
 //! are created with the settings below; existing ones are left as the operator configured them, with a
 //! warning for each setting the ingestion relies on that differs.
+//!
+//! Commands carry bearer tokens and passwords, so the stream keeps a command only until it is handled:
+//! a new stream has work-queue retention (the server drops a message once it is acked or terminated).
+//! A stream with limits retention (as rollcall created it before, and NATS cannot change retention in
+//! place) still works: the ingestion then purges, every second, what lies below the consumer's ack
+//! floor (every message before it is settled for good).
 
 use std::time::Duration;
 
 use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, PullConsumer, pull};
-use async_nats::jetstream::stream::{self, StorageType};
+use async_nats::jetstream::stream::{self, RetentionPolicy, StorageType};
 use async_nats::jetstream::{self, consumer};
 
 use super::names::Names;
 
 /// How long JetStream drops a republished `Nats-Msg-Id` by itself (the App dedupes beyond it).
 pub const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
-/// How long acked commands stay in the stream, for inspection and replay.
+/// How long a command not yet handled (no instance running) may wait in the stream.
 pub const MAX_AGE: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Deliveries of one message before the ingestion gives up on it (and rejects it).
 pub const MAX_DELIVER: i64 = 10;
@@ -34,6 +40,7 @@ fn stream_config(names: &Names) -> stream::Config {
         name: names.stream(),
         subjects: vec![names.commands()],
         storage: StorageType::File,
+        retention: RetentionPolicy::WorkQueue,
         duplicate_window: DUPLICATE_WINDOW,
         max_age: MAX_AGE,
         ..Default::default()
@@ -54,15 +61,31 @@ fn consumer_config(names: &Names) -> pull::Config {
     }
 }
 
+/// The consumer, and whether the ingestion must erase what it handled itself.
+pub struct Ensured {
+    pub consumer: PullConsumer,
+    /// The stream keeps handled messages (limits retention): the ingestion purges them.
+    pub erase_handled: bool,
+}
+
 /// The stream and the consumer, created when missing, never overwritten.
-pub async fn ensure(js: &jetstream::Context, names: &Names) -> Result<PullConsumer, SetupError> {
+pub async fn ensure(js: &jetstream::Context, names: &Names) -> Result<Ensured, SetupError> {
     let stream = js.get_or_create_stream(stream_config(names)).await?;
-    check_stream(&stream.cached_info().config, names);
+    let config = &stream.cached_info().config;
+    check_stream(config, names);
     let consumer: PullConsumer = stream
         .get_or_create_consumer(&names.consumer(), consumer_config(names))
         .await?;
     check_consumer(&consumer.cached_info().config, names);
-    Ok(consumer)
+    Ok(Ensured {
+        consumer,
+        erase_handled: keeps_handled(config),
+    })
+}
+
+/// Whether the stream keeps a message after every consumer acked it (limits retention).
+pub fn keeps_handled(config: &stream::Config) -> bool {
+    config.retention == RetentionPolicy::Limits
 }
 
 fn check_stream(actual: &stream::Config, names: &Names) {
@@ -74,6 +97,12 @@ fn check_stream(actual: &stream::Config, names: &Names) {
     }
     if actual.storage != StorageType::File {
         tracing::warn!(stream = %name, "the command stream is not file-backed: commands are lost if NATS restarts");
+    }
+    if keeps_handled(actual) {
+        tracing::warn!(stream = %name,
+            "the command stream keeps handled commands (limits retention, as older versions created it); \
+             they are purged below the consumer's ack floor every second. Recreate it with work-queue retention \
+             while it is empty to leave that to NATS");
     }
     if actual.duplicate_window < DUPLICATE_WINDOW {
         tracing::warn!(stream = %name, window = ?actual.duplicate_window,

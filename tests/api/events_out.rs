@@ -308,3 +308,108 @@ async fn when_the_publishing_instance_dies_mid_burst_the_other_takes_over_and_ev
     );
     pool.close().await;
 }
+
+#[tokio::test]
+async fn an_event_too_large_for_nats_goes_out_thin_and_never_holds_back_the_events_after_it() {
+    use rollcall::domain::contact::CustomField;
+    use rollcall::domain::datetime::ApiDateTime;
+    use rollcall::domain::person::{PersonCreated, PersonEvent, PersonFields};
+    use rollcall::domain::values::ShareType;
+
+    let t = TestApp::spawn().await;
+    published_ids(&t, 1).await; // the owner
+    // A person stored before records were bounded: 100 custom fields of 8,000 CJK characters (2.4 MB).
+    let legacy = PersonEvent::PersonCreated(PersonCreated {
+        id: 999_999,
+        fields: PersonFields {
+            first_name: "Legacy".into(),
+            last_name: String::new(),
+            title: None,
+            company_id: None,
+            about: String::new(),
+            share_type: ShareType::ReadWrite,
+            managers: vec![],
+            custom_fields: (1..=100)
+                .map(|key| CustomField {
+                    key,
+                    value: "語".repeat(8_000),
+                })
+                .collect(),
+            photo: None,
+        },
+        created_by: uuid::Uuid::nil(),
+        created_at: ApiDateTime::parse("2024-01-01T00:00:00Z").unwrap(),
+    });
+    sqlx::query(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
+         VALUES ('Person', '999999', 1, 'PersonCreated', '1', $1, $2)",
+    )
+    .bind(serde_json::to_value(&legacy).unwrap())
+    .bind(serde_json::json!({"correlation_id": "legacy", "source": "rest"}))
+    .execute(&t.pool)
+    .await
+    .unwrap();
+    t.app
+        .create_person(&t.owner_meta().await, person("After"), None)
+        .await
+        .unwrap();
+
+    let ids = published_ids(&t, 3).await;
+    assert_eq!(ids.len(), 3);
+    let js = jetstream::new(t.nats.clone());
+    let stream = js
+        .get_stream(format!("{}-events", t.settings.nats_prefix))
+        .await
+        .unwrap();
+    let thin = stream.get_raw_message(2).await.unwrap();
+    assert_eq!(
+        thin.headers.get("Rollcall-Omitted").map(|v| v.to_string()).as_deref(),
+        Some("data, metadata")
+    );
+    let body: serde_json::Value = serde_json::from_slice(&thin.payload).unwrap();
+    assert_eq!(
+        (body["aggregateId"].as_str(), body["type"].as_str()),
+        (Some("999999"), Some("PersonCreated"))
+    );
+    assert!(body.get("data").is_none(), "no data in a thin event");
+    let after: serde_json::Value = serde_json::from_slice(&stream.get_raw_message(3).await.unwrap().payload).unwrap();
+    assert_eq!(after["data"]["PersonCreated"]["first_name"], "After", "{after}");
+
+    let metrics = crate::ops::scrape(t.http_addr).await;
+    let count = |outcome| metrics.value("rollcall_events_published_total", &[("outcome", outcome)]);
+    assert_eq!(count("thin"), Some(1.0));
+    assert!(count("published").is_some_and(|n| n >= 2.0));
+}
+
+#[tokio::test]
+async fn an_event_the_stream_refuses_for_its_size_goes_out_thin_and_the_next_ones_whole() {
+    let t = TestApp::spawn().await;
+    published_ids(&t, 1).await; // the owner; the publisher leads with an unlimited stream
+    // The operator limits the stream while the publisher runs: the server itself refuses the event.
+    let js = jetstream::new(t.nats.clone());
+    let name = format!("{}-events", t.settings.nats_prefix);
+    let mut config = js.get_stream(&name).await.unwrap().cached_info().config.clone();
+    config.max_message_size = 4_096;
+    js.update_stream(config).await.unwrap();
+    let meta = t.owner_meta().await;
+    let big = PersonDraft {
+        about: Some("x".repeat(5_000)),
+        ..person("Big")
+    };
+    t.app.create_person(&meta, big, None).await.unwrap();
+    published_ids(&t, 2).await;
+    t.app.create_person(&meta, person("Small"), None).await.unwrap();
+
+    published_ids(&t, 3).await;
+    let stream = js.get_stream(&name).await.unwrap();
+    let body = |seq| {
+        let stream = stream.clone();
+        async move {
+            let msg = stream.get_raw_message(seq).await.unwrap();
+            serde_json::from_slice::<serde_json::Value>(&msg.payload).unwrap()
+        }
+    };
+    let (thin, small) = (body(2).await, body(3).await);
+    assert!(thin.get("data").is_none() && thin["omitted"].is_object(), "{thin}");
+    assert_eq!(small["data"]["PersonCreated"]["first_name"], "Small", "{small}");
+}

@@ -114,6 +114,24 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_company_heavier_than_one_event_may_be_is_refused_naming_its_heaviest_field() {
+        let heavy = (1..=100)
+            .map(|key| CustomFieldInput {
+                key,
+                value: Some("語".repeat(8_000)),
+            })
+            .collect();
+        rejects(
+            CompanyDraft {
+                custom_field_list: heavy,
+                ..draft()
+            },
+            CompanyError::TooLarge(crate::domain::field::Field::CustomFields),
+        )
+        .await;
+    }
+
+    #[tokio::test]
     async fn a_company_is_created_with_normalised_fields() {
         let events = Given::with(())
             .given_no_previous_events()

@@ -8,6 +8,8 @@ use super::events::CompanyFields;
 use crate::domain::contact::{self, CustomFieldInput};
 use crate::domain::contact_info::ContactInfoDraft;
 use crate::domain::datetime::ApiDateTime;
+use crate::domain::field::Field;
+use crate::domain::size::{self, json_len};
 use crate::domain::values::{MAX_LINE, MAX_TEXT, Patch, PhotoRef, ShareType, char_len, non_blank};
 
 /// What a client sent for `POST crm/contact/company`.
@@ -76,13 +78,29 @@ impl CompanyDraft {
         if char_len(about) > MAX_TEXT {
             return Err(CompanyError::AboutTooLong);
         }
-        Ok(CompanyFields {
+        let fields = CompanyFields {
             company_name: name.to_string(),
             about: about.to_string(),
             share_type: self.share_type,
             managers: contact::managers(&self.manager_list)?,
             custom_fields: contact::custom_fields(&self.custom_field_list)?,
             photo: self.photo.clone(),
-        })
+        };
+        fields.check_size()?;
+        Ok(fields)
+    }
+}
+
+impl CompanyFields {
+    /// Refuses a company heavier than [`size::MAX_RECORD_BYTES`] as JSON, naming its heaviest field.
+    pub(super) fn check_size(&self) -> Result<(), CompanyError> {
+        let parts = [
+            (Field::CompanyName, json_len(&self.company_name)),
+            (Field::About, json_len(&self.about)),
+            (Field::ManagerList, json_len(&self.managers)),
+            (Field::CustomFields, json_len(&self.custom_fields)),
+            (Field::Photo, json_len(&self.photo)),
+        ];
+        size::too_large(&parts).map_or(Ok(()), |field| Err(CompanyError::TooLarge(field)))
     }
 }

@@ -74,6 +74,10 @@ fn update(r: &CompanyRecord, p: &CompanyPatch) -> Result<Vec<CompanyEvent>, Comp
     c.photo = p.photo.clone().filter(|photo| f.photo.as_ref() != Some(photo));
     let mut events = Vec::new();
     if !c.is_empty() {
+        // The record after the change must still fit in one event (docs: the Limits table).
+        let mut next = r.clone();
+        next.apply(CompanyEvent::CompanyUpdated(c.clone()));
+        next.fields.check_size()?;
         events.push(CompanyEvent::CompanyUpdated(c));
     }
     if let Some(access) = access_change(&r.access(), p.share_type, p.manager_list.as_deref())? {

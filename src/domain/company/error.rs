@@ -41,6 +41,9 @@ pub enum CompanyError {
     CustomFieldKeyInvalid,
     #[error("a Value is longer than 8000 characters")]
     CustomFieldValueTooLong,
+    /// The record would weigh more than `size::MAX_RECORD_BYTES`; names its heaviest field.
+    #[error("makes the record larger than 512 KiB as JSON, the most one record may hold")]
+    TooLarge(Field),
 }
 
 impl From<ContactRule> for CompanyError {
@@ -87,6 +90,7 @@ impl CompanyError {
             CompanyError::TooManyCustomFields
             | CompanyError::CustomFieldKeyInvalid
             | CompanyError::CustomFieldValueTooLong => Some(Field::CustomFields),
+            CompanyError::TooLarge(field) => Some(*field),
         }
     }
 }

@@ -81,6 +81,7 @@ mod tests {
 
     use super::*;
     use crate::domain::datetime::ApiDateTime;
+    use crate::domain::field::Field;
     use crate::domain::person::{CreatePerson, CustomField, CustomFieldInput, PersonDraft};
     use crate::domain::values::ShareType;
 
@@ -171,6 +172,34 @@ mod tests {
             .when_async(create(seed_draft()))
             .await
             .then_expect_error(PersonError::AlreadyCreated);
+    }
+
+    /// 100 custom fields of `chars` CJK characters each (three bytes of UTF-8 per character).
+    fn heavy(chars: usize) -> Vec<CustomFieldInput> {
+        (1..=100)
+            .map(|key| CustomFieldInput {
+                key,
+                value: Some("語".repeat(chars)),
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_person_heavier_than_one_event_may_be_is_refused_naming_its_heaviest_field() {
+        // Every field rule holds (100 entries of 8000 characters), yet the event would weigh 2.4 MB.
+        let draft = |custom_field_list, about: &str| PersonDraft {
+            custom_field_list,
+            about: Some(about.into()),
+            ..seed_draft()
+        };
+        rejects(draft(heavy(8_000), "short"), PersonError::TooLarge(Field::CustomFields)).await;
+        // Escapes count: a control character is six bytes of JSON.
+        let escaped = "\u{1}".repeat(8_000);
+        assert!(draft(heavy(1_500), "short").validate().is_ok(), "450 KB fit");
+        assert_eq!(
+            draft(heavy(1_600), &escaped).validate(),
+            Err(PersonError::TooLarge(Field::CustomFields))
+        );
     }
 
     #[tokio::test]

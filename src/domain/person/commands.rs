@@ -8,6 +8,8 @@ use super::events::PersonFields;
 use crate::domain::contact::{self, CustomFieldInput};
 use crate::domain::contact_info::ContactInfoDraft;
 use crate::domain::datetime::ApiDateTime;
+use crate::domain::field::Field;
+use crate::domain::size::{self, json_len};
 use crate::domain::values::{MAX_LINE, MAX_TEXT, Patch, PhotoRef, ShareType, char_len, non_blank};
 
 /// What a client sent, as typed as the wire allows; business rules are applied by `validate`.
@@ -104,7 +106,7 @@ impl PersonDraft {
         }
         let managers = contact::managers(&self.manager_list)?;
         let custom_fields = contact::custom_fields(&self.custom_field_list)?;
-        Ok(PersonFields {
+        let fields = PersonFields {
             first_name: first_name.to_string(),
             last_name,
             title,
@@ -114,6 +116,24 @@ impl PersonDraft {
             managers,
             custom_fields,
             photo: self.photo.clone(),
-        })
+        };
+        fields.check_size()?;
+        Ok(fields)
+    }
+}
+
+impl PersonFields {
+    /// Refuses a person heavier than [`size::MAX_RECORD_BYTES`] as JSON, naming its heaviest field.
+    pub(super) fn check_size(&self) -> Result<(), PersonError> {
+        let parts = [
+            (Field::FirstName, json_len(&self.first_name)),
+            (Field::LastName, json_len(&self.last_name)),
+            (Field::JobTitle, json_len(&self.title)),
+            (Field::About, json_len(&self.about)),
+            (Field::ManagerList, json_len(&self.managers)),
+            (Field::CustomFields, json_len(&self.custom_fields)),
+            (Field::Photo, json_len(&self.photo)),
+        ];
+        size::too_large(&parts).map_or(Ok(()), |field| Err(PersonError::TooLarge(field)))
     }
 }

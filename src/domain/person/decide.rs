@@ -86,6 +86,10 @@ fn update(r: &PersonRecord, p: &PersonPatch) -> Result<Vec<PersonEvent>, PersonE
 
     let mut events = Vec::new();
     if !c.is_empty() {
+        // The record after the change must still fit in one event (docs: the Limits table).
+        let mut next = r.clone();
+        next.apply(PersonEvent::PersonUpdated(c.clone()));
+        next.fields.check_size()?;
         events.push(PersonEvent::PersonUpdated(c));
     }
     match p.company_id {

@@ -48,6 +48,9 @@ pub enum PersonError {
     CustomFieldKeyInvalid,
     #[error("a Value is longer than 8000 characters")]
     CustomFieldValueTooLong,
+    /// The record would weigh more than `size::MAX_RECORD_BYTES`; names its heaviest field.
+    #[error("makes the record larger than 512 KiB as JSON, the most one record may hold")]
+    TooLarge(Field),
 }
 
 impl From<crate::domain::contact::ContactRule> for PersonError {
@@ -99,6 +102,7 @@ impl PersonError {
             PersonError::TooManyCustomFields
             | PersonError::CustomFieldKeyInvalid
             | PersonError::CustomFieldValueTooLong => Some(Field::CustomFields),
+            PersonError::TooLarge(field) => Some(*field),
         }
     }
 }

@@ -350,3 +350,24 @@ fn payloads_stored_by_earlier_versions_still_load() {
     let r = person.record().unwrap();
     assert_eq!((r.id, r.fields.about.as_str(), r.info.len()), (9, "met", 0));
 }
+
+#[tokio::test]
+async fn an_update_cannot_make_the_record_heavier_than_one_event_may_be() {
+    use crate::domain::contact::CustomFieldInput;
+    use crate::domain::field::Field;
+    let heavy = (1..=100)
+        .map(|key| CustomFieldInput {
+            key,
+            value: Some("語".repeat(8000)),
+        })
+        .collect();
+    let patch = PersonPatch {
+        custom_field_list: Some(heavy),
+        ..PersonPatch::default()
+    };
+    Given::with(())
+        .given(vec![created()])
+        .when_async(update(patch))
+        .await
+        .then_expect_error(PersonError::TooLarge(Field::CustomFields));
+}

@@ -81,6 +81,7 @@ async fn the_service_creates_the_stream_and_consumer_the_interface_names() {
     assert_eq!(config.subjects, vec![format!("{prefix}.commands.>")]);
     assert_eq!(config.storage, jetstream::stream::StorageType::File);
     assert_eq!(config.duplicate_window, Duration::from_secs(120));
+    assert_eq!(config.retention, jetstream::stream::RetentionPolicy::WorkQueue);
     let consumer = eventually(Duration::from_secs(10), || async {
         stream.consumer_info(format!("{prefix}-ingest")).await.ok()
     })

@@ -74,9 +74,9 @@ async fn duplicates_beyond_the_dedupe_window_reach_the_service_and_still_create_
     let info = drained(&js, &prefix, Duration::from_secs(60)).await;
     let mut stream = js.get_stream(format!("{prefix}-commands")).await.unwrap();
     assert_eq!(
-        stream.info().await.unwrap().state.messages,
+        stream.info().await.unwrap().state.last_sequence,
         1_000,
-        "JetStream kept every duplicate"
+        "JetStream stored every duplicate"
     );
     assert_eq!(info.delivered.stream_sequence, 1_000, "and delivered it");
     assert_eq!(persons_created(&t).await, 900);
@@ -110,7 +110,7 @@ async fn commands_republished_through_core_nats_after_they_were_acked_do_not_cre
     t.nats.flush().await.unwrap();
     let stored = crate::helpers::eventually(Duration::from_secs(10), || async {
         let mut stream = js.get_stream(format!("{prefix}-commands")).await.ok()?;
-        (stream.info().await.ok()?.state.messages == 100).then_some(())
+        (stream.info().await.ok()?.state.last_sequence == 100).then_some(())
     })
     .await;
     assert!(stored.is_some(), "the republished commands were stored");

@@ -6,10 +6,12 @@ mod commands;
 mod companies;
 mod crash;
 mod idempotency;
+mod limits;
 mod outage;
 mod protobuf;
 mod rejections;
-mod rpc;
+pub mod rpc;
+mod secrets;
 
 use std::time::Duration;
 

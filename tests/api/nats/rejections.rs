@@ -102,7 +102,15 @@ async fn poison_invalid_unauthorized_and_unknown_commands_are_rejected_once_with
     for (id, subject, _, body) in &cases {
         let (rejected_subject, _, payload) = &seen[*id];
         assert_eq!(rejected_subject, &subject.replace(".commands.", ".rejected."), "{id}");
-        assert_eq!(payload, body, "{id}: the original payload is republished");
+        if *id == "protobuf-user" {
+            // Unreadable, and where a password belongs: left out (issue 14).
+            assert!(
+                payload.is_empty(),
+                "{id}: a payload that may hold a password is left out"
+            );
+        } else {
+            assert_eq!(payload, body, "{id}: the original payload is republished");
+        }
     }
     let status = |id: &str| seen[id].1["status"].as_u64().unwrap();
     assert_eq!(status("poison"), 400);

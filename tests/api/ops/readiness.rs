@@ -60,7 +60,7 @@ async fn readyz_is_unready_while_the_database_refuses_connections_and_ready_agai
     assert_eq!(body["status"], "ready");
     assert_eq!(
         body["checks"],
-        serde_json::json!({"database": true, "nats": true, "projector": true})
+        serde_json::json!({"database": true, "nats": true, "projector": true, "publisher": true})
     );
 
     allow_connections(&t.database(), false).await;
@@ -120,4 +120,35 @@ async fn readyz_is_unready_while_nats_is_down_and_ready_once_it_is_back() {
 
     nats.restart().await;
     await_readiness(&t, StatusCode::OK).await;
+}
+
+#[tokio::test]
+async fn readyz_is_unready_while_the_event_publisher_falls_behind_and_ready_once_it_catches_up() {
+    // An operator's `P-events` that captures no event subject: every publish finds no stream.
+    let (mut settings, _) = test_settings();
+    settings.projector_stall = Duration::from_secs(1);
+    let prefix = settings.nats_prefix.clone();
+    let js = async_nats::jetstream::new(async_nats::connect(&settings.nats_url).await.unwrap());
+    let mut config = async_nats::jetstream::stream::Config {
+        name: format!("{prefix}-events"),
+        subjects: vec![format!("{prefix}.elsewhere")],
+        ..Default::default()
+    };
+    js.create_stream(config.clone()).await.unwrap();
+    let t = TestApp::with(settings).await;
+
+    let body = await_readiness(&t, StatusCode::SERVICE_UNAVAILABLE).await;
+    assert_eq!(body["checks"]["publisher"], false, "{body}");
+    assert_eq!(body["checks"]["projector"], true, "{body}");
+    assert!(body["publisherLagSeconds"].as_f64().unwrap() > 1.0, "{body}");
+    let metrics = super::scrape(t.http_addr).await;
+    assert!(metrics.value("rollcall_publisher_lag_positions", &[]).unwrap() >= 1.0);
+    assert!(metrics.value("rollcall_publisher_lag_seconds", &[]).unwrap() > 1.0);
+    assert_eq!(metrics.value("rollcall_ready", &[("check", "publisher")]), Some(0.0));
+
+    config.subjects = vec![format!("{prefix}.events.>")];
+    js.update_stream(config).await.unwrap();
+    let body = await_readiness(&t, StatusCode::OK).await;
+    assert_eq!(body["checks"]["publisher"], true, "{body}");
+    assert_eq!(body["publisherLagSeconds"], 0.0, "{body}");
 }

@@ -349,3 +349,31 @@ async fn events_have_stable_names_and_a_version() {
     assert_eq!(e.event_type(), "UserCreated");
     assert_eq!(e.event_version(), "1");
 }
+
+#[tokio::test]
+async fn the_heaviest_user_every_rule_allows_needs_no_size_rule() {
+    // Each character a control character (six bytes of JSON), each field and list at its bound: the
+    // event still weighs less than `size::MAX_RECORD_BYTES`. A new or longer field must keep it so
+    // (or add a `TooLarge` rule as persons and companies have).
+    let c = |n: usize| "\u{1}".repeat(n);
+    let draft = UserDraft {
+        first_name: Some(format!("a{}", c(254))),
+        last_name: Some(format!("a{}", c(254))),
+        title: Some(format!("a{}", c(254))),
+        location: Some(format!("a{}", c(254))),
+        comment: Some(format!("a{}", c(7_999))),
+        files: Some(format!("a{}", c(2_047))),
+        department: (0..100).map(Uuid::from_u128).collect(),
+        contacts: (0..100)
+            .map(|_| ContactInput {
+                kind: format!("a{}", c(254)),
+                value: format!("a{}", c(254)),
+            })
+            .collect(),
+        ..seed_draft()
+    };
+    let event = created_event(draft, UserRole::Member).await;
+    let weight = crate::domain::size::json_len(&event);
+    assert!(weight > 300_000, "the draft is as heavy as the rules allow: {weight}");
+    assert!(weight < crate::domain::size::MAX_RECORD_BYTES, "{weight}");
+}

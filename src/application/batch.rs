@@ -10,8 +10,9 @@ use super::commands::now;
 use super::persons::COMMAND;
 use super::store::{Decided, Order};
 use super::{App, AppError, Rejection, RequestMeta};
+use crate::domain::company::Company;
 use crate::domain::person::{CreatePerson, Person, PersonCommand, PersonDraft, PersonError};
-use crate::persistence::events::{self, NewPhoto};
+use crate::persistence::events::NewPhoto;
 use crate::persistence::idempotency::{self, KeyOutcome, KeyRequest};
 use crate::persistence::next_contact_ids;
 
@@ -155,7 +156,8 @@ impl App {
         Ok(())
     }
 
-    /// Refuses the creates whose company does not exist in the event store (one query for all).
+    /// Refuses the creates whose company does not exist in the event store, was deleted, or is
+    /// invisible to the create's caller (one query for all).
     async fn check_companies(&self, items: &[Item], slots: &mut Slots) -> Result<(), AppError> {
         let wanted: Vec<String> = items
             .iter()
@@ -164,9 +166,18 @@ impl App {
             .into_iter()
             .map(|c| c.to_string())
             .collect();
-        let found = events::existing(self.pool(), "Company", &wanted).await?;
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let found = self.load_all::<Company>(&wanted).await?;
         for item in items {
-            if item.company.is_some_and(|c| !found.contains(&c.to_string())) {
+            let Some(company) = item.company else { continue };
+            let actor = &item.request.meta.actor;
+            let visible = found
+                .get(&company.to_string())
+                .and_then(|c| c.aggregate.live())
+                .is_some_and(|r| actor.may_see(r.fields.share_type, &r.fields.managers));
+            if !visible {
                 slots[item.index] = Some(Err(AppError::NotFound("company")));
             }
         }

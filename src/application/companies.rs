@@ -4,6 +4,7 @@ use tracing::instrument;
 
 use super::commands::now;
 use super::store::Order;
+use super::visibility::{company_for, crm_viewer, person_for};
 use super::{Actor, App, AppError, PhotoUpload, RequestError, RequestMeta};
 use crate::domain::company::{Company, CompanyCommand, CompanyDraft, CreateCompany};
 use crate::persistence::next_contact_id;
@@ -86,36 +87,42 @@ impl App {
         self.created_view(|| companies::get(self.pool(), id), from_event).await
     }
 
-    /// A company by id.
-    pub async fn get_company(&self, _actor: &Actor, id: i64) -> Result<CompanyView, AppError> {
+    /// A company by id, as the caller may see it (404 when invisible to them).
+    pub async fn get_company(&self, actor: &Actor, id: i64) -> Result<CompanyView, AppError> {
+        crm_viewer(actor)?;
         companies::get(self.pool(), id)
             .await?
+            .and_then(|view| company_for(actor, view))
             .ok_or(AppError::NotFound("company"))
     }
 
-    /// Companies filtered, sorted and paged; the default order is newest first.
-    pub async fn list_companies(&self, _actor: &Actor, query: &ListQuery) -> Result<Page<CompanyView>, AppError> {
+    /// Companies the caller may see, filtered, sorted and paged; the default order is newest first.
+    pub async fn list_companies(&self, actor: &Actor, query: &ListQuery) -> Result<Page<CompanyView>, AppError> {
+        let viewer = crm_viewer(actor)?;
         if companies::sort_column(query.sort_by.as_deref()).is_none() {
             return Err(RequestError::SortByUnknown("displayName, companyName, created, id").into());
         }
-        Ok(companies::list(self.pool(), query).await?)
+        Ok(companies::list(self.pool(), query, viewer).await?)
     }
 
-    /// A contact by id, whichever kind it is.
+    /// A contact by id, whichever kind it is, as the caller may see it.
     pub async fn get_contact(&self, actor: &Actor, id: i64) -> Result<Contact, AppError> {
         match self.get_person(actor, id).await {
             Ok(person) => Ok(Contact::Person(person)),
-            Err(AppError::NotFound(_)) => match companies::get(self.pool(), id).await? {
-                Some(company) => Ok(Contact::Company(company)),
-                None => Err(AppError::NotFound("contact")),
+            Err(AppError::NotFound(_)) => match self.get_company(actor, id).await {
+                Ok(company) => Ok(Contact::Company(company)),
+                Err(AppError::NotFound(_)) => Err(AppError::NotFound("contact")),
+                Err(e) => Err(e),
             },
             Err(e) => Err(e),
         }
     }
 
-    /// The persons linked to a company (404 if there is no such company).
+    /// The persons of a company the caller may see (404 if there is no such company for them).
     pub async fn company_persons(&self, actor: &Actor, id: i64) -> Result<Vec<PersonView>, AppError> {
         self.get_company(actor, id).await?;
-        Ok(persons::of_company(self.pool(), id).await?)
+        let viewer = crm_viewer(actor)?;
+        let persons = persons::of_company(self.pool(), id, viewer).await?;
+        Ok(persons.into_iter().filter_map(|v| person_for(actor, v)).collect())
     }
 }

@@ -17,7 +17,7 @@ use crate::domain::values::ShareType;
 use crate::persistence::events::NewPhoto;
 use crate::read_model::companies::{self, CompanyView};
 use crate::read_model::persons::{self, Creator, PersonView};
-use crate::read_model::users;
+use crate::read_model::{Viewer, users};
 
 /// What a change asks of the record it changes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -425,7 +425,7 @@ impl App {
 
     /// Unlinks every person the read model shows linked to a deleted company (each its own event).
     async fn unlink_all(&self, meta: &RequestMeta, company_id: i64) -> Result<(), AppError> {
-        let linked = persons::of_company(self.pool(), company_id).await?;
+        let linked = persons::of_company(self.pool(), company_id, Viewer::Admin).await?;
         let orders = linked
             .iter()
             .map(|p| Order {

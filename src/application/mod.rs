@@ -15,6 +15,7 @@ mod photos;
 mod sessions;
 mod store;
 mod users;
+mod visibility;
 
 use std::sync::Arc;
 use std::time::Duration;

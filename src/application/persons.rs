@@ -3,6 +3,7 @@
 use tracing::instrument;
 
 use super::batch::{PersonRequest, person_id};
+use super::visibility::{crm_viewer, person_for};
 use super::{Actor, App, AppError, PhotoUpload, RequestError, RequestMeta};
 use crate::domain::person::PersonDraft;
 use crate::read_model::persons::{self, PersonView};
@@ -63,19 +64,26 @@ impl App {
         self.created_view(|| persons::get(self.pool(), id), from_event).await
     }
 
-    /// A person by id.
-    pub async fn get_person(&self, _actor: &Actor, id: i64) -> Result<PersonView, AppError> {
+    /// A person by id, as the caller may see it (404 when invisible to them).
+    pub async fn get_person(&self, actor: &Actor, id: i64) -> Result<PersonView, AppError> {
+        crm_viewer(actor)?;
         if id <= 0 {
             return Err(RequestError::IdNotPositive.into());
         }
-        persons::get(self.pool(), id).await?.ok_or(AppError::NotFound("person"))
+        persons::get(self.pool(), id)
+            .await?
+            .and_then(|view| person_for(actor, view))
+            .ok_or(AppError::NotFound("person"))
     }
 
     /// Persons filtered, sorted and paged; the default order is newest first.
-    pub async fn list_persons(&self, _actor: &Actor, query: &ListQuery) -> Result<Page<PersonView>, AppError> {
+    pub async fn list_persons(&self, actor: &Actor, query: &ListQuery) -> Result<Page<PersonView>, AppError> {
+        let viewer = crm_viewer(actor)?;
         if persons::sort_column(query.sort_by.as_deref()).is_none() {
             return Err(RequestError::SortByUnknown("displayName, firstName, lastName, created, id").into());
         }
-        Ok(persons::list(self.pool(), query).await?)
+        let mut page = persons::list(self.pool(), query, viewer).await?;
+        page.items = page.items.into_iter().filter_map(|v| person_for(actor, v)).collect();
+        Ok(page)
     }
 }

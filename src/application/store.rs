@@ -234,6 +234,11 @@ impl App {
         }
     }
 
+    /// The aggregates `ids` as their events make them (those without events are absent), in one query.
+    pub(super) async fn load_all<A: Aggregate>(&self, ids: &[String]) -> Result<HashMap<String, Decided<A>>, AppError> {
+        fold::<A>(events::load_many(self.pool(), A::TYPE, ids).await?)
+    }
+
     /// An aggregate as its events make it (the source of truth, not the read model); `None` when it
     /// has no events.
     pub(super) async fn load<A: Aggregate>(&self, id: &str) -> Result<Option<Decided<A>>, AppError> {

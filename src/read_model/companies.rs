@@ -215,12 +215,17 @@ pub fn sort_column(sort_by: Option<&str>) -> Option<Option<&'static str>> {
 }
 
 /// A page of companies. `sort_by` must have passed [`sort_column`]; without it, newest first.
-pub async fn list(pool: &PgPool, q: &super::ListQuery) -> Result<super::Page<CompanyView>, sqlx::Error> {
+pub async fn list(
+    pool: &PgPool,
+    q: &super::ListQuery,
+    viewer: super::Viewer,
+) -> Result<super::Page<CompanyView>, sqlx::Error> {
     let order = match sort_column(q.sort_by.as_deref()).flatten() {
         Some(c) => (c, q.sort_order.unwrap_or_default()),
         None => ("c.created_at", q.sort_order.unwrap_or(super::SortOrder::Descending)),
     };
-    let (rows, total): (Vec<Row>, i64) = super::page(pool, (SELECT, "companies", "c"), "true", order, q).await?;
+    let condition = viewer.condition("c");
+    let (rows, total): (Vec<Row>, i64) = super::page(pool, (SELECT, "companies", "c"), &condition, order, q).await?;
     Ok(super::Page {
         items: rows.into_iter().map(CompanyView::from).collect(),
         total,

@@ -113,6 +113,27 @@ impl ListQuery {
     }
 }
 
+/// Whose list it is: a CRM admin sees every contact; anyone else the shared ones and the private ones
+/// they manage. Applied in the list's own SQL, so `total` and paging count only what the viewer sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Viewer {
+    Admin,
+    Member(uuid::Uuid),
+}
+
+impl Viewer {
+    /// The SQL condition on the contact table aliased `alias` (served by the `*_by_managers` GIN
+    /// indexes). A `Uuid` prints as hex and dashes only, so it is safe as a literal.
+    fn condition(self, alias: &str) -> String {
+        match self {
+            Viewer::Admin => "true".to_string(),
+            Viewer::Member(id) => {
+                format!("({alias}.share_type <> 0 OR {alias}.managers @> ARRAY['{id}']::uuid[])")
+            }
+        }
+    }
+}
+
 /// One page of a list and how many items match in all.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page<T> {

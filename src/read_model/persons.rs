@@ -6,7 +6,7 @@ use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::{ListQuery, Page, SortOrder, Tables};
+use super::{ListQuery, Page, SortOrder, Tables, Viewer};
 use crate::domain::contact_info::ContactInfo;
 use crate::domain::datetime::ApiDateTime;
 use crate::domain::person::{CustomField, PersonRecord};
@@ -40,6 +40,8 @@ pub struct CompanyRef {
     pub id: i64,
     pub name: Option<String>,
     pub share_type: ShareType,
+    /// Its managers (who may see it when it is private).
+    pub managers: Vec<Uuid>,
 }
 
 /// Who created a contact (`createBy`): the user, if the users view knows them.
@@ -64,6 +66,7 @@ impl PersonView {
                 id,
                 name: None,
                 share_type: ShareType::None,
+                managers: Vec::new(),
             }),
             about: f.about,
             share_type: f.share_type,
@@ -110,6 +113,7 @@ struct Row {
     creator_title: Option<String>,
     company_name: Option<String>,
     company_share_type: Option<i16>,
+    company_managers: Option<Vec<Uuid>>,
 }
 
 impl From<Row> for PersonView {
@@ -130,6 +134,7 @@ impl From<Row> for PersonView {
                     .company_share_type
                     .and_then(|c| ShareType::from_code(c.into()))
                     .unwrap_or_default(),
+                managers: r.company_managers.unwrap_or_default(),
             }),
             about: r.about,
             share_type: ShareType::from_code(r.share_type.into()).unwrap_or_default(),
@@ -153,7 +158,7 @@ const SELECT: &str = "SELECT p.id, p.first_name, p.last_name, p.title, p.company
         p.managers, p.custom_fields, p.photo, p.created_by, p.created_at, p.common_data, p.version,
         u.user_name AS creator_user_name, u.first_name AS creator_first_name,
         u.last_name AS creator_last_name, u.title AS creator_title,
-        c.company_name, c.share_type AS company_share_type
+        c.company_name, c.share_type AS company_share_type, c.managers AS company_managers
    FROM persons p LEFT JOIN users u ON u.id = p.created_by LEFT JOIN companies c ON c.id = p.company_id";
 
 /// A `persons` row as the projection writes it (field names are the column names).
@@ -273,19 +278,23 @@ pub fn sort_column(sort_by: Option<&str>) -> Option<Option<&'static str>> {
 }
 
 /// The persons linked to a company, by display name.
-pub async fn of_company(pool: &PgPool, company_id: i64) -> Result<Vec<PersonView>, sqlx::Error> {
-    let sql = format!("{SELECT} WHERE p.company_id = $1 ORDER BY lower(p.first_name || ' ' || p.last_name), p.id");
+pub async fn of_company(pool: &PgPool, company_id: i64, viewer: Viewer) -> Result<Vec<PersonView>, sqlx::Error> {
+    let sql = format!(
+        "{SELECT} WHERE p.company_id = $1 AND {} ORDER BY lower(p.first_name || ' ' || p.last_name), p.id",
+        viewer.condition("p")
+    );
     let rows: Vec<Row> = sqlx::query_as(&sql).bind(company_id).fetch_all(pool).await?;
     Ok(rows.into_iter().map(PersonView::from).collect())
 }
 
 /// A page of persons. `sort_by` must have passed [`sort_column`]; without it, newest first.
-pub async fn list(pool: &PgPool, q: &ListQuery) -> Result<Page<PersonView>, sqlx::Error> {
+pub async fn list(pool: &PgPool, q: &ListQuery, viewer: Viewer) -> Result<Page<PersonView>, sqlx::Error> {
     let order = match sort_column(q.sort_by.as_deref()).flatten() {
         Some(c) => (c, q.sort_order.unwrap_or_default()),
         None => ("p.created_at", q.sort_order.unwrap_or(SortOrder::Descending)),
     };
-    let (rows, total): (Vec<Row>, i64) = super::page(pool, (SELECT, "persons", "p"), "true", order, q).await?;
+    let condition = viewer.condition("p");
+    let (rows, total): (Vec<Row>, i64) = super::page(pool, (SELECT, "persons", "p"), &condition, order, q).await?;
     Ok(Page {
         items: rows.into_iter().map(PersonView::from).collect(),
         total,

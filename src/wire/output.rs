@@ -130,10 +130,9 @@ fn can_edit(share: ShareType, managers: &[Uuid], viewer: &Actor) -> bool {
     viewer.may_edit(share, managers)
 }
 
-/// A person's company, as the person seed nests it. Its managers are not loaded, so only shared
-/// read/write and admins count for `canEdit`.
+/// A person's company, as the person seed nests it.
 fn nested_company(c: &CompanyRef, viewer: &Actor) -> CompanyDto {
-    let editable = can_edit(c.share_type, &[], viewer);
+    let editable = can_edit(c.share_type, &c.managers, viewer);
     CompanyDto {
         company_name: c.name.clone(),
         about: String::new(),

@@ -76,6 +76,7 @@ fn person_view() -> PersonView {
             id: 7,
             name: Some("Food and Culture Project".into()),
             share_type: ShareType::None,
+            managers: Vec::new(),
         }),
         about: String::new(),
         share_type: ShareType::None,

@@ -2,6 +2,7 @@
 //! request-reply, a killed service and a restarted NATS server. Each test has its own prefix.
 
 mod batch;
+mod changes;
 mod commands;
 mod companies;
 mod crash;

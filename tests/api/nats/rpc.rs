@@ -9,7 +9,7 @@ use super::{PERSON, USER, headers, person_json, persons_created};
 use crate::helpers::{MEMBER_PASSWORD, TestApp, eventually, secret};
 
 /// Sends a request, retrying while the responder has not subscribed yet.
-async fn request(t: &TestApp, command: &str, headers: HeaderMap, body: &[u8]) -> Value {
+pub(super) async fn request(t: &TestApp, command: &str, headers: HeaderMap, body: &[u8]) -> Value {
     let subject = format!("{}.rpc.{command}", t.settings.nats_prefix);
     let answer = eventually(Duration::from_secs(20), || {
         let (subject, headers, body) = (subject.clone(), headers.clone(), body.to_vec());

@@ -192,6 +192,26 @@ impl App {
         }
     }
 
+    /// `DeletePerson`: `delete_contact` of a person only (any other id is 404).
+    pub async fn delete_person(&self, meta: &RequestMeta, id: i64, expect: Expect) -> Result<PersonView, AppError> {
+        if let Kind::Person = self.kind(id).await?
+            && let Contact::Person(view) = self.delete_contact(meta, id, expect).await?
+        {
+            return Ok(view);
+        }
+        Err(AppError::NotFound("person"))
+    }
+
+    /// `DeleteCompany`: `delete_contact` of a company only (any other id is 404).
+    pub async fn delete_company(&self, meta: &RequestMeta, id: i64, expect: Expect) -> Result<CompanyView, AppError> {
+        if let Kind::Company = self.kind(id).await?
+            && let Contact::Company(view) = self.delete_contact(meta, id, expect).await?
+        {
+            return Ok(view);
+        }
+        Err(AppError::NotFound("company"))
+    }
+
     /// `GET crm/contact/{id}/access`: a private contact's managers (an empty list for a shared one).
     pub async fn contact_access(&self, actor: &Actor, id: i64) -> Result<Vec<Creator>, AppError> {
         let (share, managers) = match self.get_contact(actor, id).await? {

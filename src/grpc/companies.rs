@@ -3,12 +3,15 @@
 use tonic::{Request, Response, Status};
 
 use super::auth::caller;
-use super::convert::meta;
+use super::convert::{command, meta};
 use super::observe::correlation;
 use crate::application::App;
 use crate::proto::pb::company_service_server::CompanyService;
-use crate::proto::pb::{self, CreateCompanyRequest, GetCompanyRequest, ListCompaniesRequest, ListCompaniesResponse};
-use crate::proto::{company, company_draft, list_query};
+use crate::proto::pb::{
+    self, CreateCompanyRequest, DeleteCompanyRequest, GetCompanyRequest, ListCompaniesRequest, ListCompaniesResponse,
+    UpdateCompanyRequest,
+};
+use crate::proto::{company, company_draft, company_patch, expect, list_query};
 
 pub struct Companies {
     app: App,
@@ -50,5 +53,24 @@ impl CompanyService for Companies {
             total: page.total,
             start_index: page.start_index,
         }))
+    }
+
+    async fn update_company(&self, request: Request<UpdateCompanyRequest>) -> Result<Response<pb::Company>, Status> {
+        let (meta, req) = command(&self.app, request, |r| &mut r.request_id).await?;
+        let (id, expected) = (req.id, expect(req.expected_version)?);
+        let view = self
+            .app
+            .update_company(&meta, id, company_patch(req)?, None, expected)
+            .await?;
+        Ok(Response::new(company(view)))
+    }
+
+    async fn delete_company(&self, request: Request<DeleteCompanyRequest>) -> Result<Response<pb::Company>, Status> {
+        let (meta, req) = command(&self.app, request, |r| &mut r.request_id).await?;
+        let view = self
+            .app
+            .delete_company(&meta, req.id, expect(req.expected_version)?)
+            .await?;
+        Ok(Response::new(company(view)))
     }
 }

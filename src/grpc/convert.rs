@@ -1,6 +1,10 @@
 //! What every gRPC service shares: the command metadata of a call.
 
-use crate::application::{Actor, RequestMeta, Source};
+use tonic::{Request, Status};
+
+use super::auth::caller;
+use super::observe::correlation;
+use crate::application::{Actor, App, RequestMeta, Source};
 
 /// The command metadata of a gRPC call; a non-empty `request_id` is the idempotency key.
 pub fn meta(actor: Actor, request_id: String, correlation_id: String) -> RequestMeta {
@@ -11,4 +15,18 @@ pub fn meta(actor: Actor, request_id: String, correlation_id: String) -> Request
     } else {
         meta.with_idempotency_key(request_id)
     }
+}
+
+/// Authenticates a command and splits it into its metadata (with the message's `request_id`, taken
+/// by `request_id`, as the idempotency key) and its message.
+pub async fn command<T>(
+    app: &App,
+    request: Request<T>,
+    request_id: fn(&mut T) -> &mut String,
+) -> Result<(RequestMeta, T), Status> {
+    let actor = caller(app, &request).await?;
+    let correlation_id = correlation(&request);
+    let mut message = request.into_inner();
+    let key = std::mem::take(request_id(&mut message));
+    Ok((meta(actor, key, correlation_id), message))
 }

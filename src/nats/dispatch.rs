@@ -3,9 +3,12 @@
 
 use async_nats::HeaderMap;
 
-use super::codec::{self, Command, DecodeError};
+use super::codec::{self, Change, Command, DecodeError};
 use super::headers;
-use crate::application::{Actor, Actors, App, AppError, CompanyView, Field, PersonView, RequestMeta, Source, UserView};
+use crate::application::{
+    Actor, Actors, App, AppError, CompanyView, Contact, Field, PersonView, RequestMeta, Source, UserView,
+};
+use crate::domain::contact_info::ContactInfo;
 use crate::proto;
 use crate::wire::error::{Described, describe};
 use crate::wire::output::{self, Envelope};
@@ -23,29 +26,44 @@ pub struct Incoming<'a> {
     pub correlation_id: String,
 }
 
-/// What a command created, with the caller (a person's `canEdit` depends on the viewer).
+/// What a command created or changed, with the caller (a person's `canEdit` depends on the viewer).
 pub enum Created {
     Person(Box<PersonView>, Box<Actor>),
     Company(Box<CompanyView>, Box<Actor>),
     User(Box<UserView>),
+    /// A contact as a change (or its delete) left it.
+    Changed(Box<Contact>, Box<Actor>),
+    /// An entry of contact `contact`'s data: added (201), changed or removed (200).
+    Data {
+        contact: i64,
+        info: Box<ContactInfo>,
+        status: u16,
+    },
 }
 
 impl Created {
-    /// The REST answer: `201` and the seed-shaped object.
+    /// The REST answer: the status REST answers with and the seed-shaped object.
     pub fn envelope(&self) -> Envelope {
         match self {
             Created::Person(view, actor) => Envelope::single(201, output::person(view, actor)),
             Created::Company(view, actor) => Envelope::single(201, output::company(view, actor)),
             Created::User(view) => Envelope::single(201, output::user(view)),
+            Created::Changed(contact, actor) => Envelope::single(200, output::contact(contact, actor)),
+            Created::Data { info, status, .. } => Envelope::single(*status, output::contact_info(info)),
         }
     }
 
-    /// For the log: which aggregate the command made (or had made, on a retry).
+    /// For the log: which aggregate the command made or changed (or had, on a retry).
     pub fn describe(&self) -> String {
         match self {
             Created::Person(view, _) => format!("person {}", view.id),
             Created::Company(view, _) => format!("company {}", view.id),
             Created::User(view) => format!("user {}", view.id),
+            Created::Changed(contact, _) => match contact.as_ref() {
+                Contact::Person(p) => format!("person {} at version {}", p.id, p.version),
+                Contact::Company(c) => format!("company {} at version {}", c.id, c.version),
+            },
+            Created::Data { contact, info, .. } => format!("contact data {} of contact {contact}", info.id),
         }
     }
 }
@@ -149,18 +167,52 @@ pub async fn execute(app: &App, incoming: Incoming<'_>) -> Result<Created, Failu
     run(app, prepared).await
 }
 
-/// Runs a prepared command and answers with what it created (once the read model shows it).
+/// Runs a prepared command and answers with what it created or changed (once the read model shows it).
 pub async fn run(app: &App, Prepared { meta, command, names }: Prepared) -> Result<Created, Failure> {
+    let actor = || Box::new(meta.actor.clone());
+    let changed = |contact| Created::Changed(Box::new(contact), actor());
+    let data = |contact, status| {
+        move |info| Created::Data {
+            contact,
+            info: Box::new(info),
+            status,
+        }
+    };
     match command {
         Command::CreatePerson(draft) => app
             .create_person(&meta, draft, None)
             .await
-            .map(|view| Created::Person(Box::new(view), Box::new(meta.actor.clone()))),
+            .map(|view| Created::Person(Box::new(view), actor())),
         Command::CreateCompany(draft) => app
             .create_company(&meta, draft, None)
             .await
-            .map(|view| Created::Company(Box::new(view), Box::new(meta.actor.clone()))),
+            .map(|view| Created::Company(Box::new(view), actor())),
         Command::CreateUser(draft) => app.create_user(&meta, draft).await.map(|v| Created::User(Box::new(v))),
+        Command::UpdatePerson(Change { id, expect, content }) => app
+            .update_person(&meta, id, content, None, expect)
+            .await
+            .map(|view| changed(Contact::Person(view))),
+        Command::UpdateCompany(Change { id, expect, content }) => app
+            .update_company(&meta, id, content, None, expect)
+            .await
+            .map(|view| changed(Contact::Company(view))),
+        Command::DeleteContact(Change { id, expect, .. }) => app.delete_contact(&meta, id, expect).await.map(changed),
+        Command::SetAccess(Change { id, expect, content }) => app
+            .set_contact_access(&meta, id, content.0, content.1, expect)
+            .await
+            .map(changed),
+        Command::AddData(Change { id, expect, content }) => app
+            .add_contact_data(&meta, id, content, expect)
+            .await
+            .map(data(id, 201)),
+        Command::ChangeData(Change { id, expect, content }) => app
+            .change_contact_data(&meta, id, content.0, content.1, expect)
+            .await
+            .map(data(id, 200)),
+        Command::RemoveData(Change { id, expect, content }) => app
+            .remove_contact_data(&meta, id, content, expect)
+            .await
+            .map(data(id, 200)),
     }
     .map_err(|e| Failure::App(e, names))
 }

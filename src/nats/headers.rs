@@ -12,6 +12,8 @@ pub const CONTENT_TYPE: &str = "Content-Type";
 /// Optional, carried into logs and event metadata; the idempotency key stands in when absent or not
 /// sane (`telemetry::sane_correlation_id`: printable ASCII, at most 128 bytes, as REST and gRPC).
 pub const CORRELATION_ID: &str = "Correlation-Id";
+/// The version a change expects the contact to be at (`If-Match` of REST); a mismatch is a 412.
+pub const EXPECTED_VERSION: &str = "Rollcall-Expected-Version";
 /// Added to a rejected command: `{"status":N,"message":…,"field":…}`.
 pub const ROLLCALL_ERROR: &str = "Rollcall-Error";
 

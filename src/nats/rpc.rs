@@ -75,7 +75,7 @@ impl Responder {
             };
             let body = match dispatch::execute(&self.app, incoming).await {
                 Ok(created) => {
-                    tracing::info!(outcome = "created", created = %created.describe(), "request answered");
+                    tracing::info!(outcome = "done", done = %created.describe(), "request answered");
                     serde_json::to_vec(&created.envelope())
                 }
                 Err(failure) => {

@@ -38,5 +38,7 @@ pub fn company(v: CompanyView) -> pb::Company {
         created_by: Some(creator(v.created_by)),
         created: Some(timestamp_out(v.created_at)),
         persons_count: v.persons_count,
+        version: super::contacts::version(v.version),
+        common_data: v.common_data.into_iter().map(super::contacts::contact_data).collect(),
     }
 }

@@ -1,14 +1,19 @@
 //! The protobuf contract (`proto/rollcall/v1/*.proto`), independent of any transport: the generated
-//! messages, and their translation to the application's drafts, queries and views. gRPC serves it;
-//! NATS accepts its create requests as payloads.
+//! messages, and their translation to the application's drafts, patches, queries and views. gRPC
+//! serves it; NATS accepts its create and change requests as payloads.
 
 mod companies;
+mod contacts;
 mod convert;
 pub mod names;
 mod persons;
 mod users;
 
 pub use companies::{company, company_draft};
+pub use contacts::{
+    Access, access, company_patch, contact_access, contact_data, contact_data_draft, expect, person_patch, positive,
+    version,
+};
 pub use convert::{Invalid, guid, guids, list_query, timestamp_in, timestamp_out};
 pub use persons::{person, person_draft};
 pub use users::{user, user_draft};

@@ -65,6 +65,8 @@ pub fn person(v: PersonView) -> pb::Person {
             company_name: c.name,
             share_type: share_type_out(c.share_type).into(),
         }),
+        version: super::contacts::version(v.version),
+        common_data: v.common_data.into_iter().map(super::contacts::contact_data).collect(),
     }
 }
 

@@ -118,14 +118,29 @@ pub fn contact_info(body: &Value) -> Result<ContactInfoDraft, BindError> {
     })
 }
 
+/// A required positive integer of a body.
+fn required_id(body: &Value, name: &str) -> Result<i64, BindError> {
+    let f = Fields::new(body)?;
+    match f.int(name)? {
+        Some(id) if id > 0 => Ok(id),
+        Some(_) => Err(err(name, "must be a positive integer")),
+        None => Err(err(name, "is required")),
+    }
+}
+
 /// The `personid` of a link or unlink body (or query).
 pub fn person_id(body: &Value) -> Result<i64, BindError> {
-    let f = Fields::new(body)?;
-    match f.int("personid")? {
-        Some(id) if id > 0 => Ok(id),
-        Some(_) => Err(err("personid", "must be a positive integer")),
-        None => Err(err("personid", "is required")),
-    }
+    required_id(body, "personid")
+}
+
+/// The `id` of the contact a NATS payload changes (REST has it in the path).
+pub fn contact_id(body: &Value) -> Result<i64, BindError> {
+    required_id(body, "id")
+}
+
+/// The `dataid` of the entry of contact data a NATS payload changes (REST has it in the path).
+pub fn data_id(body: &Value) -> Result<i64, BindError> {
+    required_id(body, "dataid")
 }
 
 #[cfg(test)]
@@ -184,5 +199,8 @@ mod tests {
         assert_eq!(contact_info(&json!({"category": "x"})).unwrap_err().field, "category");
         assert_eq!(person_id(&json!({"personid": "7"})).unwrap(), 7);
         assert_eq!(person_id(&json!({})).unwrap_err().field, "personid");
+        assert_eq!(contact_id(&json!({"id": 5, "firstName": "A"})).unwrap(), 5);
+        assert_eq!(contact_id(&json!({"id": "x"})).unwrap_err().field, "id");
+        assert_eq!(data_id(&json!({"id": 5})).unwrap_err().field, "dataid");
     }
 }

@@ -28,7 +28,7 @@ fn user(email: &str) -> CreateUserRequest {
 }
 
 #[track_caller]
-fn assert_invalid(status: Status, field: &str) {
+pub fn assert_invalid(status: Status, field: &str) {
     assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
     assert!(status.message().starts_with(&format!("{field}: ")), "{status:?}");
     let details = RpcStatus::decode(status.details()).expect("google.rpc.Status details");

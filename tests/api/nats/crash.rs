@@ -19,7 +19,7 @@ use crate::ops::scrape;
 
 /// The test's settings with a NATS prefix of the binary's own, so the TestApp's ingestion (on the
 /// test's prefix) cannot help it.
-fn binary_settings(t: &TestApp) -> Settings {
+pub(super) fn binary_settings(t: &TestApp) -> Settings {
     let mut settings = t.settings.clone();
     settings.nats_prefix = format!("{}k", t.settings.nats_prefix);
     settings
@@ -36,7 +36,7 @@ async fn publish_keyed(js: &jetstream::Context, prefix: &str, token: &str, range
 }
 
 /// A transaction that holds `LOCK TABLE events IN EXCLUSIVE MODE`: reads go on, every append waits.
-async fn lock_event_store(settings: &Settings) -> PgConnection {
+pub(super) async fn lock_event_store(settings: &Settings) -> PgConnection {
     let mut conn = PgConnection::connect(settings.database.url.expose_secret())
         .await
         .unwrap();
@@ -48,7 +48,7 @@ async fn lock_event_store(settings: &Settings) -> PgConnection {
     conn
 }
 
-async fn unlock_event_store(mut conn: PgConnection) {
+pub(super) async fn unlock_event_store(mut conn: PgConnection) {
     sqlx::query("ROLLBACK").execute(&mut conn).await.unwrap();
     conn.close().await.unwrap();
 }

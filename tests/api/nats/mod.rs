@@ -2,6 +2,8 @@
 //! request-reply, a killed service and a restarted NATS server. Each test has its own prefix.
 
 mod batch;
+mod change_crash;
+mod changes;
 mod commands;
 mod companies;
 mod crash;

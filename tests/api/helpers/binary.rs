@@ -46,6 +46,8 @@ pub struct Served {
     pub http_addr: SocketAddr,
     pub grpc_addr: SocketAddr,
     lines: Arc<Mutex<Vec<String>>>,
+    /// Reads stderr into `lines` until the process closes it.
+    reader: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// Starts `rollcall serve` and waits (bounded) until it says where it serves.
@@ -63,7 +65,7 @@ pub async fn serve_logging(settings: &Settings, filter: &str) -> Served {
     let lines = Arc::new(Mutex::new(Vec::new()));
     let stderr = child.stderr.take().expect("stderr is piped");
     let sink = lines.clone();
-    tokio::spawn(async move {
+    let reader = tokio::spawn(async move {
         let mut reader = BufReader::new(stderr).lines();
         while let Ok(Some(line)) = reader.next_line().await {
             sink.lock().unwrap().push(line);
@@ -74,6 +76,7 @@ pub async fn serve_logging(settings: &Settings, filter: &str) -> Served {
         http_addr: "0.0.0.0:0".parse().unwrap(),
         grpc_addr: "0.0.0.0:0".parse().unwrap(),
         lines,
+        reader: Some(reader),
     };
     let serving = served.wait_for_log("rollcall is serving").await;
     let addr = |key: &str| -> SocketAddr {
@@ -105,19 +108,30 @@ impl Served {
         found.unwrap_or_else(|| panic!("never logged {needle:?}; log:\n{}", self.log().join("\n")))
     }
 
-    /// Sends SIGTERM and waits (bounded) for the exit.
+    /// Sends SIGTERM and waits (bounded) for the exit, and for its last log lines to be read.
     pub async fn terminate(&mut self) -> ExitStatus {
         signal(self.child.id().expect("running"), "-TERM");
-        tokio::time::timeout(Duration::from_secs(60), self.child.wait())
+        let status = tokio::time::timeout(Duration::from_secs(60), self.child.wait())
             .await
             .expect("exits after SIGTERM")
-            .unwrap()
+            .unwrap();
+        self.drain_log().await;
+        status
+    }
+
+    /// Waits (bounded) until stderr is read to its end: a process's last lines may still be in the
+    /// pipe when its exit is seen.
+    async fn drain_log(&mut self) {
+        if let Some(reader) = self.reader.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(10), reader).await;
+        }
     }
 
     /// Kills the process (SIGKILL: nothing is finished, nothing settled) and waits for it to be gone.
     pub async fn kill(&mut self) {
         signal(self.child.id().expect("running"), "-KILL");
         self.child.wait().await.unwrap();
+        self.drain_log().await;
     }
 }
 

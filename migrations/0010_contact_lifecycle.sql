@@ -13,3 +13,7 @@ ALTER TABLE users
 
 CREATE INDEX persons_by_common_data ON persons USING gin (common_data jsonb_path_ops);
 CREATE INDEX companies_by_common_data ON companies USING gin (common_data jsonb_path_ops);
+
+-- Who sees a contact (a non-admin's lists: `share_type <> 0 OR managers @> ARRAY[caller]`).
+CREATE INDEX persons_by_managers ON persons USING gin (managers);
+CREATE INDEX companies_by_managers ON companies USING gin (managers);

@@ -7,6 +7,7 @@ mod contacts;
 mod errors;
 mod people;
 mod persons;
+mod visibility;
 
 use reqwest::{RequestBuilder, StatusCode};
 use serde_json::{Value, json};

@@ -3,7 +3,7 @@
 
 use std::future::Future;
 
-use chrono::{SubsecRound, Utc};
+use chrono::Utc;
 
 use super::store::Stream;
 use super::{App, AppError, RequestError, RequestMeta};
@@ -13,9 +13,9 @@ use crate::domain::person::{Person, PersonError};
 use crate::domain::user::{User, UserError};
 use crate::persistence::idempotency::{self, KeyOutcome};
 
-/// "Now", at the precision the read models keep (microseconds), so events and views agree.
+/// "Now", at the precision the read models keep (microseconds, as every `ApiDateTime`).
 pub(super) fn now() -> ApiDateTime {
-    ApiDateTime::from_utc(Utc::now().trunc_subsecs(6))
+    ApiDateTime::from_utc(Utc::now())
 }
 
 impl Stream for Person {

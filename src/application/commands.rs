@@ -77,11 +77,13 @@ impl App {
         }
     }
 
-    /// The request's idempotency key, checked for length.
+    /// The request's idempotency key, checked for length and control characters (a NATS header or a
+    /// protobuf `request_id` can carry them; PostgreSQL cannot store U+0000).
     pub(super) fn idempotency_key<'m>(&self, meta: &'m RequestMeta) -> Result<Option<&'m str>, AppError> {
         match meta.idempotency_key.as_deref().map(str::trim) {
             None | Some("") => Ok(None),
             Some(k) if k.len() > super::MAX_IDEMPOTENCY_KEY => Err(RequestError::IdempotencyKeyTooLong.into()),
+            Some(k) if crate::domain::text::check(k).is_err() => Err(RequestError::IdempotencyKeyControl.into()),
             Some(k) => Ok(Some(k)),
         }
     }

@@ -6,5 +6,6 @@ pub mod contact;
 pub mod datetime;
 pub mod field;
 pub mod person;
+pub mod text;
 pub mod user;
 pub mod values;

@@ -133,9 +133,7 @@ fn json(bytes: &[u8]) -> Result<Value, ApiError> {
 }
 
 fn form(bytes: &[u8]) -> Result<Value, ApiError> {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_bytes(bytes).map_err(|e| ApiError::body(format!("malformed form: {e}")))?;
-    tree(pairs)
+    tree(super::params::urlencoded(bytes, "body")?)
 }
 
 /// Form pairs in bracket notation as a JSON tree: `a[0][b]=v` → `{"a":{"0":{"b":"v"}}}`, `a[]=v` and
@@ -228,7 +226,12 @@ async fn multipart<S: Send + Sync>(req: Request, state: &S) -> Result<Input, Api
     while let Some(mut field) = parts.next_field().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or_default().to_string();
         let Some(file_name) = field.file_name().map(str::to_string) else {
-            pairs.push((name, field.text().await.map_err(multipart_error)?));
+            // Strict UTF-8: a text part that is not text is refused, never stored as U+FFFD.
+            let bytes = field.bytes().await.map_err(multipart_error)?;
+            let field_name = name.split('[').next().unwrap_or_default();
+            let text =
+                String::from_utf8(bytes.to_vec()).map_err(|_| ApiError::invalid(field_name, "is not UTF-8 text"))?;
+            pairs.push((name, text));
             continue;
         };
         let content_type = field.content_type().unwrap_or("application/octet-stream").to_string();

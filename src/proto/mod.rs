@@ -9,7 +9,7 @@ mod persons;
 mod users;
 
 pub use companies::{company, company_draft};
-pub use convert::{Invalid, guid, guids, list_query, timestamp_in, timestamp_out};
+pub use convert::{Invalid, guid, guids, list_query, timestamp_in, timestamp_out, user_key};
 pub use persons::{person, person_draft};
 pub use users::{user, user_draft};
 

@@ -1,6 +1,7 @@
 //! grpc adapter tests against the real server.
 
 mod companies;
+mod hardening;
 mod health;
 mod persons;
 mod reflection;

@@ -5,6 +5,7 @@ mod batch;
 mod commands;
 mod companies;
 mod crash;
+mod hardening;
 mod idempotency;
 mod outage;
 mod protobuf;

@@ -4,6 +4,7 @@
 mod authentication;
 mod companies;
 mod errors;
+pub mod hardening;
 mod people;
 mod persons;
 

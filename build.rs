@@ -17,6 +17,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut config = tonic_prost_build::Config::new();
     config.protoc_executable(protoc);
     tonic_prost_build::configure()
+        // Malformed request bytes are INVALID_ARGUMENT there, not tonic-prost's INTERNAL.
+        .codec_path("crate::grpc::codec::Codec")
         .build_server(true)
         .build_client(true)
         .file_descriptor_set_path(out_dir.join("rollcall_v1_descriptor.bin"))

@@ -145,6 +145,17 @@ pub struct EnvArgs {
         default_value_t = 60
     )]
     pub projector_stall_secs: u64,
+    /// HTTP read timeout, in seconds: a client must send a request's headers within this time of
+    /// connecting (or of its previous answer), and its body within this time of the headers; else the
+    /// connection is closed (a late body is answered 408 first).
+    #[arg(
+        long,
+        global = true,
+        env = "ROLLCALL_HTTP_READ_TIMEOUT_SECS",
+        value_name = "ROLLCALL_HTTP_READ_TIMEOUT_SECS",
+        default_value_t = 30
+    )]
+    pub http_read_timeout_secs: u64,
     /// Log filter in tracing's EnvFilter syntax: a level (`error`, `warn`, `info`, `debug`, `trace`)
     /// or per-module directives such as `info,rollcall::nats=debug`.
     #[arg(
@@ -206,6 +217,8 @@ pub struct Settings {
     pub read_your_writes: Duration,
     /// Readiness fails while the read models trail the newest committed event by more than this.
     pub projector_stall: Duration,
+    /// How long an HTTP client may take to send a request's headers, and then its body.
+    pub http_read_timeout: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -254,6 +267,7 @@ impl Settings {
             claim_grace: Duration::from_secs(30),
             read_your_writes: Duration::from_secs(5),
             projector_stall: Duration::from_secs(args.projector_stall_secs),
+            http_read_timeout: Duration::from_secs(args.http_read_timeout_secs),
         };
         settings.validate()?;
         Ok((settings, generated))
@@ -269,6 +283,9 @@ impl Settings {
         }
         if self.projector_stall.is_zero() {
             return invalid("ROLLCALL_PROJECTOR_STALL_SECS must be positive");
+        }
+        if self.http_read_timeout.is_zero() {
+            return invalid("ROLLCALL_HTTP_READ_TIMEOUT_SECS must be positive");
         }
         if self.database.max_connections < 2 {
             return invalid("ROLLCALL_DB_MAX_CONNECTIONS must be at least 2");
@@ -346,6 +363,7 @@ mod tests {
         assert_eq!(s.http_addr.to_string(), "127.0.0.1:8080");
         assert_eq!(s.grpc_addr.to_string(), "127.0.0.1:50051");
         assert_eq!(s.nats_prefix, "rollcall");
+        assert_eq!(s.http_read_timeout, Duration::from_secs(30));
         assert!(s.admin.is_none());
     }
 
@@ -364,5 +382,7 @@ mod tests {
         assert!(half.to_string().contains("ROLLCALL_ADMIN_PASSWORD"));
         let prefix = Settings::from_args(&args(&["--nats-prefix", "a.b"]).env).unwrap_err();
         assert!(prefix.to_string().contains("ROLLCALL_NATS_PREFIX"));
+        let timeout = Settings::from_args(&args(&["--http-read-timeout-secs", "0"]).env).unwrap_err();
+        assert!(timeout.to_string().contains("ROLLCALL_HTTP_READ_TIMEOUT_SECS"));
     }
 }

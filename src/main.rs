@@ -1,4 +1,6 @@
 //! The `rollcall` binary: parse settings, start tracing, run the chosen command.
+// One exception, below: the allocator tuning that keeps memory from growing under load.
+#![deny(unsafe_code)]
 
 use std::process::ExitCode;
 
@@ -8,8 +10,37 @@ use rollcall::read_model::rebuild;
 use rollcall::startup::{self, prepare_database};
 use rollcall::{shutdown, telemetry};
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    // Before the runtime starts its threads: allocator parameters are process-wide.
+    keep_large_blocks_out_of_the_heap();
+    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime.block_on(run()),
+        Err(e) => {
+            eprintln!("cannot start the tokio runtime: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Pins glibc's mmap threshold at its default (128 KiB), which also turns its dynamic raising off.
+/// glibc otherwise raises the threshold (up to 32 MiB) the first time a large block is freed
+/// (argon2id's 19 MiB, a 1 MiB request body) and then serves large blocks from its per-thread arenas,
+/// which keep them once freed: a 2-minute soak took RSS from 35 MiB to 900 MiB, for good
+/// (BENCHMARKS.md, "Memory over time"). Pinned, large blocks are mapped and unmapped as they come.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
+fn keep_large_blocks_out_of_the_heap() {
+    // SAFETY: mallopt only sets an allocator parameter, and runs before any other thread exists.
+    let set = unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024) };
+    if set != 1 {
+        eprintln!("warning: mallopt(M_MMAP_THRESHOLD) failed; memory may grow under load");
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn keep_large_blocks_out_of_the_heap() {}
+
+async fn run() -> ExitCode {
     let cli = Cli::parse();
     telemetry::init(&cli.env.log_filter, cli.env.log_format);
     let (settings, generated_secret) = match Settings::from_args(&cli.env) {

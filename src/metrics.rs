@@ -201,8 +201,9 @@ impl Metrics {
             .observe(elapsed.as_secs_f64());
     }
 
-    /// Records one HTTP request.
+    /// Records one HTTP request; `method` is labelled by [`http_method`], never as sent.
     pub fn http(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        let method = http_method(method);
         self.http_requests
             .with_label_values(&[method, route, status.to_string().as_str()])
             .inc();
@@ -230,6 +231,16 @@ impl Metrics {
     }
 }
 
+/// The label of an HTTP method: one of the standard methods (RFC 9110, plus PATCH), else `other`.
+/// Clients choose the method, so it may never become a label value as sent (any token is a valid
+/// method, and each distinct one would be a new time series).
+pub fn http_method(method: &str) -> &'static str {
+    const KNOWN: [&str; 9] = [
+        "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE",
+    ];
+    KNOWN.into_iter().find(|m| *m == method).unwrap_or("other")
+}
+
 /// The exposition's content type.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -252,6 +263,21 @@ mod tests {
             text.contains(
                 r#"rollcall_command_duration_seconds_bucket{command="crm.person.create",source="rest",le="0.01"} 1"#
             ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn http_methods_are_labelled_from_a_fixed_set() {
+        let m = Metrics::new();
+        for method in ["GET", "FOOBAR", "get", &"X".repeat(8000), "PROPFIND"] {
+            m.http(method, "unmatched", 405, Duration::from_millis(1));
+        }
+        let text = m.render();
+        assert!(text.contains(r#"rollcall_http_requests_total{method="GET",route="unmatched",status="405"} 1"#));
+        assert!(text.contains(r#"rollcall_http_requests_total{method="other",route="unmatched",status="405"} 4"#));
+        assert!(
+            !text.contains("FOOBAR") && !text.contains("XXX") && !text.contains("PROPFIND"),
             "{text}"
         );
     }

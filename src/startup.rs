@@ -114,7 +114,11 @@ pub async fn start(settings: &Settings, shutdown: CancellationToken) -> Result<R
         settings.projector_stall,
     );
     let (app, token) = (running.app.clone(), shutdown.clone());
-    running.spawn("http", http::serve(http_listener, app, ops.clone(), token));
+    let read_timeout = settings.http_read_timeout;
+    running.spawn(
+        "http",
+        http::serve(http_listener, app, ops.clone(), read_timeout, token),
+    );
     let (app, token) = (running.app.clone(), shutdown.clone());
     running.spawn("grpc", grpc::serve(grpc_listener, app, ops, token));
     let (app, token) = (running.app.clone(), shutdown.clone());

@@ -18,18 +18,23 @@ pub enum Scenario {
     Rebuild,
     /// --nats-count commands published to P.commands.crm.person.create, until all are in the read model.
     Nats,
-    /// Command → read-model-visible latency at a steady offered rate (NATS, open loop). Last: when the
+    /// Command → read-model-visible latency at a steady offered rate (NATS, open loop). When the
     /// service cannot keep up, the backlog it leaves would disturb anything measured after it.
     Visible,
+    /// --soak-secs of mixed creates, reads and rejected input; the service's RSS at the start, the peak
+    /// and the end, and the publisher's lag. Only when asked for (it takes 10 minutes).
+    Soak,
 }
 
-pub const ALL: [Scenario; 6] = [
+/// Every scenario, in the order they run.
+pub const ALL: [Scenario; 7] = [
     Scenario::Ceiling,
     Scenario::Grpc,
     Scenario::Rest,
     Scenario::Rebuild,
     Scenario::Nats,
     Scenario::Visible,
+    Scenario::Soak,
 ];
 
 #[derive(Debug, Parser)]
@@ -128,6 +133,12 @@ pub struct Args {
     /// Events in the rebuild scenario [1000000; quick 100000].
     #[arg(long, env = "BENCH_REBUILD_EVENTS")]
     pub rebuild_events: Option<u64>,
+    /// Seconds of load in the soak scenario [600; quick 60].
+    #[arg(long, env = "BENCH_SOAK_SECS")]
+    pub soak_secs: Option<u64>,
+    /// Concurrent workers in the soak scenario.
+    #[arg(long, env = "BENCH_SOAK_CLIENTS", default_value_t = 8)]
+    pub soak_clients: usize,
 }
 
 impl Args {
@@ -136,13 +147,18 @@ impl Args {
         Args::parse_from(std::env::args().filter(|a| a != "--bench"))
     }
 
+    /// The scenarios asked for, in run order; all but the soak when none are named.
     pub fn selected(&self) -> Vec<Scenario> {
-        let chosen = if self.scenarios.is_empty() {
-            &ALL[..]
-        } else {
-            &self.scenarios[..]
-        };
-        ALL.into_iter().filter(|s| chosen.contains(s)).collect()
+        ALL.into_iter()
+            .filter(|s| match self.scenarios.is_empty() {
+                true => *s != Scenario::Soak,
+                false => self.scenarios.contains(s),
+            })
+            .collect()
+    }
+
+    pub fn soak_duration(&self) -> Duration {
+        Duration::from_secs(self.soak_secs.unwrap_or(if self.quick { 60 } else { 600 }))
     }
 
     pub fn duration(&self) -> Duration {

@@ -12,6 +12,7 @@ mod report;
 mod rest;
 mod scratch;
 mod session;
+mod soak;
 mod stats;
 mod visible;
 
@@ -145,6 +146,24 @@ async fn service_scenario(args: &Args, tag: &str, svc: &Service, scenario: Scena
                 rows.push(r.unwrap_or_else(|e| Outcome::failed(format!("command → visible at {rate}/s"), e)));
             }
             rows
+        }
+        Scenario::Soak => {
+            let cfg = soak::Soak {
+                http_url: &args.http_url,
+                grpc_url: &args.grpc_url,
+                nats_url: &args.nats_url,
+                prefix: &args.nats_prefix,
+                token,
+                tag,
+                duration: args.soak_duration(),
+                clients: args.soak_clients,
+                pid,
+            };
+            vec![
+                soak::run(cfg, &svc.pool)
+                    .await
+                    .unwrap_or_else(|e| Outcome::failed("soak", e)),
+            ]
         }
         Scenario::Rebuild => vec![
             rebuild(args, tag, svc)

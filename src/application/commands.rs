@@ -3,7 +3,7 @@
 
 use std::future::Future;
 
-use chrono::{SubsecRound, Utc};
+use chrono::Utc;
 
 use super::store::Stream;
 use super::{Actor, App, AppError, RequestError, RequestMeta};
@@ -14,9 +14,9 @@ use crate::domain::user::{User, UserError};
 use crate::domain::values::ShareType;
 use crate::persistence::idempotency::{self, KeyOutcome};
 
-/// "Now", at the precision the read models keep (microseconds), so events and views agree.
+/// "Now", at the precision the read models keep (microseconds, as every `ApiDateTime`).
 pub(super) fn now() -> ApiDateTime {
-    ApiDateTime::from_utc(Utc::now().trunc_subsecs(6))
+    ApiDateTime::from_utc(Utc::now())
 }
 
 impl Stream for Person {
@@ -114,11 +114,13 @@ impl App {
         }
     }
 
-    /// The request's idempotency key, checked for length.
+    /// The request's idempotency key, checked for length and control characters (a NATS header or a
+    /// protobuf `request_id` can carry them; PostgreSQL cannot store U+0000).
     pub(super) fn idempotency_key<'m>(&self, meta: &'m RequestMeta) -> Result<Option<&'m str>, AppError> {
         match meta.idempotency_key.as_deref().map(str::trim) {
             None | Some("") => Ok(None),
             Some(k) if k.len() > super::MAX_IDEMPOTENCY_KEY => Err(RequestError::IdempotencyKeyTooLong.into()),
+            Some(k) if crate::domain::text::check(k).is_err() => Err(RequestError::IdempotencyKeyControl.into()),
             Some(k) => Ok(Some(k)),
         }
     }

@@ -64,6 +64,8 @@ pub enum RequestError {
     SortByUnknown(&'static str),
     #[error("must be at most 255 characters")]
     IdempotencyKeyTooLong,
+    #[error("must not contain control characters")]
+    IdempotencyKeyControl,
     #[error("the file is empty")]
     PhotoEmpty,
     #[error("is larger than 5 MiB")]
@@ -79,7 +81,7 @@ impl RequestError {
         match self {
             RequestError::IdNotPositive | RequestError::UserIdRequired => Field::Id,
             RequestError::SortByUnknown(_) => Field::SortBy,
-            RequestError::IdempotencyKeyTooLong => Field::IdempotencyKey,
+            RequestError::IdempotencyKeyTooLong | RequestError::IdempotencyKeyControl => Field::IdempotencyKey,
             RequestError::PhotoEmpty
             | RequestError::PhotoTooLarge
             | RequestError::PhotoNotAnImage

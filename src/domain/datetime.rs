@@ -11,13 +11,26 @@
 //! The date/time separator must be an uppercase `T` (no `t`, no space); the
 //! time separators must be both `:` or both `-`; offsets need the colon.
 //! Years (both as written and after conversion to UTC) must be in `1..=9999`.
+//!
+//! Precision: one microsecond, what PostgreSQL's `timestamptz` (the read models) keeps. Every value
+//! is truncated to it when it is made (parsed, converted from a protobuf timestamp or the clock, or
+//! read from an event), so the event, the read model and every answer hold the same instant; finer
+//! digits are accepted and cut, never rounded (PostgreSQL would round `9999-12-31T23:59:59.9999999Z`
+//! into the year 10000). The output keeps ONLYOFFICE's 7 digits, the last one always 0.
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, SubsecRound, TimeZone, Timelike, Utc};
 
-/// A UTC instant as the ONLYOFFICE API exchanges it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+/// A UTC instant as the ONLYOFFICE API exchanges it, to the microsecond.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(transparent)]
 pub struct ApiDateTime(DateTime<Utc>);
+
+/// Events written before values were truncated may hold nanoseconds: they are read truncated too.
+impl<'de> serde::Deserialize<'de> for ApiDateTime {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        DateTime::<Utc>::deserialize(d).map(ApiDateTime::from_utc)
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
@@ -28,11 +41,12 @@ pub struct DateError;
 impl ApiDateTime {
     /// Parses one of the accepted forms (see the module documentation).
     pub fn parse(input: &str) -> Result<Self, DateError> {
-        Ok(Self(parse_utc(input.trim().as_bytes()).ok_or(DateError)?))
+        Ok(Self::from_utc(parse_utc(input.trim().as_bytes()).ok_or(DateError)?))
     }
 
+    /// `t`, truncated to the microsecond.
     pub fn from_utc(t: DateTime<Utc>) -> Self {
-        Self(t)
+        Self(t.trunc_subsecs(6))
     }
 
     pub fn as_utc(&self) -> DateTime<Utc> {
@@ -53,7 +67,7 @@ impl ApiDateTime {
 
 impl std::fmt::Display for ApiDateTime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // 7 digits = 100 ns ticks; sub-tick digits are truncated, not rounded.
+        // 7 digits = 100 ns ticks (the last is 0: values are kept to the microsecond).
         let ticks = self.0.nanosecond() % 1_000_000_000 / 100;
         write!(f, "{}.{ticks:07}Z", self.0.format("%Y-%m-%dT%H:%M:%S"))
     }
@@ -152,7 +166,7 @@ mod tests {
     fn colon_forms_with_one_to_nine_fraction_digits_are_accepted() {
         assert_accepts(&[
             ("2008-04-10T06:30:00.0000000Z", "2008-04-10T06:30:00Z"),
-            ("2008-04-10T06:30:00.1234567Z", "2008-04-10T06:30:00.1234567Z"),
+            ("2008-04-10T06:30:00.1234567Z", "2008-04-10T06:30:00.123456Z"),
             ("2021-11-26T04:36:28.54Z", "2021-11-26T04:36:28.540Z"),
             ("2008-04-10T06:30:00.5z", "2008-04-10T06:30:00.500Z"),
             ("2008-04-10T06:30:00Z", "2008-04-10T06:30:00Z"),
@@ -169,7 +183,7 @@ mod tests {
     fn hyphenated_forms_with_zero_three_or_seven_fraction_digits_are_accepted() {
         assert_accepts(&[
             ("2008-04-10T06-30-00.250Z", "2008-04-10T06:30:00.250Z"),
-            ("2008-04-10T06-30-00.1234567Z", "2008-04-10T06:30:00.1234567Z"),
+            ("2008-04-10T06-30-00.1234567Z", "2008-04-10T06:30:00.123456Z"),
             ("2008-04-10T06-30-00Z", "2008-04-10T06:30:00Z"),
             ("2008-04-10T06-30-00", "2008-04-10T06:30:00Z"),
         ]);
@@ -182,7 +196,7 @@ mod tests {
     fn offsets_are_converted_to_utc() {
         assert_accepts(&[
             ("2008-04-10T06:30:00.000+03:00", "2008-04-10T03:30:00Z"),
-            ("2008-04-10T06:30:00.123456789+03:00", "2008-04-10T03:30:00.123456789Z"),
+            ("2008-04-10T06:30:00.123456789+03:00", "2008-04-10T03:30:00.123456Z"),
             ("2008-04-10T06:30:00-05:00", "2008-04-10T11:30:00Z"),
             ("2008-04-10T01:00:00+03:30", "2008-04-09T21:30:00Z"),
             ("2008-04-10T06-30-00.000+01:00", "2008-04-10T05:30:00Z"),
@@ -214,15 +228,29 @@ mod tests {
     }
 
     #[test]
-    fn formatting_gives_seven_truncated_digits_and_parses_back() {
+    fn formatting_gives_seven_digits_of_a_microsecond_value_and_parses_back() {
         let whole = ApiDateTime::from_utc(at("2008-04-10T06:30:00Z"));
         assert_eq!(whole.to_api_string(), "2008-04-10T06:30:00.0000000Z");
         let fine = ApiDateTime::from_utc(at("2008-04-10T06:30:00.123456789Z"));
-        assert_eq!(fine.to_api_string(), "2008-04-10T06:30:00.1234567Z");
+        assert_eq!(fine.to_api_string(), "2008-04-10T06:30:00.1234560Z");
         assert_eq!(fine.to_string(), fine.to_api_string());
-        let back: ApiDateTime = fine.to_api_string().parse().unwrap();
-        assert_eq!(back.as_utc(), at("2008-04-10T06:30:00.1234567Z"));
+        assert_eq!(ApiDateTime::parse(&fine.to_api_string()), Ok(fine));
         assert_eq!(ApiDateTime::parse(&whole.to_api_string()), Ok(whole));
+    }
+
+    #[test]
+    fn finer_digits_are_cut_never_rounded_into_the_next_year() {
+        let last = ApiDateTime::parse("9999-12-31T23:59:59.9999999Z").unwrap();
+        assert_eq!(last.to_api_string(), "9999-12-31T23:59:59.9999990Z");
+        assert_eq!(
+            ApiDateTime::parse("2008-04-10T06:30:00.1234567Z")
+                .unwrap()
+                .to_api_string(),
+            "2008-04-10T06:30:00.1234560Z"
+        );
+        // An event written with nanoseconds is read at the same precision.
+        let old: ApiDateTime = serde_json::from_str("\"2008-04-10T06:30:00.123456789Z\"").unwrap();
+        assert_eq!(old.as_utc(), at("2008-04-10T06:30:00.123456Z"));
     }
 
     #[test]
@@ -233,7 +261,7 @@ mod tests {
 
     #[test]
     fn serde_json_round_trip_is_transparent_over_chrono() {
-        let t = ApiDateTime::from_utc(at("2008-04-10T06:30:00.123456789Z"));
+        let t = ApiDateTime::from_utc(at("2008-04-10T06:30:00.123456Z"));
         let json = serde_json::to_string(&t).unwrap();
         assert_eq!(json, serde_json::to_string(&t.as_utc()).unwrap());
         assert_eq!(serde_json::from_str::<ApiDateTime>(&json).unwrap(), t);

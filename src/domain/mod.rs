@@ -8,5 +8,6 @@ pub mod datetime;
 pub mod field;
 pub mod person;
 pub mod size;
+pub mod text;
 pub mod user;
 pub mod values;

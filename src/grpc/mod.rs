@@ -1,6 +1,7 @@
 //! The gRPC API (tonic): the rollcall.v1 services, health and reflection.
 
 mod auth;
+pub mod codec;
 mod companies;
 mod convert;
 mod health;

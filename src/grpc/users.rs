@@ -8,7 +8,7 @@ use super::observe::correlation;
 use crate::application::App;
 use crate::proto::pb::user_service_server::UserService;
 use crate::proto::pb::{self, CreateUserRequest, GetUserRequest, ListUsersRequest, ListUsersResponse};
-use crate::proto::{list_query, user, user_draft};
+use crate::proto::{list_query, user, user_draft, user_key};
 
 pub struct Users {
     app: App,
@@ -34,7 +34,7 @@ impl UserService for Users {
     /// By GUID when `id` parses as one, else by user name.
     async fn get_user(&self, request: Request<GetUserRequest>) -> Result<Response<pb::User>, Status> {
         let actor = caller(&self.app, &request).await?;
-        let view = self.app.find_user(&actor, &request.get_ref().id).await?;
+        let view = self.app.find_user(&actor, user_key(&request.get_ref().id)?).await?;
         Ok(Response::new(user(view)))
     }
 

@@ -4,7 +4,8 @@
 //! [`xml::parse_body`], plus the one file a multipart body may carry (the person's photo).
 //!
 //! Limits: 1 MiB for JSON, form and XML bodies, 6 MiB for multipart ones, 5 MiB for the photo;
-//! beyond them the answer is 413. Other content types are 415.
+//! beyond them the answer is 413. Other content types are 415. A body not received within the read
+//! timeout of its headers is 408 (see `serve`).
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request};
@@ -13,6 +14,7 @@ use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use serde_json::{Map, Value};
 
 use super::error::ApiError;
+use super::serve::BodyTimeout;
 use super::xml;
 
 /// Largest JSON, form or XML body.
@@ -93,18 +95,29 @@ async fn read(req: Request) -> Result<Bytes, ApiError> {
         return Err(too_large(BODY_LIMIT));
     }
     axum::body::to_bytes(req.into_body(), BODY_LIMIT).await.map_err(|e| {
-        if is_length_limit(&e) {
+        if caused_by::<http_body_util::LengthLimitError>(&e) {
             too_large(BODY_LIMIT)
+        } else if caused_by::<BodyTimeout>(&e) {
+            too_slow()
         } else {
             ApiError::body("could not be read")
         }
     })
 }
 
-fn is_length_limit(e: &(dyn std::error::Error + 'static)) -> bool {
+/// 408: the body did not arrive within the read timeout (the connection is closed after it).
+fn too_slow() -> ApiError {
+    ApiError::new(
+        StatusCode::REQUEST_TIMEOUT,
+        "body: not received within the read timeout",
+    )
+}
+
+/// Whether `E` is in the chain of `e`.
+fn caused_by<E: std::error::Error + 'static>(e: &(dyn std::error::Error + 'static)) -> bool {
     let mut next = Some(e);
     while let Some(err) = next {
-        if err.is::<http_body_util::LengthLimitError>() {
+        if err.is::<E>() {
             return true;
         }
         next = err.source();
@@ -120,9 +133,7 @@ fn json(bytes: &[u8]) -> Result<Value, ApiError> {
 }
 
 fn form(bytes: &[u8]) -> Result<Value, ApiError> {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_bytes(bytes).map_err(|e| ApiError::body(format!("malformed form: {e}")))?;
-    tree(pairs)
+    tree(super::params::urlencoded(bytes, "body")?)
 }
 
 /// Form pairs in bracket notation as a JSON tree: `a[0][b]=v` → `{"a":{"0":{"b":"v"}}}`, `a[]=v` and
@@ -215,7 +226,12 @@ async fn multipart<S: Send + Sync>(req: Request, state: &S) -> Result<Input, Api
     while let Some(mut field) = parts.next_field().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or_default().to_string();
         let Some(file_name) = field.file_name().map(str::to_string) else {
-            pairs.push((name, field.text().await.map_err(multipart_error)?));
+            // Strict UTF-8: a text part that is not text is refused, never stored as U+FFFD.
+            let bytes = field.bytes().await.map_err(multipart_error)?;
+            let field_name = name.split('[').next().unwrap_or_default();
+            let text =
+                String::from_utf8(bytes.to_vec()).map_err(|_| ApiError::invalid(field_name, "is not UTF-8 text"))?;
+            pairs.push((name, text));
             continue;
         };
         let content_type = field.content_type().unwrap_or("application/octet-stream").to_string();
@@ -250,6 +266,8 @@ async fn multipart<S: Send + Sync>(req: Request, state: &S) -> Result<Input, Api
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         too_large(MULTIPART_LIMIT)
+    } else if caused_by::<BodyTimeout>(&e) {
+        too_slow()
     } else {
         ApiError::body(format!("malformed multipart: {}", e.body_text()))
     }

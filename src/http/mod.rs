@@ -17,8 +17,11 @@ mod ops;
 mod params;
 mod people;
 mod persons;
+mod serve;
 mod trace;
 mod xml;
+
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -78,12 +81,15 @@ pub fn router(app: App) -> Router {
 }
 
 /// Serves `router(app)` and the operational endpoints on `listener` until `shutdown`, letting
-/// in-flight requests finish.
-pub async fn serve(listener: TcpListener, app: App, ops: Ops, shutdown: CancellationToken) -> Result<(), String> {
-    axum::serve(listener, router(app).merge(ops::routes(ops)))
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await
-        .map_err(|e| e.to_string())
+/// in-flight requests finish; clients must send each request within `read_timeout` ([`serve`]).
+pub async fn serve(
+    listener: TcpListener,
+    app: App,
+    ops: Ops,
+    read_timeout: Duration,
+    shutdown: CancellationToken,
+) -> Result<(), String> {
+    serve::serve(listener, router(app).merge(ops::routes(ops)), read_timeout, shutdown).await
 }
 
 #[cfg(test)]

@@ -1,13 +1,71 @@
 //! Path and query parameters, read by hand so that every failure is a 400 naming the parameter and
-//! query names match in any case, as ONLYOFFICE matches them.
+//! query names match in any case, as ONLYOFFICE matches them. Query strings and form bodies are
+//! decoded strictly: text that is not UTF-8 once percent-decoded, or that holds a control character
+//! (`domain::text`), is refused naming the parameter instead of being stored as `U+FFFD`.
 
 use crate::application::{ListQuery, SortOrder};
+use crate::domain::text;
 
 use super::error::ApiError;
 
-/// The query string's pairs (undecodable → 400).
+/// The query string's pairs (not UTF-8, or a control character → 400 naming the parameter).
 pub fn pairs(raw: Option<&str>) -> Result<Vec<(String, String)>, ApiError> {
-    serde_urlencoded::from_str(raw.unwrap_or_default()).map_err(|e| ApiError::invalid("query", e))
+    urlencoded(raw.unwrap_or_default().as_bytes(), "query")
+}
+
+/// `application/x-www-form-urlencoded` pairs (`+` is a space, `%XX` a byte), in order. A name that
+/// cannot be read is reported as `whole` (`query`, `body`); a value as its name (before any `[`).
+pub fn urlencoded(raw: &[u8], whole: &str) -> Result<Vec<(String, String)>, ApiError> {
+    raw.split(|b| *b == b'&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = match pair.iter().position(|b| *b == b'=') {
+                Some(i) => (&pair[..i], &pair[i + 1..]),
+                None => (pair, &pair[pair.len()..]),
+            };
+            let name =
+                String::from_utf8(unescape(name)).map_err(|_| ApiError::invalid(whole, "a name is not UTF-8"))?;
+            text::check(&name).map_err(|e| ApiError::invalid(whole, format!("a name {e}")))?;
+            let field = name.split('[').next().unwrap_or_default();
+            let value =
+                String::from_utf8(unescape(value)).map_err(|_| ApiError::invalid(field, "is not UTF-8 text"))?;
+            text::check(&value).map_err(|e| ApiError::invalid(field, e))?;
+            Ok((name, value))
+        })
+        .collect()
+}
+
+/// Percent-decoding; a `%` not followed by two hex digits stays as it is.
+fn unescape(raw: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| char::from(b).to_digit(16);
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let escaped = (raw[i] == b'%')
+            .then(|| Some((hex(*raw.get(i + 1)?)?, hex(*raw.get(i + 2)?)?)))
+            .flatten();
+        match (raw[i], escaped) {
+            (_, Some((high, low))) => {
+                // Two hex digits make one byte.
+                out.push(u8::try_from(high * 16 + low).unwrap_or_default());
+                i += 3;
+            }
+            (b'+', None) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (b, None) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// A user's GUID or user name from the path (a control character → 400 naming `id`).
+pub fn user_key(raw: &str) -> Result<&str, ApiError> {
+    text::check(raw).map(|()| raw).map_err(|e| ApiError::invalid("id", e))
 }
 
 /// The first value of `name`, in any case; empty counts as absent.
@@ -83,6 +141,34 @@ mod tests {
                 .starts_with("startIndex:")
         );
         assert_eq!(list_query(None).unwrap(), ListQuery::default());
+    }
+
+    #[test]
+    fn urlencoded_text_is_decoded_strictly_and_names_the_parameter() {
+        let got = urlencoded(b"a=1+2%2B3&b&contacts[0][Value]=x%40y&&c=%zz%4", "body").unwrap();
+        let want = [("a", "1 2+3"), ("b", ""), ("contacts[0][Value]", "x@y"), ("c", "%zz%4")];
+        assert_eq!(got, want.map(|(k, v)| (k.to_string(), v.to_string())));
+        assert_eq!(
+            urlencoded(b"firstName=%FF%FE", "body").unwrap_err().message,
+            "firstName: is not UTF-8 text"
+        );
+        assert!(
+            urlencoded(b"contacts[0][Value]=%00", "body")
+                .unwrap_err()
+                .message
+                .starts_with("contacts: ")
+        );
+        assert!(
+            urlencoded(b"%FF=1", "query")
+                .unwrap_err()
+                .message
+                .starts_with("query: ")
+        );
+        assert_eq!(
+            list_query(Some("filterValue=a%07")).unwrap_err().message,
+            "filterValue: must not contain control characters (found U+0007)"
+        );
+        assert!(user_key("ann\u{0}").is_err() && user_key("ann").is_ok());
     }
 
     #[test]

@@ -50,7 +50,7 @@ pub async fn create(State(app): State<App>, caller: Caller, body: Input) -> Resu
     security(("token" = []))
 )]
 pub async fn get(State(app): State<App>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let view = app.find_user(&caller.actor, &id).await?;
+    let view = app.find_user(&caller.actor, params::user_key(&id)?).await?;
     Ok(single(StatusCode::OK, output::user(&view), Title))
 }
 

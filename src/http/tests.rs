@@ -32,6 +32,7 @@ fn app() -> App {
         claim_grace: Duration::from_secs(1),
         read_your_writes: Duration::from_secs(1),
         projector_stall: Duration::from_secs(60),
+        http_read_timeout: Duration::from_secs(30),
     };
     let pool = sqlx::PgPool::connect_lazy("postgres://nobody@127.0.0.1:9/none").unwrap();
     App::new(pool, &settings, crate::application::signals().0)

@@ -36,19 +36,16 @@ pub async fn matched_route(req: Request, next: Next) -> Response {
 pub async fn correlate(State(metrics): State<Arc<Metrics>>, mut req: Request, next: Next) -> Response {
     let id = crate::telemetry::correlation_id(req.headers());
     req.extensions_mut().insert(CorrelationId(id.clone()));
-    let span = tracing::info_span!(
-        "http",
-        method = %req.method(),
-        correlation_id = %id,
-    );
+    // The method as a bounded name: clients choose it, and it lands in logs and metric labels.
+    let method = crate::metrics::http_method(req.method().as_str());
+    let span = tracing::info_span!("http", method, correlation_id = %id);
     span.in_scope(|| tracing::debug!(path = %req.uri().path(), "request received"));
-    let method = req.method().clone();
     let started = Instant::now();
     let mut res = next.run(req).instrument(span.clone()).await;
     let status = res.status().as_u16();
     let elapsed = started.elapsed();
     let route = res.extensions().get::<Route>().map_or("unmatched", |r| r.0.as_str());
-    metrics.http(method.as_str(), route, status, elapsed);
+    metrics.http(method, route, status, elapsed);
     // The raw path can hold a user name (`people/{id}`), so only the route template is logged at info.
     span.in_scope(|| tracing::info!(route, status, elapsed_ms = elapsed.as_millis() as u64, "request"));
     if let Ok(value) = HeaderValue::from_str(&id) {

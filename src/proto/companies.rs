@@ -1,27 +1,19 @@
 //! `rollcall.v1` companies ⇄ drafts and views.
 
-use super::convert::{Invalid, guids, timestamp_out};
+use super::convert::{Invalid, guids, text, timestamp_out};
 use super::pb::{self, CreateCompanyRequest};
-use super::persons::{creator, custom_field, photo, share_type_in, share_type_out};
+use super::persons::{creator, custom_field, custom_fields_in, photo, share_type_in, share_type_out};
 use crate::application::CompanyView;
 use crate::domain::company::CompanyDraft;
-use crate::domain::person::CustomFieldInput;
 
 /// `CreateCompanyRequest` → a draft (`request_id` is read by the caller).
 pub fn company_draft(req: CreateCompanyRequest) -> Result<CompanyDraft, Invalid> {
     Ok(CompanyDraft {
         share_type: share_type_in(req.share_type)?,
         manager_list: guids("manager_list", &req.manager_list)?,
-        company_name: req.company_name,
-        about: req.about,
-        custom_field_list: req
-            .custom_fields
-            .into_iter()
-            .map(|f| CustomFieldInput {
-                key: f.key,
-                value: Some(f.value),
-            })
-            .collect(),
+        company_name: text("company_name", req.company_name)?,
+        about: text("about", req.about)?,
+        custom_field_list: custom_fields_in(req.custom_fields)?,
         photo: None,
     })
 }

@@ -1,5 +1,6 @@
-//! Translations shared by every message: GUIDs, timestamps and list queries. Input that cannot be
-//! translated is an `Invalid` naming the proto field.
+//! Translations shared by every message: text, GUIDs, timestamps and list queries. Input that cannot
+//! be translated is an `Invalid` naming the proto field. Text is checked against the
+//! control-character rule (`domain::text`) here, so gRPC and protobuf NATS payloads share it.
 
 use chrono::{DateTime, Datelike};
 use prost_types::Timestamp;
@@ -8,6 +9,7 @@ use uuid::Uuid;
 use super::pb;
 use crate::application::{ListQuery, SortOrder};
 use crate::domain::datetime::ApiDateTime;
+use crate::domain::text;
 use crate::domain::values::parse_guid;
 
 /// A proto field that cannot be translated; `field` is its name in the `.proto`.
@@ -23,6 +25,24 @@ pub fn invalid(field: &'static str, problem: impl Into<String>) -> Invalid {
         field,
         problem: problem.into(),
     }
+}
+
+/// `value`, when it holds no control character.
+pub fn checked(field: &'static str, value: String) -> Result<String, Invalid> {
+    match text::check(&value) {
+        Ok(()) => Ok(value),
+        Err(e) => Err(invalid(field, e.to_string())),
+    }
+}
+
+/// An optional text field, when it holds no control character.
+pub fn text(field: &'static str, value: Option<String>) -> Result<Option<String>, Invalid> {
+    value.map(|v| checked(field, v)).transpose()
+}
+
+/// The `id` of `GetUserRequest` (a GUID or a user name), when it holds no control character.
+pub fn user_key(id: &str) -> Result<&str, Invalid> {
+    text::check(id).map(|()| id).map_err(|e| invalid("id", e.to_string()))
 }
 
 /// A GUID in any .NET form.
@@ -72,8 +92,8 @@ pub fn list_query(
     Ok(ListQuery {
         start_index,
         count,
-        filter_value,
-        sort_by: sort_by.map(|s| s.replace('_', "")),
+        filter_value: text("filter_value", filter_value)?,
+        sort_by: text("sort_by", sort_by)?.map(|s| s.replace('_', "")),
         sort_order,
     })
 }
@@ -108,6 +128,14 @@ mod tests {
             let e = timestamp_in("birthday", Some(bad)).unwrap_err();
             assert_eq!(e.field, "birthday", "{e}");
         }
+    }
+
+    #[test]
+    fn control_characters_name_the_field() {
+        assert_eq!(text("about", Some("a\u{0}".into())).unwrap_err().field, "about");
+        assert_eq!(text("about", Some("a\r\n\tb".into())).unwrap(), Some("a\r\n\tb".into()));
+        let e = list_query(0, None, Some("\u{1b}".into()), None, 0).unwrap_err();
+        assert_eq!(e.field, "filter_value");
     }
 
     #[test]

@@ -14,7 +14,7 @@ pub use contacts::{
     Access, access, company_patch, contact_access, contact_data, contact_data_draft, expect, person_patch, positive,
     version,
 };
-pub use convert::{Invalid, guid, guids, list_query, timestamp_in, timestamp_out};
+pub use convert::{Invalid, guid, guids, list_query, timestamp_in, timestamp_out, user_key};
 pub use persons::{person, person_draft};
 pub use users::{user, user_draft};
 

@@ -1,6 +1,6 @@
 //! `rollcall.v1` persons ⇄ drafts and views.
 
-use super::convert::{Invalid, guids, invalid, timestamp_out};
+use super::convert::{Invalid, checked, guids, invalid, text, timestamp_out};
 use super::pb::{self, CreatePersonRequest};
 use crate::application::{Creator, PersonView};
 use crate::domain::person::{CustomField, CustomFieldInput, PersonDraft};
@@ -11,21 +11,26 @@ pub fn person_draft(req: CreatePersonRequest) -> Result<PersonDraft, Invalid> {
     Ok(PersonDraft {
         share_type: share_type_in(req.share_type)?,
         manager_list: guids("manager_list", &req.manager_list)?,
-        first_name: req.first_name,
-        last_name: req.last_name,
-        job_title: req.job_title,
+        first_name: text("first_name", req.first_name)?,
+        last_name: text("last_name", req.last_name)?,
+        job_title: text("job_title", req.job_title)?,
         company_id: req.company_id,
-        about: req.about,
-        custom_field_list: req
-            .custom_fields
-            .into_iter()
-            .map(|f| CustomFieldInput {
-                key: f.key,
-                value: Some(f.value),
-            })
-            .collect(),
+        about: text("about", req.about)?,
+        custom_field_list: custom_fields_in(req.custom_fields)?,
         photo: None,
     })
+}
+
+pub(super) fn custom_fields_in(fields: Vec<pb::CustomField>) -> Result<Vec<CustomFieldInput>, Invalid> {
+    fields
+        .into_iter()
+        .map(|f| {
+            Ok(CustomFieldInput {
+                key: f.key,
+                value: Some(checked("custom_fields", f.value)?),
+            })
+        })
+        .collect()
 }
 
 pub(super) fn share_type_in(value: i32) -> Result<ShareType, Invalid> {

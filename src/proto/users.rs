@@ -2,7 +2,7 @@
 
 use secrecy::SecretString;
 
-use super::convert::{Invalid, guid, guids, invalid, timestamp_in, timestamp_out};
+use super::convert::{Invalid, checked, guid, guids, invalid, text, timestamp_in, timestamp_out};
 use super::pb::{self, CreateUserRequest};
 use crate::application::UserView;
 use crate::domain::user::{ActivationStatus, ContactInput, UserContact, UserDraft, UserStatus};
@@ -21,22 +21,24 @@ pub fn user_draft(req: CreateUserRequest) -> Result<UserDraft, Invalid> {
         birthday: timestamp_in("birthday", req.birthday)?,
         works_from: timestamp_in("works_from", req.works_from)?,
         lead,
-        email: req.email,
-        first_name: req.first_name,
-        last_name: req.last_name,
-        title: req.title,
-        location: req.location,
-        comment: req.comment,
+        email: text("email", req.email)?,
+        first_name: text("first_name", req.first_name)?,
+        last_name: text("last_name", req.last_name)?,
+        title: text("title", req.title)?,
+        location: text("location", req.location)?,
+        comment: text("comment", req.comment)?,
         contacts: req
             .contacts
             .into_iter()
-            .map(|c| ContactInput {
-                kind: c.r#type,
-                value: c.value,
+            .map(|c| {
+                Ok(ContactInput {
+                    kind: checked("contacts", c.r#type)?,
+                    value: checked("contacts", c.value)?,
+                })
             })
-            .collect(),
-        files: req.files,
-        password: req.password.map(SecretString::from),
+            .collect::<Result<_, Invalid>>()?,
+        files: text("files", req.files)?,
+        password: text("password", req.password)?.map(SecretString::from),
     })
 }
 

@@ -1,6 +1,7 @@
 //! Binding a request body to a draft, as ONLYOFFICE does: top-level names are matched
 //! case-insensitively, nested ones as `Name`/`name`, scalars may arrive as strings (forms), `null`
-//! means absent, and every failure names the field.
+//! means absent, and every failure names the field. Every string bound is checked against the
+//! control-character rule (`domain::text`), so no transport can carry one into a command or a query.
 
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -8,6 +9,7 @@ use uuid::Uuid;
 use crate::domain::company::CompanyDraft;
 use crate::domain::datetime::ApiDateTime;
 use crate::domain::person::{CustomFieldInput, PersonDraft};
+use crate::domain::text;
 use crate::domain::user::{ContactInput, UserDraft};
 use crate::domain::values::{Sex, ShareType, parse_guid};
 
@@ -125,9 +127,16 @@ impl<'a> Fields<'a> {
 
 fn string(field: &str, v: &Value) -> Result<String, BindError> {
     match v {
-        Value::String(s) => Ok(s.clone()),
+        Value::String(s) => checked(field, s),
         _ => Err(err(field, "must be a string")),
     }
+}
+
+/// `s`, when it holds no control character (see `domain::text`).
+fn checked(field: &str, s: &str) -> Result<String, BindError> {
+    text::check(s)
+        .map(|()| s.to_string())
+        .map_err(|e| err(field, e.to_string()))
 }
 
 /// A nested property, matched as `Name` or `name` (ONLYOFFICE's binder), here in any case.
@@ -165,7 +174,7 @@ pub(super) fn custom_fields(fields: &Fields<'_>) -> Result<Vec<CustomFieldInput>
         .ok_or_else(|| err(F, "each entry needs an integer Key"))?;
         let value = match nested(item, F, "Value")? {
             None => None,
-            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::String(s)) => Some(checked(F, s)?),
             Some(v @ (Value::Number(_) | Value::Bool(_))) => Some(v.to_string()),
             Some(_) => return Err(err(F, "a Value must be a string")),
         };

@@ -328,12 +328,22 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_non_positive_company_id_means_no_company() {
-        let draft = PersonDraft {
-            company_id: Some(0),
+    async fn a_company_id_must_be_positive_when_given() {
+        for id in [0, -1] {
+            rejects(
+                PersonDraft {
+                    company_id: Some(id),
+                    ..seed_draft()
+                },
+                PersonError::CompanyIdNotPositive,
+            )
+            .await;
+        }
+        let none = PersonDraft {
+            company_id: None,
             ..seed_draft()
         };
-        assert_eq!(draft.validate().unwrap().company_id, None);
+        assert_eq!(none.validate().unwrap().company_id, None);
     }
 
     #[test]

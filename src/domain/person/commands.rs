@@ -104,13 +104,18 @@ impl PersonDraft {
         if char_len(about) > MAX_TEXT {
             return Err(PersonError::AboutTooLong);
         }
+        // ONLYOFFICE reads `companyId <= 0` as "no company"; silently dropping what a client sent
+        // hides its mistake, so only an absent (or empty) companyId means none here.
+        if self.company_id.is_some_and(|id| id <= 0) {
+            return Err(PersonError::CompanyIdNotPositive);
+        }
         let managers = contact::managers(&self.manager_list)?;
         let custom_fields = contact::custom_fields(&self.custom_field_list)?;
         let fields = PersonFields {
             first_name: first_name.to_string(),
             last_name,
             title,
-            company_id: self.company_id.filter(|id| *id > 0),
+            company_id: self.company_id,
             about: about.to_string(),
             share_type: self.share_type,
             managers,

@@ -40,6 +40,8 @@ pub enum PersonError {
     JobTitleTooLong,
     #[error("is longer than 8000 characters")]
     AboutTooLong,
+    #[error("must be a positive integer, the id of an existing company")]
+    CompanyIdNotPositive,
     #[error("has more than 100 entries")]
     TooManyManagers,
     #[error("has more than 100 entries")]
@@ -98,6 +100,7 @@ impl PersonError {
             PersonError::LastNameTooLong => Some(Field::LastName),
             PersonError::JobTitleTooLong => Some(Field::JobTitle),
             PersonError::AboutTooLong => Some(Field::About),
+            PersonError::CompanyIdNotPositive => Some(Field::CompanyId),
             PersonError::TooManyManagers => Some(Field::ManagerList),
             PersonError::TooManyCustomFields
             | PersonError::CustomFieldKeyInvalid

@@ -135,3 +135,22 @@ fn a_company_binds_with_the_person_rules_for_shared_fields() {
         "companyName"
     );
 }
+
+#[test]
+fn control_characters_anywhere_name_their_field() {
+    let cases = [
+        (json!({"firstName": "A\u{0}"}), "firstName"),
+        (json!({"firstName": "A", "managerList": ["\u{0}"]}), "managerList"),
+        (
+            json!({"firstName": "A", "customFieldList": [{"Key": 1, "Value": "\u{1}"}]}),
+            "customFieldList",
+        ),
+    ];
+    for (body, field) in cases {
+        assert_eq!(person_draft(&body).unwrap_err().field, field, "{body}");
+    }
+    let user = json!({"email": "a@b.io", "contacts": [{"Type": "mail\u{7f}", "Value": "x"}]});
+    assert_eq!(user_draft(&user).unwrap_err().field, "contacts");
+    let multi_line = person_draft(&json!({"firstName": "A", "about": "one\r\n\ttwo"})).unwrap();
+    assert_eq!(multi_line.about.as_deref(), Some("one\r\n\ttwo"));
+}

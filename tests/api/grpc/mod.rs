@@ -2,6 +2,7 @@
 
 mod companies;
 mod contacts;
+mod hardening;
 mod health;
 mod persons;
 mod reflection;

@@ -81,6 +81,7 @@ pub fn test_settings() -> (Settings, String) {
         claim_grace: Duration::from_secs(30),
         read_your_writes: Duration::from_secs(5),
         projector_stall: Duration::from_secs(60),
+        http_read_timeout: Duration::from_secs(30),
     };
     (settings, db)
 }

@@ -7,6 +7,7 @@ mod changes;
 mod commands;
 mod companies;
 mod crash;
+mod hardening;
 mod idempotency;
 mod limits;
 mod outage;

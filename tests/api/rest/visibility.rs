@@ -198,24 +198,10 @@ async fn grpc_and_nats_apply_the_same_rules() {
     let visitor = &m.tokens[3].1;
 
     let mut grpc = PersonServiceClient::new(channel(m.r.t.grpc_addr).await);
-    let hidden = grpc
-        .get_person(authed(
-            GetPersonRequest {
-                id: private,
-                ..Default::default()
-            },
-            other,
-        ))
-        .await;
+    let hidden = grpc.get_person(authed(GetPersonRequest { id: private }, other)).await;
     assert_eq!(hidden.unwrap_err().code(), tonic::Code::NotFound);
     let shown = grpc
-        .get_person(authed(
-            GetPersonRequest {
-                id: shared,
-                ..Default::default()
-            },
-            other,
-        ))
+        .get_person(authed(GetPersonRequest { id: shared }, other))
         .await
         .unwrap();
     assert_eq!(shown.into_inner().id, shared);

@@ -21,6 +21,16 @@ pub enum Contact {
     Company(CompanyView),
 }
 
+impl Contact {
+    /// How many events the contact's stream holds (its ETag).
+    pub fn version(&self) -> i64 {
+        match self {
+            Contact::Person(p) => p.version,
+            Contact::Company(c) => c.version,
+        }
+    }
+}
+
 impl App {
     /// Creates a company for the caller; with an idempotency key, a retry returns the first result.
     #[instrument(skip_all, fields(correlation_id = %meta.correlation_id, source = meta.source.as_str()))]
@@ -43,14 +53,7 @@ impl App {
         if !meta.actor.may_create_contacts() {
             return Err(AppError::Forbidden("visitors cannot create CRM contacts"));
         }
-        let photo = match photo {
-            Some(upload) => {
-                let (reference, stored) = upload.checked()?;
-                draft.photo = Some(reference);
-                Some(stored)
-            }
-            None => None,
-        };
+        let photo = PhotoUpload::attach(photo, &mut draft.photo)?;
         draft.validate()?;
         let content = serde_json::to_vec(&draft).map_err(AppError::internal)?;
         let candidate = next_contact_id(self.pool()).await?.to_string();

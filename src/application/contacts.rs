@@ -49,7 +49,7 @@ impl App {
         photo: Option<PhotoUpload>,
         expect: Expect,
     ) -> Result<PersonView, AppError> {
-        let photo = checked_photo(photo, &mut patch.photo)?;
+        let photo = PhotoUpload::attach(photo, &mut patch.photo)?;
         if let crate::domain::values::Patch::Set(company) = patch.company_id
             && company > 0
         {
@@ -72,7 +72,7 @@ impl App {
         photo: Option<PhotoUpload>,
         expect: Expect,
     ) -> Result<CompanyView, AppError> {
-        let photo = checked_photo(photo, &mut patch.photo)?;
+        let photo = PhotoUpload::attach(photo, &mut patch.photo)?;
         let command = CompanyCommand::Update(patch.clone());
         let decided = self
             .change::<Company>(meta, "crm.company.update", id, command, &patch, photo, expect)
@@ -557,20 +557,5 @@ impl RecordOf<crate::domain::person::PersonRecord> for Person {
 impl RecordOf<crate::domain::company::CompanyRecord> for Company {
     fn record_of(&self) -> Option<&crate::domain::company::CompanyRecord> {
         self.record()
-    }
-}
-
-/// A photo upload checked into the reference a patch carries and the bytes stored with its event.
-fn checked_photo(
-    upload: Option<PhotoUpload>,
-    slot: &mut Option<crate::domain::values::PhotoRef>,
-) -> Result<Option<NewPhoto>, AppError> {
-    match upload {
-        Some(upload) => {
-            let (reference, stored) = upload.checked()?;
-            *slot = Some(reference);
-            Ok(Some(stored))
-        }
-        None => Ok(None),
     }
 }

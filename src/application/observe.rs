@@ -22,7 +22,7 @@ impl App {
     ) -> Result<T, AppError> {
         let started = Instant::now();
         let result = work.await;
-        let outcome = outcome(&result);
+        let outcome = outcome(command, &result);
         self.inner
             .metrics
             .command(meta.source.as_str(), command, outcome, started.elapsed());
@@ -40,14 +40,16 @@ impl App {
         for (source, result) in sources.iter().zip(results) {
             self.inner
                 .metrics
-                .command(source.as_str(), command, outcome(result), elapsed);
+                .command(source.as_str(), command, outcome(command, result), elapsed);
         }
     }
 }
 
-fn outcome<T>(result: &Result<T, AppError>) -> &'static str {
+/// `created` for a create that succeeded, `changed` for any other command, else the error's kind.
+fn outcome<T>(command: &str, result: &Result<T, AppError>) -> &'static str {
     match result {
-        Ok(_) => "created",
+        Ok(_) if command.ends_with(".create") => "created",
+        Ok(_) => "changed",
         Err(e) => e.outcome(),
     }
 }

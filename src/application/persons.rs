@@ -34,14 +34,7 @@ impl App {
         if !meta.actor.may_create_contacts() {
             return Err(AppError::Forbidden("visitors cannot create CRM contacts"));
         }
-        let photo = match photo {
-            Some(upload) => {
-                let (reference, stored) = upload.checked()?;
-                draft.photo = Some(reference);
-                Some(stored)
-            }
-            None => None,
-        };
+        let photo = PhotoUpload::attach(photo, &mut draft.photo)?;
         let request = PersonRequest {
             meta: meta.clone(),
             draft,

@@ -48,6 +48,24 @@ impl PhotoUpload {
     }
 }
 
+impl PhotoUpload {
+    /// Checks an optional upload: the reference goes into `slot` (a draft's or patch's photo), the
+    /// bytes come back, to be stored with the event that refers to them.
+    pub(super) fn attach(
+        upload: Option<PhotoUpload>,
+        slot: &mut Option<PhotoRef>,
+    ) -> Result<Option<NewPhoto>, AppError> {
+        match upload {
+            Some(upload) => {
+                let (reference, stored) = upload.checked()?;
+                *slot = Some(reference);
+                Ok(Some(stored))
+            }
+            None => Ok(None),
+        }
+    }
+}
+
 impl App {
     /// The photo of a person.
     pub async fn photo(&self, actor: &Actor, person_id: i64) -> Result<Photo, AppError> {

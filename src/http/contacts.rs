@@ -55,13 +55,9 @@ fn photo(input: &mut Input) -> Option<PhotoUpload> {
 }
 
 fn contact_reply(contact: &Contact, caller: &Caller) -> Response {
-    let version = match contact {
-        Contact::Person(p) => p.version,
-        Contact::Company(c) => c.version,
-    };
     with_etag(
         single(StatusCode::OK, output::contact(contact, &caller.actor), Lower),
-        version,
+        contact.version(),
     )
 }
 

@@ -14,7 +14,7 @@ use super::negotiate::{list as list_reply, single};
 use super::openapi::{ErrorReply, ListParams, PersonListReply, PersonReply, PersonRequest};
 use super::params;
 use super::xml::Booleans::Lower;
-use crate::application::{App, Contact, PhotoUpload};
+use crate::application::{App, PhotoUpload};
 use crate::wire::{input, output};
 
 /// Creates a person; a multipart body may carry the `photo`.
@@ -58,10 +58,7 @@ pub async fn create(State(app): State<App>, caller: Caller, body: Input) -> Resu
 )]
 pub async fn get(State(app): State<App>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
     let contact = app.get_contact(&caller.actor, params::contact_id(&id)?).await?;
-    let version = match &contact {
-        Contact::Person(p) => p.version,
-        Contact::Company(c) => c.version,
-    };
+    let version = contact.version();
     Ok(with_etag(
         single(StatusCode::OK, output::contact(&contact, &caller.actor), Lower),
         version,

@@ -2,8 +2,6 @@
 //! (and the photo bytes they refer to) in one statement, in the row format postgres-es writes and
 //! loads (pinned by a test against postgres-es's own loader).
 
-use std::collections::HashSet;
-
 use serde_json::Value;
 use sqlx::PgPool;
 
@@ -37,21 +35,6 @@ pub struct NewPhoto {
     pub sha256: String,
     pub content_type: String,
     pub bytes: Vec<u8>,
-}
-
-/// The ids among `ids` that have at least one event of `aggregate_type`.
-pub async fn existing(pool: &PgPool, aggregate_type: &str, ids: &[String]) -> Result<HashSet<String>, sqlx::Error> {
-    if ids.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let found: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT aggregate_id FROM events WHERE aggregate_type = $1 AND aggregate_id = ANY($2)",
-    )
-    .bind(aggregate_type)
-    .bind(ids)
-    .fetch_all(pool)
-    .await?;
-    Ok(found.into_iter().collect())
 }
 
 /// Every event of the aggregates `ids`, by aggregate and sequence.

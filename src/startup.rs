@@ -84,7 +84,11 @@ pub async fn start(settings: &Settings, shutdown: CancellationToken) -> Result<R
         progress,
         running.app.metrics(),
     );
-    running.spawn("event publisher", publisher.run(shutdown.clone()));
+    let token = shutdown.clone();
+    running.spawn("event publisher", async move {
+        publisher.run(token).await;
+        Ok(())
+    });
     let projector = Projector::new(pool.clone(), sources);
     let token = shutdown.clone();
     running.spawn("projector", async move {

@@ -79,11 +79,10 @@ pub fn router(app: App) -> Router {
 
 /// Serves `router(app)` and the operational endpoints on `listener` until `shutdown`, letting
 /// in-flight requests finish.
-pub async fn serve(listener: TcpListener, app: App, ops: Ops, shutdown: CancellationToken) -> Result<(), String> {
+pub async fn serve(listener: TcpListener, app: App, ops: Ops, shutdown: CancellationToken) -> std::io::Result<()> {
     axum::serve(listener, router(app).merge(ops::routes(ops)))
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
         .await
-        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -6,9 +6,20 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use rollcall::config::{Cli, Command, ProjectionsCommand, Settings};
-use rollcall::read_model::rebuild;
-use rollcall::startup::{self, prepare_database};
+use rollcall::read_model::{projector::ProjectionError, rebuild};
+use rollcall::startup::{self, StartupError, StopError, prepare_database};
 use rollcall::{shutdown, telemetry};
+
+/// Why a command failed; `Display` is the one line logged before exiting non-zero.
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    #[error(transparent)]
+    Startup(#[from] StartupError),
+    #[error(transparent)]
+    Stopped(#[from] StopError),
+    #[error(transparent)]
+    Rebuild(#[from] ProjectionError),
+}
 
 fn main() -> ExitCode {
     // Before the runtime starts its threads: allocator parameters are process-wide.
@@ -60,10 +71,10 @@ async fn run() -> ExitCode {
         Command::Migrate => prepare_database(&settings)
             .await
             .map(|_| tracing::info!("migrations applied"))
-            .map_err(|e| e.to_string()),
+            .map_err(Failure::from),
         Command::Serve => match startup::start(&settings, shutdown::on_signal()).await {
-            Ok(running) => running.stopped().await,
-            Err(e) => Err(e.to_string()),
+            Ok(running) => running.stopped().await.map_err(Failure::from),
+            Err(e) => Err(Failure::from(e)),
         },
         Command::Projections {
             command: ProjectionsCommand::Rebuild,
@@ -78,8 +89,8 @@ async fn run() -> ExitCode {
     }
 }
 
-async fn rebuild_projections(settings: &Settings) -> Result<(), String> {
-    let pool = prepare_database(settings).await.map_err(|e| e.to_string())?;
+async fn rebuild_projections(settings: &Settings) -> Result<(), Failure> {
+    let pool = prepare_database(settings).await?;
     let mut last_print = std::time::Instant::now();
     let done = rebuild::rebuild(&pool, |p| {
         if last_print.elapsed().as_secs() >= 1 {
@@ -87,8 +98,7 @@ async fn rebuild_projections(settings: &Settings) -> Result<(), String> {
             last_print = std::time::Instant::now();
         }
     })
-    .await
-    .map_err(|e| e.to_string())?;
+    .await?;
     println!(
         "rebuild: done, {} events in {:.2} s ({:.0} events/s); the new read models are live",
         done.events,

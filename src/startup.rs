@@ -16,6 +16,7 @@ use crate::nats::names::Names;
 use crate::ops::Ops;
 use crate::persistence::pool;
 use crate::read_model::{self, projector::Projector};
+use crate::shutdown::TaskError;
 use crate::{grpc, http, nats};
 
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +31,26 @@ pub enum StartupError {
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error("cannot connect to NATS: {0}")]
     Nats(#[from] async_nats::ConnectError),
+}
+
+/// Why a started service stopped with a failure: the first task that ended unasked, or failed while
+/// stopping. `Display` is the one line `main` prints.
+#[derive(Debug, thiserror::Error)]
+pub enum StopError {
+    /// A task ended before shutdown was asked for (with its error, if it returned one).
+    #[error("{task} ended unexpectedly")]
+    Unexpected {
+        task: &'static str,
+        #[source]
+        source: Option<TaskError>,
+    },
+    /// A task failed while the service was stopping.
+    #[error("{task}: {source}")]
+    Failed {
+        task: &'static str,
+        #[source]
+        source: TaskError,
+    },
 }
 
 async fn bind(addr: SocketAddr) -> Result<TcpListener, StartupError> {
@@ -55,7 +76,7 @@ pub struct Running {
     pub nats: async_nats::Client,
     pool: PgPool,
     shutdown: CancellationToken,
-    tasks: JoinSet<(&'static str, Result<(), String>)>,
+    tasks: JoinSet<(&'static str, Result<(), TaskError>)>,
 }
 
 /// Starts everything; the tasks stop when `shutdown` is cancelled.
@@ -84,12 +105,16 @@ pub async fn start(settings: &Settings, shutdown: CancellationToken) -> Result<R
         progress,
         running.app.metrics(),
     );
-    running.spawn("event publisher", publisher.run(shutdown.clone()));
+    let token = shutdown.clone();
+    running.spawn("event publisher", async move {
+        publisher.run(token).await;
+        Ok::<_, TaskError>(())
+    });
     let projector = Projector::new(pool.clone(), sources);
     let token = shutdown.clone();
     running.spawn("projector", async move {
         projector.run(token).await;
-        Ok(())
+        Ok::<_, TaskError>(())
     });
 
     match &settings.admin {
@@ -138,29 +163,36 @@ fn local_addr(listener: &TcpListener) -> Result<SocketAddr, StartupError> {
 }
 
 impl Running {
-    fn spawn(&mut self, name: &'static str, task: impl Future<Output = Result<(), String>> + Send + 'static) {
-        self.tasks.spawn(async move { (name, task.await) });
+    fn spawn<E: Into<TaskError>>(
+        &mut self,
+        name: &'static str,
+        task: impl Future<Output = Result<(), E>> + Send + 'static,
+    ) {
+        self.tasks.spawn(async move { (name, task.await.map_err(Into::into)) });
     }
 
-    /// Waits until every task has stopped. A task that ends before shutdown was asked for stops the
-    /// others; the result says whether everything ended cleanly.
     pub fn shutdown_token(&self) -> CancellationToken {
         self.shutdown.clone()
     }
 
-    pub async fn stopped(mut self) -> Result<(), String> {
+    /// Waits until every task has stopped. A task that ends before shutdown was asked for stops the
+    /// others; the result says whether everything ended cleanly.
+    pub async fn stopped(mut self) -> Result<(), StopError> {
         let mut failure = None;
         while let Some(joined) = self.tasks.join_next().await {
-            let (name, result) = joined.unwrap_or(("task", Err("panicked".into())));
+            let (name, result) = joined.unwrap_or_else(|e| ("task", Err(TaskError::Panicked(e))));
             if let Err(e) = &result {
                 tracing::error!(task = name, error = %e, "task failed");
             }
             if !self.shutdown.is_cancelled() {
                 tracing::error!(task = name, "task ended before shutdown; stopping the service");
-                failure.get_or_insert(format!("{name} ended unexpectedly"));
+                failure.get_or_insert(StopError::Unexpected {
+                    task: name,
+                    source: result.err(),
+                });
                 self.shutdown.cancel();
-            } else if let Err(e) = result {
-                failure.get_or_insert(format!("{name}: {e}"));
+            } else if let Err(source) = result {
+                failure.get_or_insert(StopError::Failed { task: name, source });
             }
         }
         self.pool.close().await;

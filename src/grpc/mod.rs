@@ -20,6 +20,7 @@ use crate::application::App;
 use crate::ops::Ops;
 /// The generated `rollcall.v1` messages, clients and servers (defined in `crate::proto`).
 pub use crate::proto::pb;
+use crate::shutdown::TaskError;
 
 use pb::company_service_server::CompanyServiceServer;
 use pb::person_service_server::PersonServiceServer;
@@ -31,10 +32,10 @@ pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
 const HEALTH_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Serves the gRPC services on `listener` until `shutdown`, letting in-flight calls finish.
-pub async fn serve(listener: TcpListener, app: App, ops: Ops, shutdown: CancellationToken) -> Result<(), String> {
+pub async fn serve(listener: TcpListener, app: App, ops: Ops, shutdown: CancellationToken) -> Result<(), TaskError> {
     let (reporter, health_service) = tonic_health::server::health_reporter();
-    let reflection_v1 = reflection().build_v1().map_err(|e| e.to_string())?;
-    let reflection_v1alpha = reflection().build_v1alpha().map_err(|e| e.to_string())?;
+    let reflection_v1 = reflection().build_v1()?;
+    let reflection_v1alpha = reflection().build_v1alpha()?;
     let persons =
         PersonServiceServer::new(persons::Persons::new(app.clone())).max_decoding_message_size(MAX_REQUEST_BYTES);
     let users = UserServiceServer::new(users::Users::new(app.clone())).max_decoding_message_size(MAX_REQUEST_BYTES);
@@ -52,7 +53,7 @@ pub async fn serve(listener: TcpListener, app: App, ops: Ops, shutdown: Cancella
         .add_service(companies)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown.cancelled_owned())
         .await
-        .map_err(|e| e.to_string());
+        .map_err(TaskError::Grpc);
     monitor.abort();
     served
 }

@@ -88,7 +88,7 @@ pub async fn serve(
     ops: Ops,
     read_timeout: Duration,
     shutdown: CancellationToken,
-) -> Result<(), String> {
+) -> std::io::Result<()> {
     serve::serve(listener, router(app).merge(ops::routes(ops)), read_timeout, shutdown).await
 }
 

@@ -33,7 +33,7 @@ pub async fn serve(
     router: Router,
     read_timeout: Duration,
     shutdown: CancellationToken,
-) -> Result<(), String> {
+) -> std::io::Result<()> {
     let graceful = GracefulShutdown::new();
     let mut builder = http1::Builder::new();
     builder.timer(TokioTimer::new()).header_read_timeout(read_timeout);

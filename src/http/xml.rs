@@ -124,19 +124,19 @@ const MAX_DEPTH: usize = 16;
 
 /// A `text/xml` request body as a JSON object: each child of the root is a field; an element with
 /// children is an object, one with text a string, and repeated names become an array.
-pub fn parse_body(text: &str) -> Result<Value, String> {
+pub fn parse_body(text: &str) -> Result<Value, XmlBodyError> {
     let mut reader = quick_xml::Reader::from_str(text);
     let mut stack: Vec<Open> = Vec::new();
     let mut root: Option<Value> = None;
     loop {
-        let event = reader.read_event().map_err(|e| e.to_string())?;
+        let event = reader.read_event()?;
         match event {
             Event::Start(e) | Event::Empty(e) if root.is_some() => {
-                return Err(format!("unexpected element after the root: {:?}", e.name().as_ref()));
+                return Err(XmlBodyError::AfterRoot(e.name().as_ref().to_string()));
             }
             Event::Start(e) => {
                 if stack.len() >= MAX_DEPTH {
-                    return Err(format!("elements are nested deeper than {MAX_DEPTH} levels"));
+                    return Err(XmlBodyError::TooDeep);
                 }
                 stack.push((e.local_name().as_ref().to_string(), Vec::new(), String::new()));
             }
@@ -150,12 +150,12 @@ pub fn parse_body(text: &str) -> Result<Value, String> {
             Event::Text(t) => push_text(&mut stack, &t.xml10_content())?,
             Event::CData(t) => push_text(&mut stack, &t.into_inner())?,
             Event::GeneralRef(r) => {
-                let resolved = match r.resolve_char_ref().map_err(|e| e.to_string())? {
+                let resolved = match r.resolve_char_ref()? {
                     Some(c) => c.to_string(),
                     None => {
                         let name = r.xml10_content();
                         quick_xml::escape::resolve_predefined_entity(&name)
-                            .ok_or_else(|| format!("unknown entity &{name};"))?
+                            .ok_or_else(|| XmlBodyError::UnknownEntity(name.to_string()))?
                             .to_string()
                     }
                 };
@@ -163,7 +163,7 @@ pub fn parse_body(text: &str) -> Result<Value, String> {
             }
             Event::End(_) => {
                 let Some((name, children, text)) = stack.pop() else {
-                    return Err("unbalanced end tag".into());
+                    return Err(XmlBodyError::UnbalancedEnd);
                 };
                 let value = if children.is_empty() {
                     Value::String(text)
@@ -175,7 +175,7 @@ pub fn parse_body(text: &str) -> Result<Value, String> {
                     None => root = Some(value),
                 }
             }
-            Event::DocType(_) => return Err("document type declarations are not accepted".into()),
+            Event::DocType(_) => return Err(XmlBodyError::DocType),
             Event::Eof => break,
             Event::Comment(_) | Event::Decl(_) | Event::PI(_) => {}
         }
@@ -183,20 +183,20 @@ pub fn parse_body(text: &str) -> Result<Value, String> {
     match root {
         Some(Value::Object(map)) => Ok(Value::Object(map)),
         Some(Value::String(s)) if s.trim().is_empty() => Ok(Value::Object(Map::new())),
-        Some(_) => Err("the root element must hold one element per field".into()),
-        None => Err("no root element".into()),
+        Some(_) => Err(XmlBodyError::RootNotFields),
+        None => Err(XmlBodyError::NoRoot),
     }
 }
 
 /// Text inside the current element; whitespace outside the root is ignored.
-fn push_text(stack: &mut [Open], text: &str) -> Result<(), String> {
+fn push_text(stack: &mut [Open], text: &str) -> Result<(), XmlBodyError> {
     match stack.last_mut() {
         Some((_, _, buf)) => {
             buf.push_str(text);
             Ok(())
         }
         None if text.trim().is_empty() => Ok(()),
-        None => Err("text outside the root element".into()),
+        None => Err(XmlBodyError::TextOutsideRoot),
     }
 }
 
@@ -213,6 +213,30 @@ fn object(children: Vec<(String, Value)>) -> Value {
         }
     }
     Value::Object(map)
+}
+
+/// Why a `text/xml` request body was refused; `Display` is the message clients see.
+#[derive(Debug, thiserror::Error)]
+pub enum XmlBodyError {
+    #[error(transparent)]
+    Malformed(#[from] quick_xml::Error),
+    /// A second element after the root (its name, quoted).
+    #[error("unexpected element after the root: {0:?}")]
+    AfterRoot(String),
+    #[error("elements are nested deeper than {MAX_DEPTH} levels")]
+    TooDeep,
+    #[error("unknown entity &{0};")]
+    UnknownEntity(String),
+    #[error("unbalanced end tag")]
+    UnbalancedEnd,
+    #[error("document type declarations are not accepted")]
+    DocType,
+    #[error("the root element must hold one element per field")]
+    RootNotFields,
+    #[error("no root element")]
+    NoRoot,
+    #[error("text outside the root element")]
+    TextOutsideRoot,
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_nats::jetstream::context::{PublishAckFuture, PublishError, PublishErrorKind};
+use async_nats::jetstream::context::{CreateStreamError, PublishAckFuture, PublishError, PublishErrorKind};
 use async_nats::jetstream::{self, ErrorCode, message::PublishMessage, stream};
 use sqlx::pool::PoolConnection;
 use sqlx::{PgPool, Postgres};
@@ -34,13 +34,43 @@ const IDLE_POLL: Duration = Duration::from_millis(250);
 /// Namespace of the deterministic event ids.
 const EVENT_ID_NAMESPACE: Uuid = Uuid::from_u128(0x6f1c_2b5e_9a4d_4c3b_8e7f_1a2b_3c4d_5e6f);
 
+/// Why the publisher paused (it retries after a delay). `Display` is the text logged for it.
+#[derive(Debug, thiserror::Error)]
+enum PublisherError {
+    /// Reading the feed or the checkpoint, or taking the leader lock, failed.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    /// The connection holding the leader lock is gone, and the lock with it.
+    #[error("leader lock lost: {0}")]
+    LockLost(#[source] sqlx::Error),
+    /// The `P-events` stream could not be found or created.
+    #[error(transparent)]
+    Stream(#[from] CreateStreamError),
+    /// NATS did not take an event; the checkpoint moved over the `published` ones before it.
+    #[error("{published} of {total} events published")]
+    Publish {
+        published: usize,
+        total: usize,
+        #[source]
+        source: PublishError,
+    },
+    /// NATS did not acknowledge an event; the checkpoint moved over the `published` ones before it.
+    #[error("{published} of {total} events published")]
+    Ack {
+        published: usize,
+        total: usize,
+        #[source]
+        source: PublishError,
+    },
+}
+
 /// The publisher's checkpoint in `projector_checkpoints`: how far `P-events` has got.
 pub fn checkpoint(prefix: &str) -> String {
     format!("nats_events:{prefix}")
 }
 
 /// Creates the `P-events` stream if it does not exist; the largest message it takes (`None`: any).
-pub async fn ensure_stream(js: &jetstream::Context, prefix: &str) -> Result<Option<usize>, String> {
+pub async fn ensure_stream(js: &jetstream::Context, prefix: &str) -> Result<Option<usize>, CreateStreamError> {
     let stream = js
         .get_or_create_stream(stream::Config {
             name: format!("{prefix}-events"),
@@ -49,8 +79,7 @@ pub async fn ensure_stream(js: &jetstream::Context, prefix: &str) -> Result<Opti
             duplicate_window: Duration::from_secs(120),
             ..Default::default()
         })
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     Ok(usize::try_from(stream.cached_info().config.max_message_size)
         .ok()
         .filter(|n| *n > 0))
@@ -130,7 +159,7 @@ impl Publisher {
     }
 
     /// Publishes until `shutdown`; waits for leadership, and retries every failure with a growing delay.
-    pub async fn run(mut self, shutdown: CancellationToken) -> Result<(), String> {
+    pub async fn run(mut self, shutdown: CancellationToken) {
         let mut attempts = Backoff::PUBLISHER.start();
         while !shutdown.is_cancelled() {
             let pause = match self.lead(&shutdown).await {
@@ -147,18 +176,16 @@ impl Publisher {
             backoff::sleep(pause, &shutdown).await;
         }
         tracing::info!("event publisher stopped");
-        Ok(())
     }
 
     /// Takes the leader lock (or returns if another instance holds it) and publishes while it holds.
-    async fn lead(&mut self, shutdown: &CancellationToken) -> Result<(), String> {
-        let mut lock: PoolConnection<Postgres> = self.pool.acquire().await.map_err(|e| e.to_string())?;
+    async fn lead(&mut self, shutdown: &CancellationToken) -> Result<(), PublisherError> {
+        let mut lock: PoolConnection<Postgres> = self.pool.acquire().await?;
         let key = lock_key(&self.prefix);
         let leader: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
             .bind(key)
             .fetch_one(&mut *lock)
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
         if !leader {
             return Ok(());
         }
@@ -174,18 +201,16 @@ impl Publisher {
         &mut self,
         lock: &mut PoolConnection<Postgres>,
         shutdown: &CancellationToken,
-    ) -> Result<(), String> {
+    ) -> Result<(), PublisherError> {
         self.stream_limit = ensure_stream(&self.js, &self.prefix).await?;
-        feed::ensure_checkpoint(lock, &self.checkpoint())
-            .await
-            .map_err(|e| e.to_string())?;
+        feed::ensure_checkpoint(lock, &self.checkpoint()).await?;
         tracing::info!("publishing domain events to {}-events", self.prefix);
         while !shutdown.is_cancelled() {
             // Still the leader? (The lock dies with its connection.)
             sqlx::query("SELECT 1")
                 .execute(&mut **lock)
                 .await
-                .map_err(|e| format!("leader lock lost: {e}"))?;
+                .map_err(PublisherError::LockLost)?;
             let published = self.publish_batch().await?;
             if published as i64 == BATCH {
                 continue;
@@ -202,14 +227,15 @@ impl Publisher {
     /// Publishes the next final events and moves the checkpoint over those NATS acknowledged (or that
     /// no form of which the stream takes). An event too large for the stream goes out thin, so no event
     /// can hold the others back.
-    async fn publish_batch(&mut self) -> Result<usize, String> {
-        let db = |e: sqlx::Error| e.to_string();
-        let mut conn = self.pool.acquire().await.map_err(db)?;
-        let after = feed::checkpoint(&mut conn, &self.checkpoint()).await.map_err(db)?;
-        let xmin = feed::snapshot_xmin(&mut conn).await.map_err(db)?;
-        let rows = feed::read_after(&mut conn, after, xmin, BATCH).await.map_err(db)?;
+    async fn publish_batch(&mut self) -> Result<usize, PublisherError> {
+        let mut conn = self.pool.acquire().await?;
+        let after = feed::checkpoint(&mut conn, &self.checkpoint()).await?;
+        let xmin = feed::snapshot_xmin(&mut conn).await?;
+        let rows = feed::read_after(&mut conn, after, xmin, BATCH).await?;
         let limit = self.limit();
         let mut sent = Vec::with_capacity(rows.len());
+        // What stopped the batch short: a send that failed, or an earlier event's ack that did.
+        let (mut unsent, mut unacked) = (None, None);
         for row in &rows {
             let thin = self.refused.contains(&row.global_position);
             let Some(out) = message::outgoing(row, limit, thin) else {
@@ -228,6 +254,7 @@ impl Publisher {
                         self.refused.insert(row.global_position);
                     }
                     tracing::warn!(error = %e, position = row.global_position, "publish failed");
+                    unsent = Some(e);
                     break;
                 }
             }
@@ -245,11 +272,13 @@ impl Publisher {
                         self.refused.insert(row.global_position);
                         tracing::warn!(error = %e, position = row.global_position,
                             "the stream refused an event for its size; it goes out thin");
+                        unacked = Some(e);
                         break;
                     }
                     Err(e) if refused_for_size(&e) => None,
                     Err(e) => {
                         tracing::warn!(error = %e, position = row.global_position, "publish not acknowledged");
+                        unacked = Some(e);
                         break;
                     }
                 },
@@ -259,15 +288,24 @@ impl Publisher {
             count += 1;
         }
         if let Some(at) = done {
-            feed::save_checkpoint(&mut conn, &self.checkpoint(), at, count as i64)
-                .await
-                .map_err(db)?;
+            feed::save_checkpoint(&mut conn, &self.checkpoint(), at, count as i64).await?;
             tracing::debug!(events = count, "domain events published");
         }
-        if count < rows.len() {
-            return Err(format!("{} of {} events published", count, rows.len()));
+        // Short of the batch exactly when one of them stopped it; a failed ack is the earlier event's.
+        let (published, total) = (count, rows.len());
+        match (unacked, unsent) {
+            (Some(source), _) => Err(PublisherError::Ack {
+                published,
+                total,
+                source,
+            }),
+            (None, Some(source)) => Err(PublisherError::Publish {
+                published,
+                total,
+                source,
+            }),
+            (None, None) => Ok(count),
         }
-        Ok(count)
     }
 
     /// Counts an event the checkpoint passes over: published whole or thin, or skipped (`None`).

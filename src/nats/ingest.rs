@@ -40,6 +40,17 @@ const REPORT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How often handled commands are purged from a stream that keeps them (limits retention).
 const SWEEP_EVERY: Duration = Duration::from_secs(1);
 
+/// Why a rejection could not be reported to `P.rejected.<command>` (the message is nak'd and comes back).
+#[derive(Debug, thiserror::Error)]
+enum ReportError {
+    #[error(transparent)]
+    Publish(#[from] async_nats::PublishError),
+    #[error(transparent)]
+    Flush(#[from] async_nats::client::FlushError),
+    #[error("timed out")]
+    TimedOut,
+}
+
 /// The ingestion of one service instance.
 pub struct Ingest {
     app: App,
@@ -271,7 +282,12 @@ impl Ingest {
     /// Republishes the message to `P.rejected.<command>` with a `Rollcall-Error` header, without its
     /// token or any password and within the server's `max_payload` (`rejected::copy`), and waits until
     /// the server has it.
-    async fn report(&self, message: &jetstream::Message, command: &str, rejection: &Rejection) -> Result<(), String> {
+    async fn report(
+        &self,
+        message: &jetstream::Message,
+        command: &str,
+        rejection: &Rejection,
+    ) -> Result<(), ReportError> {
         let copy = rejected::copy(
             command,
             message.headers.as_ref(),
@@ -285,13 +301,12 @@ impl Ingest {
         let publish = async {
             self.client
                 .publish_with_headers(subject, copy.headers, copy.payload)
-                .await
-                .map_err(|e| e.to_string())?;
-            self.client.flush().await.map_err(|e| e.to_string())
+                .await?;
+            Ok(self.client.flush().await?)
         };
         tokio::time::timeout(REPORT_TIMEOUT, publish)
             .await
-            .map_err(|_| "timed out".to_string())?
+            .map_err(|_| ReportError::TimedOut)?
     }
 }
 

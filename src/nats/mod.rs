@@ -17,6 +17,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use crate::application::App;
+use crate::shutdown::TaskError;
 use names::Names;
 
 /// Connects to NATS; the client keeps reconnecting by itself after an outage.
@@ -43,13 +44,13 @@ pub async fn run(
     prefix: String,
     app: App,
     shutdown: CancellationToken,
-) -> Result<(), String> {
+) -> Result<(), TaskError> {
     let names = Names::new(prefix);
     let ingest = ingest::Ingest::new(client.clone(), app.clone(), names.clone());
     let responder = rpc::Responder::new(client.clone(), app, names);
     let consuming = async {
         ingest.run(shutdown.clone()).await;
-        Ok::<(), String>(())
+        Ok::<(), TaskError>(())
     };
     let result = tokio::try_join!(consuming, responder.run(shutdown.clone())).map(|_| ());
     // Naks and answers are buffered by the client: send them before the process goes.

@@ -13,6 +13,7 @@ use super::headers;
 use super::ingest::CONCURRENCY;
 use super::names::Names;
 use crate::application::App;
+use crate::shutdown::TaskError;
 use crate::telemetry::sane_correlation_id;
 
 pub struct Responder {
@@ -29,19 +30,22 @@ impl Responder {
     /// Answers requests until `shutdown`, then unsubscribes and answers what had already arrived.
     /// The subscription survives reconnects (the client re-subscribes); it ends only if the client
     /// is closed, which is an error.
-    pub async fn run(&self, shutdown: CancellationToken) -> Result<(), String> {
+    pub async fn run(&self, shutdown: CancellationToken) -> Result<(), TaskError> {
         let mut requests = self
             .client
             .queue_subscribe(self.names.rpc(), self.names.rpc_group())
             .await
-            .map_err(|e| format!("cannot subscribe to {}: {e}", self.names.rpc()))?;
+            .map_err(|source| TaskError::Subscribe {
+                subject: self.names.rpc(),
+                source,
+            })?;
         tracing::info!(subject = %self.names.rpc(), group = %self.names.rpc_group(), "answering requests");
         (&mut requests)
             .take_until(shutdown.cancelled())
             .for_each_concurrent(CONCURRENCY, |request| self.answer(request))
             .await;
         if !shutdown.is_cancelled() {
-            return Err("the NATS connection was closed".into());
+            return Err(TaskError::NatsClosed);
         }
         if let Err(e) = requests.unsubscribe().await {
             tracing::debug!(error = %e, "could not unsubscribe");

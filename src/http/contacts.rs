@@ -16,7 +16,7 @@ use super::negotiate::{list as list_reply, single};
 use super::openapi::{CompanyReply, ContactInfoListReply, ContactInfoReply, ErrorReply, PersonListReply, PersonReply};
 use super::params;
 use super::xml::Booleans::Lower;
-use crate::application::{App, Contact, Expect, PhotoUpload};
+use crate::application::{App, Contact, Expect, PersonView, PhotoUpload};
 use crate::domain::contact_info::InfoType;
 use crate::wire::{changes, output};
 
@@ -54,6 +54,14 @@ fn photo(input: &mut Input) -> Option<PhotoUpload> {
     })
 }
 
+/// 200 with a person and its ETag.
+fn person_reply(view: &PersonView, caller: &Caller) -> Response {
+    with_etag(
+        single(StatusCode::OK, output::person(view, &caller.actor), Lower),
+        view.version,
+    )
+}
+
 fn contact_reply(contact: &Contact, caller: &Caller) -> Response {
     with_etag(
         single(StatusCode::OK, output::contact(contact, &caller.actor), Lower),
@@ -85,11 +93,7 @@ pub async fn update_person(
     let view = app
         .update_person(&caller.meta, id, patch, photo(&mut body), expect(&headers)?)
         .await?;
-    let version = view.version;
-    Ok(with_etag(
-        single(StatusCode::OK, output::person(&view, &caller.actor), Lower),
-        version,
-    ))
+    Ok(person_reply(&view, &caller))
 }
 
 /// Updates a company: a field left out keeps its value, `null` or `""` clears it.
@@ -116,10 +120,9 @@ pub async fn update_company(
     let view = app
         .update_company(&caller.meta, id, patch, photo(&mut body), expect(&headers)?)
         .await?;
-    let version = view.version;
     Ok(with_etag(
         single(StatusCode::OK, output::company(&view, &caller.actor), Lower),
-        version,
+        view.version,
     ))
 }
 
@@ -185,11 +188,7 @@ pub async fn link(
     let view = app
         .link_person(&caller.meta, company, person, expect(&headers)?)
         .await?;
-    let version = view.version;
-    Ok(with_etag(
-        single(StatusCode::OK, output::person(&view, &caller.actor), Lower),
-        version,
-    ))
+    Ok(person_reply(&view, &caller))
 }
 
 /// Unlinks a person from the company (a person not in it is left as it is).
@@ -213,11 +212,7 @@ pub async fn unlink(
     let view = app
         .unlink_person(&caller.meta, company, person, expect(&headers)?)
         .await?;
-    let version = view.version;
-    Ok(with_etag(
-        single(StatusCode::OK, output::person(&view, &caller.actor), Lower),
-        version,
-    ))
+    Ok(person_reply(&view, &caller))
 }
 
 /// A private contact's managers (empty for a shared one).

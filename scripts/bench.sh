@@ -6,7 +6,7 @@
 #
 # Usage: scripts/bench.sh [--quick] [--scenarios ceiling,grpc,rest,nats,visible,rebuild] [-- TOOL ARGS]
 #   --quick            short runs (3 s per scenario, 10k NATS commands, 100k rebuild events)
-#   --scenarios LIST   only these scenarios (default: all)
+#   --scenarios LIST   only these scenarios (default: all but soak and visibility, which run only by name)
 #   -- TOOL ARGS       passed to rollcall-bench (see `--help` there), e.g. -- --rate 2000 --secs 20
 #
 # Environment: BENCH_QUICK=1 and BENCH_SCENARIOS=… work like the flags; every BENCH_* variable of the

@@ -16,6 +16,9 @@ pub enum Scenario {
     Rest,
     /// `rollcall projections rebuild` over --rebuild-events synthetic events, in its own database.
     Rebuild,
+    /// CRM person lists (REST and gRPC) for a non-admin and an admin over --visibility-contacts persons,
+    /// in a database and a service of their own. Only when asked for (it builds a large database).
+    Visibility,
     /// --nats-count commands published to P.commands.crm.person.create, until all are in the read model.
     Nats,
     /// Command → read-model-visible latency at a steady offered rate (NATS, open loop). When the
@@ -27,11 +30,12 @@ pub enum Scenario {
 }
 
 /// Every scenario, in the order they run.
-pub const ALL: [Scenario; 7] = [
+pub const ALL: [Scenario; 8] = [
     Scenario::Ceiling,
     Scenario::Grpc,
     Scenario::Rest,
     Scenario::Rebuild,
+    Scenario::Visibility,
     Scenario::Nats,
     Scenario::Visible,
     Scenario::Soak,
@@ -139,6 +143,18 @@ pub struct Args {
     /// Concurrent workers in the soak scenario.
     #[arg(long, env = "BENCH_SOAK_CLIENTS", default_value_t = 8)]
     pub soak_clients: usize,
+    /// Persons in the visibility scenario's database (10% private) [1000000; quick 100000].
+    #[arg(long, env = "BENCH_VISIBILITY_CONTACTS")]
+    pub visibility_contacts: Option<u64>,
+    /// Closed-loop client counts of the visibility scenario (each query and viewer at each count).
+    #[arg(long, env = "BENCH_VISIBILITY_CLIENTS", value_delimiter = ',', default_value = "1,4")]
+    pub visibility_clients: Vec<usize>,
+    /// startIndex of the visibility scenario's deep page [a tenth of --visibility-contacts].
+    #[arg(long, env = "BENCH_VISIBILITY_DEEP")]
+    pub visibility_deep: Option<u64>,
+    /// filterValue of the visibility scenario's search (each last name is on ~2% of the persons).
+    #[arg(long, env = "BENCH_VISIBILITY_SEARCH", default_value = "kowalski")]
+    pub visibility_search: String,
 }
 
 impl Args {
@@ -147,11 +163,11 @@ impl Args {
         Args::parse_from(std::env::args().filter(|a| a != "--bench"))
     }
 
-    /// The scenarios asked for, in run order; all but the soak when none are named.
+    /// The scenarios asked for, in run order; all but the soak and the visibility one when none are named.
     pub fn selected(&self) -> Vec<Scenario> {
         ALL.into_iter()
             .filter(|s| match self.scenarios.is_empty() {
-                true => *s != Scenario::Soak,
+                true => !matches!(s, Scenario::Soak | Scenario::Visibility),
                 false => self.scenarios.contains(s),
             })
             .collect()
@@ -175,6 +191,11 @@ impl Args {
 
     pub fn rebuild_events(&self) -> u64 {
         self.rebuild_events
+            .unwrap_or(if self.quick { 100_000 } else { 1_000_000 })
+    }
+
+    pub fn visibility_contacts(&self) -> u64 {
+        self.visibility_contacts
             .unwrap_or(if self.quick { 100_000 } else { 1_000_000 })
     }
 

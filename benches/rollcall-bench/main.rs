@@ -14,6 +14,7 @@ mod scratch;
 mod session;
 mod soak;
 mod stats;
+mod visibility;
 mod visible;
 
 use std::process::ExitCode;
@@ -56,7 +57,11 @@ struct Service {
 async fn run(args: &Args) -> Result<(), String> {
     let tag = tag(args);
     let scenarios = args.selected();
-    let service = if scenarios.iter().any(|s| *s != Scenario::Ceiling) {
+    // The ceiling and the visibility scenario make databases (and the latter a service) of their own.
+    let service = if scenarios
+        .iter()
+        .any(|s| !matches!(s, Scenario::Ceiling | Scenario::Visibility))
+    {
         let pool = PgPool::connect(&args.database_url)
             .await
             .map_err(|e| format!("connect DATABASE_URL: {e}"))?;
@@ -71,6 +76,7 @@ async fn run(args: &Args) -> Result<(), String> {
     for scenario in scenarios {
         let new = match (&service, scenario) {
             (_, Scenario::Ceiling) => ceilings(args, &tag).await,
+            (_, Scenario::Visibility) => visibility::run(visibility::Visibility { args, tag: &tag }).await,
             (Some(svc), s) => service_scenario(args, &tag, svc, s).await,
             (None, _) => unreachable!("a service scenario without a service"),
         };
@@ -97,7 +103,7 @@ async fn run(args: &Args) -> Result<(), String> {
 async fn service_scenario(args: &Args, tag: &str, svc: &Service, scenario: Scenario) -> Vec<Outcome> {
     let (token, pid, secs) = (svc.token.as_str(), args.pid, args.duration());
     match scenario {
-        Scenario::Ceiling => Vec::new(),
+        Scenario::Ceiling | Scenario::Visibility => Vec::new(),
         Scenario::Grpc => {
             let mut rows = Vec::new();
             for &n in &args.grpc_clients {

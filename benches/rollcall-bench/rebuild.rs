@@ -49,7 +49,35 @@ pub async fn run(
     let filled = fill_start.elapsed();
     pool.close().await;
 
-    let mut child = scratch::rollcall_command(rollcall, &db.url)
+    let Rebuilt { wall, peak, last_line } = rebuild_process(&db.url, rollcall).await?;
+
+    let mut o = Outcome::new(format!("projections rebuild, {events} events"), "events/s");
+    o.ok = reported_events(&last_line).unwrap_or(events);
+    o.rate = o.ok as f64 / wall.as_secs_f64();
+    o.peak_rss_kib = peak;
+    o.compare = Some(Ceiling::Batched);
+    o.target = "≥ 100,000 events/s";
+    o.note = format!(
+        "rate = events / wall time of the process ({:.1} s, migrations and connect included); \
+         peak RSS is the rebuild process's; it printed: \"{last_line}\"; store filled in {:.1} s",
+        wall.as_secs_f64(),
+        filled.as_secs_f64()
+    );
+    Ok(o)
+}
+
+/// What one run of `rollcall projections rebuild` took.
+pub struct Rebuilt {
+    pub wall: Duration,
+    /// The process's peak RSS, KiB.
+    pub peak: Option<u64>,
+    /// Its last line of output ("rebuild: done, N events in …").
+    pub last_line: String,
+}
+
+/// Runs the real `rollcall projections rebuild` on database `url` and waits for it.
+pub async fn rebuild_process(url: &str, rollcall: &Path) -> Result<Rebuilt, String> {
+    let mut child = scratch::rollcall_command(rollcall, url)
         .args(["projections", "rebuild"])
         .stdout(Stdio::piped())
         .spawn()
@@ -73,20 +101,7 @@ pub async fn run(
     if !status.success() {
         return Err(format!("projections rebuild: {status}; last output: {last_line}"));
     }
-
-    let mut o = Outcome::new(format!("projections rebuild, {events} events"), "events/s");
-    o.ok = reported_events(&last_line).unwrap_or(events);
-    o.rate = o.ok as f64 / wall.as_secs_f64();
-    o.peak_rss_kib = peak;
-    o.compare = Some(Ceiling::Batched);
-    o.target = "≥ 100,000 events/s";
-    o.note = format!(
-        "rate = events / wall time of the process ({:.1} s, migrations and connect included); \
-         peak RSS is the rebuild process's; it printed: \"{last_line}\"; store filled in {:.1} s",
-        wall.as_secs_f64(),
-        filled.as_secs_f64()
-    );
-    Ok(o)
+    Ok(Rebuilt { wall, peak, last_line })
 }
 
 /// Appends events `from..=to` in one transaction: the template with id and names varied.

@@ -13,8 +13,8 @@ mod users;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
+use tonic::transport::server::TcpIncoming;
 
 use crate::application::App;
 use crate::ops::Ops;
@@ -51,7 +51,11 @@ pub async fn serve(listener: TcpListener, app: App, ops: Ops, shutdown: Cancella
         .add_service(persons)
         .add_service(users)
         .add_service(companies)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown.cancelled_owned())
+        // TCP_NODELAY: without it, every small answer waits for the client's delayed ACK (~40 ms).
+        .serve_with_incoming_shutdown(
+            TcpIncoming::from(listener).with_nodelay(Some(true)),
+            shutdown.cancelled_owned(),
+        )
         .await
         .map_err(TaskError::Grpc);
     monitor.abort();

@@ -281,17 +281,15 @@ impl App {
         draft: ContactInfoDraft,
         expect: Expect,
     ) -> Result<ContactInfo, AppError> {
-        let before = self.contact_data_ids(id).await?;
-        let info = self
+        let (info, added) = self
             .data_change(meta, id, "crm.contact.data.add", &draft, expect, |d| {
                 (PersonCommand::AddInfo(d.clone()), CompanyCommand::AddInfo(d.clone()))
             })
             .await?;
-        info.into_iter()
-            .find(|i| !before.contains(&i.id))
-            .ok_or(AppError::Conflict(
-                "the entry was removed again before it could be read",
-            ))
+        // An added entry gets the highest id the contact ever gave.
+        info.into_iter().find(|i| i.id == added).ok_or(AppError::Conflict(
+            "the entry was removed again before it could be read",
+        ))
     }
 
     /// `PUT crm/contact/{id}/data/{dataid}`: the entry as changed.
@@ -303,7 +301,7 @@ impl App {
         draft: ContactInfoDraft,
         expect: Expect,
     ) -> Result<ContactInfo, AppError> {
-        let info = self
+        let (info, _) = self
             .data_change(
                 meta,
                 id,
@@ -361,37 +359,24 @@ impl App {
         content: &C,
         expect: Expect,
         commands: impl Fn(&C) -> (PersonCommand, CompanyCommand),
-    ) -> Result<Vec<ContactInfo>, AppError> {
+    ) -> Result<(Vec<ContactInfo>, i32), AppError> {
         let (person, company) = commands(content);
         match self.kind(id).await? {
             Kind::Person => {
                 let decided = self
                     .change::<Person>(meta, name, id, person, content, None, expect)
                     .await?;
-                Ok(self.person_answer(id, decided).await?.common_data)
+                let last = decided.aggregate.record().map_or(0, |r| r.last_info_id);
+                Ok((self.person_answer(id, decided).await?.common_data, last))
             }
             Kind::Company => {
                 let decided = self
                     .change::<Company>(meta, name, id, company, content, None, expect)
                     .await?;
-                Ok(self.company_answer(id, decided).await?.common_data)
+                let last = decided.aggregate.record().map_or(0, |r| r.last_info_id);
+                Ok((self.company_answer(id, decided).await?.common_data, last))
             }
         }
-    }
-
-    /// The ids of a contact's data as its events make it now.
-    async fn contact_data_ids(&self, id: i64) -> Result<Vec<i32>, AppError> {
-        let info = match self.kind(id).await? {
-            Kind::Person => self
-                .load::<Person>(&id.to_string())
-                .await?
-                .and_then(|d| d.aggregate.record().map(|r| r.info.clone())),
-            Kind::Company => self
-                .load::<Company>(&id.to_string())
-                .await?
-                .and_then(|d| d.aggregate.record().map(|r| r.info.clone())),
-        };
-        Ok(info.unwrap_or_default().iter().map(|i| i.id).collect())
     }
 
     /// Decides and appends one change of contact `id`, with the caller's rights checked on the state

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::values::{MAX_LIST, MAX_TEXT, ShareType, char_len};
+use super::values::{MAX_LIST, MAX_TEXT, Patch, PhotoRef, ShareType, char_len};
 
 /// One `customFieldList` entry as sent: `{Key: int, Value: string|null}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -22,6 +22,7 @@ pub struct CustomField {
 /// A shared contact rule that was broken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ContactRule {
+    AboutTooLong,
     TooManyManagers,
     TooManyCustomFields,
     CustomFieldKeyInvalid,
@@ -65,6 +66,37 @@ pub fn custom_fields(list: &[CustomFieldInput]) -> Result<Vec<CustomField>, Cont
         });
     }
     Ok(out)
+}
+
+/// What an update changes of the content persons and companies share (`about`, custom fields, photo):
+/// each `Some` only when it differs from the current value.
+#[derive(Debug, Default)]
+pub struct ContentChanges {
+    pub about: Option<String>,
+    pub custom_fields: Option<Vec<CustomField>>,
+    pub photo: Option<PhotoRef>,
+}
+
+/// Decides the shared content of an update: `about` is trimmed (cleared to `""`) and bounded, custom
+/// fields follow [`custom_fields`], a photo replaces the current one.
+pub fn content_changes(
+    (about_now, fields_now, photo_now): (&str, &[CustomField], Option<&PhotoRef>),
+    about: &Patch<String>,
+    fields: Option<&[CustomFieldInput]>,
+    photo: Option<&PhotoRef>,
+) -> Result<ContentChanges, ContactRule> {
+    let about = match about {
+        Patch::Keep => None,
+        Patch::Clear => Some(String::new()),
+        Patch::Set(v) if char_len(v.trim()) > MAX_TEXT => return Err(ContactRule::AboutTooLong),
+        Patch::Set(v) => Some(v.trim().to_string()),
+    };
+    let custom_fields = fields.map(custom_fields).transpose()?.filter(|f| f != fields_now);
+    Ok(ContentChanges {
+        about: about.filter(|a| a != about_now),
+        custom_fields,
+        photo: photo.filter(|p| photo_now != Some(*p)).cloned(),
+    })
 }
 
 /// Who may see and change a contact: its share type and, for a private one, its managers.

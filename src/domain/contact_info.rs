@@ -194,6 +194,12 @@ pub fn find(list: &[ContactInfo], id: i64) -> Result<&ContactInfo, InfoRule> {
     list.iter().find(|i| i64::from(i.id) == id).ok_or(InfoRule::NotFound)
 }
 
+/// Folds an added or changed entry into a record's data and its highest id ever given.
+pub fn fold_put(list: &mut Vec<ContactInfo>, last_id: &mut i32, info: ContactInfo) {
+    *last_id = (*last_id).max(info.id);
+    put(list, info);
+}
+
 /// Folds an added or changed entry into `list`: it replaces its id, and a primary entry makes every
 /// other entry of its type secondary (one primary per type).
 pub fn put(list: &mut Vec<ContactInfo>, info: ContactInfo) {

@@ -8,7 +8,7 @@ use super::record::CompanyRecord;
 use crate::domain::contact::{self, access_change};
 use crate::domain::contact_info;
 use crate::domain::person::{ContactInfoRemoved, Deleted};
-use crate::domain::values::{MAX_LINE, MAX_TEXT, Patch, char_len, non_blank};
+use crate::domain::values::{MAX_LINE, Patch, char_len, non_blank};
 
 /// The events of `command` on the live company `r` (`Create` is decided by the aggregate itself).
 pub(super) fn decide(r: &CompanyRecord, command: CompanyCommand) -> Result<Vec<CompanyEvent>, CompanyError> {
@@ -60,18 +60,9 @@ fn update(r: &CompanyRecord, p: &CompanyPatch) -> Result<Vec<CompanyEvent>, Comp
             c.company_name = (name != f.company_name).then(|| name.to_string());
         }
     }
-    let about = match &p.about {
-        Patch::Keep => None,
-        Patch::Clear => Some(String::new()),
-        Patch::Set(v) if char_len(v.trim()) > MAX_TEXT => return Err(CompanyError::AboutTooLong),
-        Patch::Set(v) => Some(v.trim().to_string()),
-    };
-    c.about = about.filter(|a| *a != f.about);
-    if let Some(list) = &p.custom_field_list {
-        let fields = contact::custom_fields(list)?;
-        c.custom_fields = (fields != f.custom_fields).then_some(fields);
-    }
-    c.photo = p.photo.clone().filter(|photo| f.photo.as_ref() != Some(photo));
+    let now = (f.about.as_str(), f.custom_fields.as_slice(), f.photo.as_ref());
+    let content = contact::content_changes(now, &p.about, p.custom_field_list.as_deref(), p.photo.as_ref())?;
+    (c.about, c.custom_fields, c.photo) = (content.about, content.custom_fields, content.photo);
     let mut events = Vec::new();
     if !c.is_empty() {
         // The record after the change must still fit in one event (docs: the Limits table).

@@ -49,6 +49,7 @@ pub enum CompanyError {
 impl From<ContactRule> for CompanyError {
     fn from(rule: ContactRule) -> Self {
         match rule {
+            ContactRule::AboutTooLong => CompanyError::AboutTooLong,
             ContactRule::TooManyManagers => CompanyError::TooManyManagers,
             ContactRule::TooManyCustomFields => CompanyError::TooManyCustomFields,
             ContactRule::CustomFieldKeyInvalid => CompanyError::CustomFieldKeyInvalid,

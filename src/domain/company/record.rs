@@ -51,8 +51,7 @@ impl CompanyRecord {
                 self.fields.managers = access.managers;
             }
             CompanyEvent::CompanyContactInfoAdded(info) | CompanyEvent::CompanyContactInfoChanged(info) => {
-                self.last_info_id = self.last_info_id.max(info.id);
-                contact_info::put(&mut self.info, info);
+                contact_info::fold_put(&mut self.info, &mut self.last_info_id, info)
             }
             CompanyEvent::CompanyContactInfoRemoved(removed) => self.info.retain(|i| i.id != removed.id),
             CompanyEvent::CompanyDeleted(_) => self.deleted = true,

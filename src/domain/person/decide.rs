@@ -7,7 +7,7 @@ use super::events::{CompanyLink, ContactInfoRemoved, Deleted, PersonChanges, Per
 use super::record::PersonRecord;
 use crate::domain::contact::{self, access_change};
 use crate::domain::contact_info::{self, ContactInfoDraft};
-use crate::domain::values::{MAX_LINE, MAX_TEXT, Patch, char_len, non_blank};
+use crate::domain::values::{MAX_LINE, Patch, char_len, non_blank};
 
 /// The events of `command` on the live person `r` (`Create` is decided by the aggregate itself).
 pub(super) fn decide(r: &PersonRecord, command: PersonCommand) -> Result<Vec<PersonEvent>, PersonError> {
@@ -71,18 +71,9 @@ fn update(r: &PersonRecord, p: &PersonPatch) -> Result<Vec<PersonEvent>, PersonE
         },
     };
     c.title = title.filter(|t| *t != f.title).map(Option::unwrap_or_default);
-    let about = match &p.about {
-        Patch::Keep => None,
-        Patch::Clear => Some(String::new()),
-        Patch::Set(v) if char_len(v.trim()) > MAX_TEXT => return Err(PersonError::AboutTooLong),
-        Patch::Set(v) => Some(v.trim().to_string()),
-    };
-    c.about = about.filter(|a| *a != f.about);
-    if let Some(list) = &p.custom_field_list {
-        let fields = contact::custom_fields(list)?;
-        c.custom_fields = (fields != f.custom_fields).then_some(fields);
-    }
-    c.photo = p.photo.clone().filter(|photo| f.photo.as_ref() != Some(photo));
+    let now = (f.about.as_str(), f.custom_fields.as_slice(), f.photo.as_ref());
+    let content = contact::content_changes(now, &p.about, p.custom_field_list.as_deref(), p.photo.as_ref())?;
+    (c.about, c.custom_fields, c.photo) = (content.about, content.custom_fields, content.photo);
 
     let mut events = Vec::new();
     if !c.is_empty() {

@@ -59,6 +59,7 @@ impl From<crate::domain::contact::ContactRule> for PersonError {
     fn from(rule: crate::domain::contact::ContactRule) -> Self {
         use crate::domain::contact::ContactRule::*;
         match rule {
+            AboutTooLong => PersonError::AboutTooLong,
             TooManyManagers => PersonError::TooManyManagers,
             TooManyCustomFields => PersonError::TooManyCustomFields,
             CustomFieldKeyInvalid => PersonError::CustomFieldKeyInvalid,

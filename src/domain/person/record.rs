@@ -53,8 +53,7 @@ impl PersonRecord {
                 self.fields.managers = access.managers;
             }
             PersonEvent::PersonContactInfoAdded(info) | PersonEvent::PersonContactInfoChanged(info) => {
-                self.last_info_id = self.last_info_id.max(info.id);
-                contact_info::put(&mut self.info, info);
+                contact_info::fold_put(&mut self.info, &mut self.last_info_id, info)
             }
             PersonEvent::PersonContactInfoRemoved(removed) => self.info.retain(|i| i.id != removed.id),
             PersonEvent::PersonDeleted(_) => self.deleted = true,

@@ -5,8 +5,9 @@
 //! CRM admin of this matrix.)
 
 use reqwest::{Method, StatusCode};
+use rollcall::grpc::pb::company_service_client::CompanyServiceClient;
 use rollcall::grpc::pb::person_service_client::PersonServiceClient;
-use rollcall::grpc::pb::{GetPersonRequest, ListPersonsRequest};
+use rollcall::grpc::pb::{GetPersonRequest, ListCompaniesRequest, ListPersonsRequest};
 use serde_json::{Value, json};
 
 use super::{Rest, read};
@@ -187,6 +188,106 @@ async fn a_non_admins_total_counts_only_what_they_see_and_paging_returns_each_on
     seen.sort();
     visible.sort();
     assert_eq!(seen, visible, "each visible contact once, nothing else");
+}
+
+/// Every contact of `path` (a list) `token` gets, two at a time, and the `total` each page claims.
+async fn page_through(m: &Matrix, path: &str, token: &str) -> (Vec<i64>, Vec<i64>) {
+    let (mut seen, mut totals) = (Vec::new(), Vec::new());
+    for start in (0..12).step_by(2) {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let url = format!("{path}{sep}count=2&startIndex={start}");
+        let (status, body) = m.status(Method::GET, &url, token, None).await;
+        assert_eq!(status, 200, "{body}");
+        totals.push(body["total"].as_i64().unwrap());
+        seen.extend(
+            body["response"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["id"].as_i64().unwrap()),
+        );
+    }
+    seen.sort();
+    (seen, totals)
+}
+
+#[tokio::test]
+async fn a_managers_total_holds_the_shared_contacts_and_the_private_ones_they_manage() {
+    let m = Matrix::new().await;
+    let (mut all, mut shared) = (Vec::new(), Vec::new());
+    for i in 0..9 {
+        let (share, _) = SHARES[i % 3];
+        let id = m.contact(share, &format!("Count{i}")).await;
+        all.push(id);
+        if share != "none" {
+            shared.push(id);
+        }
+    }
+    // A private contact the manager does not manage: only the owner sees it.
+    let (status, body) = m
+        .status(
+            Method::POST,
+            "crm/contact/person",
+            &m.owner,
+            Some(json!({"firstName": "Count9", "lastName": "Matrix", "shareType": "none"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let unmanaged = body["response"]["id"].as_i64().unwrap();
+    let everything = [all.clone(), vec![unmanaged]].concat();
+    let (manager, other) = (&m.tokens[1].1, &m.tokens[2].1);
+    for path in ["crm/contact/filter", "crm/contact/filter?filterValue=count"] {
+        for (token, expected) in [(&m.owner, &everything), (manager, &all), (other, &shared)] {
+            let mut expected = expected.clone();
+            expected.sort();
+            let (seen, totals) = page_through(&m, path, token).await;
+            assert_eq!(seen, expected, "{path}: each visible contact once, nothing else");
+            assert!(
+                totals.iter().all(|t| *t == expected.len() as i64),
+                "{path}: every page's total is what the caller sees ({}): {totals:?}",
+                expected.len()
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_companys_persons_count_counts_the_persons_the_caller_may_see() {
+    let m = Matrix::new().await;
+    let (status, body) = m
+        .status(
+            Method::POST,
+            "crm/contact/company",
+            &m.owner,
+            Some(json!({"companyName": "Counted", "shareType": "readWrite"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let company = body["response"]["id"].as_i64().unwrap();
+    for share in ["none", "read"] {
+        let person = m.contact(share, &format!("Staff{share}")).await;
+        let path = format!("crm/contact/company/{company}/person");
+        let (status, body) = m
+            .status(Method::POST, &path, &m.owner, Some(json!({"personid": person})))
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (manager, other) = (&m.tokens[1].1, &m.tokens[2].1);
+    for (token, count) in [(&m.owner, 2), (manager, 2), (other, 1)] {
+        let (status, body) = m
+            .status(Method::GET, &format!("crm/contact/{company}"), token, None)
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["response"]["personsCount"], count, "{body}");
+        let mut grpc = CompanyServiceClient::new(channel(m.r.t.grpc_addr).await);
+        let list = grpc
+            .list_companies(authed(ListCompaniesRequest::default(), token))
+            .await
+            .unwrap()
+            .into_inner();
+        let listed = list.items.iter().find(|c| c.id == company).unwrap();
+        assert_eq!(listed.persons_count, count, "in the list too");
+    }
 }
 
 #[tokio::test]

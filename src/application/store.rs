@@ -14,6 +14,7 @@ use super::error::CLAIM_LOST;
 use super::{Actor, App, AppError, RequestMeta};
 use crate::backoff::Backoff;
 use crate::persistence::events::{self, NewEvent, NewPhoto, StoredEvent};
+use crate::read_model::inline::{Collected, InlineRow};
 
 /// Commands of a batch that fell back to one by one, run at once.
 const FALLBACK_CONCURRENCY: usize = 8;
@@ -26,6 +27,12 @@ pub(super) trait Stream: Aggregate + Clone {
     /// Whether `actor` may change this aggregate as it stands (checked on the state the command is
     /// decided on, so a concurrent change of its access cannot slip between check and decision).
     fn permits(&self, actor: &Actor) -> Result<(), AppError>;
+
+    /// The view row to write with the aggregate's events (`read_model::inline`); `None` leaves it to
+    /// the projector.
+    fn inline_row(&self, _version: i64) -> Option<InlineRow> {
+        None
+    }
 }
 
 /// One command for the write path.
@@ -169,6 +176,7 @@ impl App {
         let mut streams = fold::<A>(stored).map_err(Failed::Error)?;
         let mut rows = Vec::new();
         let mut photos = Vec::new();
+        let mut touched: Vec<&str> = Vec::new();
         let mut outcomes = Vec::with_capacity(orders.len());
         for order in orders {
             let stream = streams.entry(order.id.clone()).or_insert_with(|| Decided {
@@ -207,6 +215,7 @@ impl App {
                         metadata.insert(FINGERPRINT.to_string(), check.fingerprint.clone());
                     }
                     let metadata = serde_json::to_value(metadata).map_err(internal)?;
+                    touched.push(&order.id);
                     for event in sink.collect().await {
                         stream.version += 1;
                         rows.push(new_event::<A>(&order.id, stream.version, &event, metadata.clone())?);
@@ -219,7 +228,15 @@ impl App {
                 Err(e) => outcomes.push(Err(e.into())),
             }
         }
-        match events::append(self.pool(), &rows, &photos).await {
+        let mut views = Collected::default();
+        touched.sort_unstable();
+        touched.dedup();
+        for id in touched {
+            if let Some(row) = streams.get(id).and_then(|s| s.aggregate.inline_row(s.version)) {
+                views.push(A::TYPE, row);
+            }
+        }
+        match events::append(self.pool(), &rows, &photos, &views.into_views()).await {
             Ok(()) => {
                 if !rows.is_empty() {
                     self.inner.signals.wake.notify_one();

@@ -3,6 +3,7 @@
 
 pub mod companies;
 mod fold;
+pub mod inline;
 pub mod persons;
 pub mod projector;
 pub mod rebuild;

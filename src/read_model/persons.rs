@@ -221,18 +221,22 @@ impl<'e> ProjectedRow<'e> {
     }
 }
 
-/// Writes the rows in one statement; a row is skipped where the table already reflects its position
-/// or a later one. `rows` holds each id at most once.
-pub async fn project(conn: &mut PgConnection, tables: Tables, rows: &[ProjectedRow<'_>]) -> Result<(), sqlx::Error> {
-    let sql = format!(
-        "INSERT INTO {t} AS t SELECT * FROM json_populate_recordset(NULL::{t}, $1::json)
-         ON CONFLICT (id) DO UPDATE SET first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
+/// What writing a row does where its id exists (the table aliased `t`): the newer position wins, so
+/// the projector and a write made with the events (`read_model::inline`) may come in any order.
+pub(super) const UPSERT: &str =
+    "ON CONFLICT (id) DO UPDATE SET first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
                 title = EXCLUDED.title, company_id = EXCLUDED.company_id, about = EXCLUDED.about,
                 share_type = EXCLUDED.share_type, managers = EXCLUDED.managers,
                 custom_fields = EXCLUDED.custom_fields, photo = EXCLUDED.photo, created_by = EXCLUDED.created_by,
                 created_at = EXCLUDED.created_at, search = EXCLUDED.search, position = EXCLUDED.position,
                 version = EXCLUDED.version, common_data = EXCLUDED.common_data
-          WHERE t.position < EXCLUDED.position",
+          WHERE t.position < EXCLUDED.position";
+
+/// Writes the rows in one statement; a row is skipped where the table already reflects its position
+/// or a later one. `rows` holds each id at most once.
+pub async fn project(conn: &mut PgConnection, tables: Tables, rows: &[ProjectedRow<'_>]) -> Result<(), sqlx::Error> {
+    let sql = format!(
+        "INSERT INTO {t} AS t SELECT * FROM json_populate_recordset(NULL::{t}, $1::json) {UPSERT}",
         t = tables.persons()
     );
     // As text: `json` parses faster than `jsonb`, and the rows are only read once.

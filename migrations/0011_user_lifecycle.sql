@@ -13,22 +13,22 @@ CREATE FUNCTION follow_user_claims() RETURNS trigger LANGUAGE plpgsql AS
 $$
 DECLARE
     changed jsonb;
-    user_id uuid := NEW.aggregate_id::uuid;
+    holder  uuid := NEW.aggregate_id::uuid;
 BEGIN
     IF NEW.event_type = 'UserEmailChanged' THEN
         changed := NEW.payload -> 'UserEmailChanged';
         UPDATE user_email_claims c SET confirmed = true
-         WHERE c.email_key = lower(changed ->> 'to') AND c.user_id = follow_user_claims.user_id;
+         WHERE c.email_key = lower(changed ->> 'to') AND c.user_id = holder;
         IF NOT FOUND THEN
             RAISE EXCEPTION 'email claim not held by user %', NEW.aggregate_id USING ERRCODE = 'RC409';
         END IF;
         IF lower(changed ->> 'from') <> lower(changed ->> 'to') THEN
             DELETE FROM user_email_claims c
-             WHERE c.email_key = lower(changed ->> 'from') AND c.user_id = follow_user_claims.user_id;
+             WHERE c.email_key = lower(changed ->> 'from') AND c.user_id = holder;
         END IF;
     ELSIF NEW.event_type = 'UserDeleted' THEN
-        DELETE FROM user_email_claims c WHERE c.user_id = follow_user_claims.user_id;
-        DELETE FROM user_name_claims c WHERE c.user_id = follow_user_claims.user_id;
+        DELETE FROM user_email_claims c WHERE c.user_id = holder;
+        DELETE FROM user_name_claims c WHERE c.user_id = holder;
     END IF;
     RETURN NEW;
 END

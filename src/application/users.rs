@@ -154,6 +154,15 @@ impl App {
             .ok_or(AppError::NotFound("user"))
     }
 
+    /// The user `people/{userid}` names in a change: a GUID as it is (changing a user who does not
+    /// exist is a 404 of its own), else the user with that user name (case-insensitive).
+    pub async fn user_id(&self, actor: &Actor, id_or_name: &str) -> Result<Uuid, AppError> {
+        match parse_guid(id_or_name.trim()) {
+            Some(id) => Ok(id),
+            None => Ok(self.find_user(actor, id_or_name).await?.id),
+        }
+    }
+
     /// A user by email (case-insensitive).
     pub async fn get_user_by_email(&self, _actor: &Actor, email: &str) -> Result<UserView, AppError> {
         users::find(self.pool(), UserKey::Email(email))

@@ -45,7 +45,10 @@ pub async fn create(State(app): State<App>, caller: Caller, body: Input) -> Resu
     }
     let draft = input::user_draft(&body.fields)?;
     let view = app.create_user(&caller.meta, draft).await?;
-    Ok(with_etag(single(StatusCode::CREATED, output::user(&view), Title), view.version))
+    Ok(with_etag(
+        single(StatusCode::CREATED, output::user(&view), Title),
+        view.version,
+    ))
 }
 
 /// A user by GUID, else by user name.

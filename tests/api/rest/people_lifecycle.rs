@@ -182,6 +182,13 @@ async fn terminating_and_reactivating_skip_the_owner_and_the_caller_and_need_an_
     let bob_token = r.login("bob@example.com", MEMBER_PASSWORD).await;
     let (status, body) = send(put(&r, "people/status/Terminated", &bob_token).json(&json!({"userIds": [ann]}))).await;
     error_message(status, &body, 403);
+    // An administrator who is not the owner is skipped as the caller.
+    let grant = json!({"userid": bob, "administrator": true});
+    send(put(&r, "settings/security/administrator", &owner).json(&grant)).await;
+    let set = set_many(&r, &bob_token, "people/status/Terminated", &[&bob, &ann]).await;
+    let ids: Vec<&str> = set.iter().map(|u| u["Id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [ann.as_str()]);
+    set_many(&r, &bob_token, "people/status/Active", &[&ann]).await;
     let (status, body) = send(put(&r, "people/status/LeaveOfAbsence", &owner).json(&json!({"userIds": [ann]}))).await;
     assert!(error_message(status, &body, 400).starts_with("status:"), "{body}");
     let (status, body) = send(put(&r, "people/status/Terminated", &owner).json(&json!({}))).await;

@@ -55,9 +55,10 @@ impl Stream for User {
         *e == UserError::AlreadyCreated
     }
 
-    /// Users are changed only by their own rules (issue 17); creates are authorized before.
+    /// A user that does not exist (any more) is not found; who may change whom is decided by the
+    /// user's own rules with each command (`domain/user/decide.rs`), on this same state.
     fn permits(&self, _actor: &Actor) -> Result<(), AppError> {
-        Ok(())
+        self.live().map(|_| ()).ok_or(AppError::NotFound("user"))
     }
 }
 

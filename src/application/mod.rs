@@ -10,6 +10,8 @@ mod contacts;
 mod error;
 mod metadata;
 mod observe;
+mod people;
+mod people_bulk;
 mod persons;
 mod photos;
 mod sessions;

@@ -7,3 +7,4 @@ pub mod error;
 pub mod input;
 pub mod names;
 pub mod output;
+pub mod people;

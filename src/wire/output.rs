@@ -306,7 +306,7 @@ pub fn user(v: &UserView) -> UserDto {
         sex: v.sex.map(|s| s.as_str()),
         status: v.status as i32,
         activation_status: v.activation_status as i32,
-        terminated: None,
+        terminated: v.terminated.map(|t| t.to_api_string()),
         department: v.department.iter().map(Uuid::to_string).collect::<Vec<_>>().join(", "),
         work_from: v.works_from.to_api_string(),
         location: v.location.clone(),

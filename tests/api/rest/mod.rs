@@ -7,6 +7,8 @@ mod contacts;
 mod errors;
 pub mod hardening;
 mod people;
+mod people_lifecycle;
+mod people_lifecycle_access;
 mod persons;
 mod visibility;
 

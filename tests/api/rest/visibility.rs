@@ -1,8 +1,6 @@
-//! Who sees and changes a CRM contact: the whole matrix of {owner (a CRM admin), manager of the
-//! contact, other user, visitor} × {private, shared read, shared read-write} × {get, list, search,
-//! update, delete} over REST, and a sample of the same over gRPC and NATS request-reply.
-//! (No second portal admin can exist until administrators can be granted, issue 17; the owner is the
-//! CRM admin of this matrix.)
+//! Who sees and changes a CRM contact: the whole matrix of {owner, admin (granted by the owner),
+//! manager of the contact, other user, visitor} × {private, shared read, shared read-write} × {get,
+//! list, search, update, delete} over REST, and a sample of the same over gRPC and NATS request-reply.
 
 use reqwest::{Method, StatusCode};
 use rollcall::grpc::pb::company_service_client::CompanyServiceClient;
@@ -16,6 +14,7 @@ use crate::grpc::{authed, channel};
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Who {
     Owner,
+    Admin,
     Manager,
     Other,
     Visitor,
@@ -27,7 +26,7 @@ const SHARES: [(&str, i64); 3] = [("none", 0), ("read", 2), ("readWrite", 1)];
 fn expected(who: Who, share: &str, op: &str) -> u16 {
     match (who, share, op) {
         (Who::Visitor, _, _) => 403,
-        (Who::Owner | Who::Manager, _, _) => 200,
+        (Who::Owner | Who::Admin | Who::Manager, _, _) => 200,
         (Who::Other, "none", _) => 404,
         (Who::Other, "read", "update" | "delete") => 403,
         (Who::Other, _, _) => 200,
@@ -48,6 +47,22 @@ impl Matrix {
         let manager = r.member_token("manager@example.com", false).await;
         let other = r.member_token("other@example.com", false).await;
         let visitor = r.member_token("visitor@example.com", true).await;
+        let admin = r.member_token("admin@example.com", false).await;
+        let admin_id =
+            r.t.actor_for("admin@example.com", crate::helpers::MEMBER_PASSWORD)
+                .await
+                .id;
+        let (status, body) = read(
+            r.client
+                .put(r.url("settings/security/administrator"))
+                .header("Authorization", &owner)
+                .json(&json!({"userid": admin_id, "administrator": true}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "the owner grants admin rights: {body}");
         let manager_id =
             r.t.actor_for("manager@example.com", crate::helpers::MEMBER_PASSWORD)
                 .await
@@ -55,6 +70,7 @@ impl Matrix {
                 .to_string();
         let tokens = vec![
             (Who::Owner, owner.clone()),
+            (Who::Admin, admin),
             (Who::Manager, manager),
             (Who::Other, other),
             (Who::Visitor, visitor),
@@ -65,6 +81,15 @@ impl Matrix {
             tokens,
             manager_id,
         }
+    }
+
+    fn token(&self, who: Who) -> &str {
+        &self
+            .tokens
+            .iter()
+            .find(|(w, _)| *w == who)
+            .expect("every caller has a token")
+            .1
     }
 
     /// A person created by the owner, shared as `share`, managed by the manager, named uniquely.
@@ -160,7 +185,7 @@ async fn a_non_admins_total_counts_only_what_they_see_and_paging_returns_each_on
             visible.push(id);
         }
     }
-    let other = &m.tokens[2].1;
+    let other = m.token(Who::Other);
     let mut seen = Vec::new();
     for start in (0..10).step_by(2) {
         let (status, body) = m
@@ -235,9 +260,14 @@ async fn a_managers_total_holds_the_shared_contacts_and_the_private_ones_they_ma
     assert_eq!(status, 201, "{body}");
     let unmanaged = body["response"]["id"].as_i64().unwrap();
     let everything = [all.clone(), vec![unmanaged]].concat();
-    let (manager, other) = (&m.tokens[1].1, &m.tokens[2].1);
+    let (manager, other) = (m.token(Who::Manager), m.token(Who::Other));
     for path in ["crm/contact/filter", "crm/contact/filter?filterValue=count"] {
-        for (token, expected) in [(&m.owner, &everything), (manager, &all), (other, &shared)] {
+        for (token, expected) in [
+            (m.owner.as_str(), &everything),
+            (m.token(Who::Admin), &everything),
+            (manager, &all),
+            (other, &shared),
+        ] {
             let mut expected = expected.clone();
             expected.sort();
             let (seen, totals) = page_through(&m, path, token).await;
@@ -272,8 +302,13 @@ async fn a_companys_persons_count_counts_the_persons_the_caller_may_see() {
             .await;
         assert_eq!(status, 200, "{body}");
     }
-    let (manager, other) = (&m.tokens[1].1, &m.tokens[2].1);
-    for (token, count) in [(&m.owner, 2), (manager, 2), (other, 1)] {
+    let (manager, other) = (m.token(Who::Manager), m.token(Who::Other));
+    for (token, count) in [
+        (m.owner.as_str(), 2),
+        (m.token(Who::Admin), 2),
+        (manager, 2),
+        (other, 1),
+    ] {
         let (status, body) = m
             .status(Method::GET, &format!("crm/contact/{company}"), token, None)
             .await;
@@ -295,8 +330,8 @@ async fn grpc_and_nats_apply_the_same_rules() {
     let m = Matrix::new().await;
     let private = m.contact("none", "Hidden").await;
     let shared = m.contact("read", "Shown").await;
-    let other = &m.tokens[2].1;
-    let visitor = &m.tokens[3].1;
+    let other = m.token(Who::Other);
+    let visitor = m.token(Who::Visitor);
 
     let mut grpc = PersonServiceClient::new(channel(m.r.t.grpc_addr).await);
     let hidden = grpc.get_person(authed(GetPersonRequest { id: private }, other)).await;

@@ -4,7 +4,7 @@ mod companies;
 mod contacts;
 mod hardening;
 mod health;
-mod people_lifecycle;
+pub mod people_lifecycle;
 mod persons;
 mod reflection;
 mod statuses;

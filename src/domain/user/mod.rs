@@ -1,5 +1,7 @@
 //! The portal user aggregate.
 
+#[cfg(test)]
+mod access_tests;
 mod aggregate;
 mod commands;
 mod decide;

@@ -1,6 +1,8 @@
 //! The thin adapter shared by ingestion and request-reply: decode, authenticate, call the App, and
 //! describe the result (a REST envelope, or a rejection with the REST status codes).
 
+mod users;
+
 use async_nats::HeaderMap;
 
 use super::codec::{self, Change, Command, DecodeError};
@@ -39,6 +41,8 @@ pub enum Created {
         info: Box<ContactInfo>,
         status: u16,
     },
+    /// A user (or many) as a `people.user.*` change left them.
+    UserChanged(users::Answer),
 }
 
 impl Created {
@@ -50,6 +54,7 @@ impl Created {
             Created::User(view) => Envelope::single(201, output::user(view)),
             Created::Changed(contact, actor) => Envelope::single(200, output::contact(contact, actor)),
             Created::Data { info, status, .. } => Envelope::single(*status, output::contact_info(info)),
+            Created::UserChanged(answer) => answer.envelope(),
         }
     }
 
@@ -64,6 +69,7 @@ impl Created {
                 Contact::Company(c) => format!("company {} at version {}", c.id, c.version),
             },
             Created::Data { contact, info, .. } => format!("contact data {} of contact {contact}", info.id),
+            Created::UserChanged(answer) => answer.describe(),
         }
     }
 }
@@ -110,6 +116,7 @@ impl Failure {
                 | AppError::NotFound(_)
                 | AppError::EmailTaken
                 | AppError::KeyReused
+                | AppError::StateConflict(_)
                 | AppError::VersionMismatch { .. } => false,
             },
         }
@@ -213,6 +220,7 @@ pub async fn run(app: &App, Prepared { meta, command, names }: Prepared) -> Resu
             .remove_contact_data(&meta, id, content, expect)
             .await
             .map(data(id, 200)),
+        Command::User(change) => users::run(app, &meta, change).await,
     }
     .map_err(|e| Failure::App(e, names))
 }
@@ -236,6 +244,7 @@ mod tests {
             AppError::NotFound("user"),
             AppError::EmailTaken,
             AppError::KeyReused,
+            AppError::StateConflict("only a terminated user can be deleted"),
         ];
         for e in finals {
             assert!(!app(e).is_transient());

@@ -4,6 +4,7 @@ mod companies;
 mod contacts;
 mod hardening;
 mod health;
+pub mod people_lifecycle;
 mod persons;
 mod reflection;
 mod statuses;

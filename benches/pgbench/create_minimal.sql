@@ -4,7 +4,8 @@
 -- tables (`minimal_events`, `minimal_persons`) are made by the bench in the ceiling's scratch
 -- database: no other index, no trigger, no sequence round trip. Compared with create_one.sql, the
 -- difference is rollcall's schema: jsonb payloads, the text stream key, the feed's commit-order index,
--- six secondary indexes on persons (the trigram GIN among them), the claim trigger.
+-- the secondary indexes on persons (the trigram GIN among them), the claim trigger. (No `:` may appear
+-- in the SQL text: pgbench's prepared mode takes `:name` for a variable.)
 WITH appended AS (
     INSERT INTO minimal_events (event_type, payload)
     VALUES ('PersonCreated',
@@ -13,7 +14,7 @@ WITH appended AS (
                 'about', 'Benchmark contact created by rollcall-bench; about as long as a short CRM note.',
                 'share_type', 'None', 'managers', '[]'::json, 'custom_fields', '[]'::json,
                 'created_by', '00000000-0000-4000-8000-00000000b0b0',
-                'created_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))))
+                'created_at', now())))
     RETURNING id
 )
 INSERT INTO minimal_persons (id, first_name, last_name, title, about, share_type, created_by, created_at)

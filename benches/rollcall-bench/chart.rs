@@ -57,7 +57,12 @@ pub fn svg(title: &str, rows: &[Outcome]) -> String {
     let bars_top = 70.0;
     let bars_h = ROW * bars.len() as f64;
     let cdf_top = bars_top + bars_h + 90.0;
-    let height = cdf_top + if curves.is_empty() { 0.0 } else { CDF_HEIGHT + 70.0 };
+    let height = cdf_top
+        + if curves.is_empty() {
+            0.0
+        } else {
+            CDF_HEIGHT + 50.0 + 16.0 * curves.len() as f64
+        };
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -162,7 +167,7 @@ pub fn svg(title: &str, rows: &[Outcome]) -> String {
 fn cdf(s: &mut String, top: f64, curves: &[&Outcome]) {
     let _ = writeln!(
         s,
-        r#"<text x="10" y="{:.1}">Command → visible: share of commands (y) visible within a time (x, log scale).</text>"#,
+        r#"<text x="10" y="{:.1}">Command → visible: share of commands (y) visible within a time (x, log scale); ○ the target, 99% within 50 ms.</text>"#,
         top - 20.0
     );
     let worst = curves
@@ -188,7 +193,7 @@ fn cdf(s: &mut String, top: f64, curves: &[&Outcome]) {
             top + CDF_HEIGHT + 16.0
         );
     }
-    for p in [0.0, 50.0, 95.0, 99.0, 100.0] {
+    for p in [0.0, 25.0, 50.0, 75.0, 90.0, 100.0] {
         let ty = y(p);
         let _ = writeln!(
             s,
@@ -219,9 +224,8 @@ fn cdf(s: &mut String, top: f64, curves: &[&Outcome]) {
         );
         let _ = writeln!(
             s,
-            r#"<text x="{:.1}" y="{:.1}" fill="{color}">{}</text>"#,
-            LEFT + 8.0,
-            top + 14.0 + 16.0 * i as f64,
+            r#"<text x="{LEFT:.1}" y="{:.1}" fill="{color}">— {}</text>"#,
+            top + CDF_HEIGHT + 40.0 + 16.0 * i as f64,
             esc(&c.name)
         );
     }

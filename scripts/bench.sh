@@ -4,14 +4,15 @@
 # PostgreSQL), print the summary (also written to <target dir>/bench/latest.md), stop the service with
 # SIGTERM and remove what this run created (its databases and JetStream streams).
 #
-# Usage: scripts/bench.sh [--quick] [--scenarios ceiling,grpc,rest,nats,visible,rebuild] [-- TOOL ARGS]
+# Usage: scripts/bench.sh [--quick] [--scenarios ceiling,peer,grpc,rest,rebuild,nats,bursts,visible] [-- TOOL ARGS]
 #   --quick            short runs (3 s per scenario, 10k NATS commands, 100k rebuild events)
 #   --scenarios LIST   only these scenarios (default: all but soak and visibility, which run only by name)
 #   -- TOOL ARGS       passed to rollcall-bench (see `--help` there), e.g. -- --rate 2000 --secs 20
 #
 # Environment: BENCH_QUICK=1 and BENCH_SCENARIOS=… work like the flags; every BENCH_* variable of the
 # tool is honoured; CARGO_TARGET_DIR as usual; ROLLCALL_SKIP_SERVICES=1 skips scripts/services.sh;
-# ROLLCALL_DB_MAX_CONNECTIONS is passed on to the service.
+# ROLLCALL_DB_MAX_CONNECTIONS is passed on to the service; ROLLCALL_BENCH_BIN=path measures that rollcall
+# binary instead of building one (an earlier build, for a before/after comparison in one sitting).
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -94,10 +95,19 @@ command -v curl >/dev/null 2>&1 || die "curl is missing"
 
 step "2/5 build (release binary and the bench tool)"
 target_dir=${CARGO_TARGET_DIR:-target}
-cargo build --release --locked --bin rollcall
+if [[ -n "${ROLLCALL_BENCH_BIN:-}" ]]; then
+    rollcall_bin=$ROLLCALL_BENCH_BIN
+    log "measuring $rollcall_bin (ROLLCALL_BENCH_BIN), not a fresh build"
+else
+    cargo build --release --locked --bin rollcall
+    rollcall_bin=$target_dir/release/rollcall
+fi
 cargo bench --locked --bench rollcall-bench --no-run
-rollcall_bin=$target_dir/release/rollcall
+# The peer (stock cqrs-es + postgres-es): its executable, from cargo's own report of the build.
+peer_bin=$(cargo bench --locked --bench cqrs-peer --no-run --message-format=json 2>/dev/null |
+    grep -o '"executable":"[^"]*cqrs_peer[^"]*"' | tail -n 1 | cut -d'"' -f4)
 [[ -x "$rollcall_bin" ]] || die "$rollcall_bin was not built"
+[[ -n "$peer_bin" && -x "$peer_bin" ]] || die "the cqrs-peer bench was not built"
 
 tag=$(random_hex 4)
 db_name=rollcall_bench_$tag
@@ -187,6 +197,8 @@ BENCH_COMMIT=$commit \
     --admin-email "$admin_email" \
     --pid "$svc_pid" \
     --rollcall-bin "$rollcall_bin" \
+    --peer-bin "$peer_bin" \
     --pgbench-dir benches/pgbench \
     --out "$target_dir/bench/latest.md" \
+    --chart "$target_dir/bench/latest.svg" \
     "${tool_args[@]}"

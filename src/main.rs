@@ -99,11 +99,14 @@ async fn rebuild_projections(settings: &Settings) -> Result<(), Failure> {
         }
     })
     .await?;
+    let secs = |d: Option<std::time::Duration>| d.unwrap_or_default().as_secs_f64();
     println!(
-        "rebuild: done, {} events in {:.2} s ({:.0} events/s); the new read models are live",
+        "rebuild: done, {} events in {:.2} s ({:.0} events/s; fill {:.2} s, indexes {:.2} s); the new read models are live",
         done.events,
         done.elapsed.as_secs_f64(),
-        done.rate()
+        done.rate(),
+        secs(done.filled),
+        secs(done.indexed),
     );
     Ok(())
 }

@@ -32,6 +32,8 @@ pub struct Metrics {
     pub grpc_seconds: HistogramVec,
     /// JetStream deliveries of commands that were not the first delivery.
     pub nats_redeliveries: IntCounter,
+    /// Pull requests taken as ended without the server's timeout status (issue 18).
+    pub nats_silent_pulls: IntCounter,
     /// Commands waiting in the durable consumer (sampled).
     pub nats_pending: IntGauge,
     /// Commands delivered but not yet acknowledged (sampled).
@@ -127,6 +129,14 @@ impl Metrics {
                 IntCounter::new(
                     "nats_redeliveries_total",
                     "Command messages received again after an earlier delivery.",
+                )
+                .expect("valid counter"),
+            ),
+            nats_silent_pulls: registered(
+                &r,
+                IntCounter::new(
+                    "nats_silent_pulls_total",
+                    "Command pull requests taken as ended because the server stayed silent past their expiry.",
                 )
                 .expect("valid counter"),
             ),

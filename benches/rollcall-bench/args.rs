@@ -8,8 +8,11 @@ use clap::Parser;
 /// Scenarios, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Scenario {
-    /// pgbench ceilings (single-transaction and batched) on a scratch database.
+    /// pgbench ceilings (single-transaction, minimal and batched) on a scratch database.
     Ceiling,
+    /// The peer: stock cqrs-es + postgres-es (`benches/cqrs-peer`, --peer-bin) creating at the ceiling's
+    /// client counts, in a database of its own on the same server.
+    Peer,
     /// gRPC PersonService/CreatePerson at each of --grpc-clients.
     Grpc,
     /// REST POST /api/2.0/crm/contact/person at each of --rest-clients.
@@ -21,6 +24,9 @@ pub enum Scenario {
     Visibility,
     /// --nats-count commands published to P.commands.crm.person.create, until all are in the read model.
     Nats,
+    /// --bursts bursts of --burst-size NATS commands, --burst-idle-ms apart (each waits until the
+    /// previous one is visible): the longest gap between handled commands after idle periods.
+    Bursts,
     /// Command → read-model-visible latency at a steady offered rate (NATS, open loop). When the
     /// service cannot keep up, the backlog it leaves would disturb anything measured after it.
     Visible,
@@ -30,13 +36,15 @@ pub enum Scenario {
 }
 
 /// Every scenario, in the order they run.
-pub const ALL: [Scenario; 8] = [
+pub const ALL: [Scenario; 10] = [
     Scenario::Ceiling,
+    Scenario::Peer,
     Scenario::Grpc,
     Scenario::Rest,
     Scenario::Rebuild,
     Scenario::Visibility,
     Scenario::Nats,
+    Scenario::Bursts,
     Scenario::Visible,
     Scenario::Soak,
 ];
@@ -93,6 +101,12 @@ pub struct Args {
     /// The rollcall binary (migrates the scratch databases, runs the rebuild).
     #[arg(long, env = "BENCH_ROLLCALL_BIN", default_value = "target/release/rollcall")]
     pub rollcall_bin: PathBuf,
+    /// The cqrs-peer bench executable (scripts/bench.sh builds it and passes it).
+    #[arg(long, env = "BENCH_PEER_BIN")]
+    pub peer_bin: Option<PathBuf>,
+    /// Pool size of the peer (rollcall's default ROLLCALL_DB_MAX_CONNECTIONS).
+    #[arg(long, env = "BENCH_PEER_POOL", default_value_t = 16)]
+    pub peer_pool: u32,
     #[arg(long, env = "BENCH_PGBENCH", default_value = "pgbench")]
     pub pgbench: PathBuf,
     /// The pgbench scripts (create_one.sql, create_batch100.sql).
@@ -101,6 +115,9 @@ pub struct Args {
     /// Where the summary table is written as Markdown.
     #[arg(long, env = "BENCH_OUT", default_value = "target/bench/latest.md")]
     pub out: PathBuf,
+    /// Where the chart (SVG: throughput against ceilings, command → visible latency) is written.
+    #[arg(long, env = "BENCH_CHART", default_value = "target/bench/latest.svg")]
+    pub chart: PathBuf,
     /// Tag that makes names unique in this run (databases, person names).
     #[arg(long, env = "BENCH_TAG")]
     pub tag: Option<String>,
@@ -127,6 +144,15 @@ pub struct Args {
     /// Seconds to wait for the read model to hold every published command.
     #[arg(long, env = "BENCH_NATS_TIMEOUT", default_value_t = 900)]
     pub nats_timeout: u64,
+    /// Bursts in the bursts scenario [12; quick 4].
+    #[arg(long, env = "BENCH_BURSTS")]
+    pub bursts: Option<usize>,
+    /// Commands per burst.
+    #[arg(long, env = "BENCH_BURST_SIZE", default_value_t = 3000)]
+    pub burst_size: usize,
+    /// Idle milliseconds between bursts (longer than the service's pull expiry).
+    #[arg(long, env = "BENCH_BURST_IDLE_MS", default_value_t = 2000)]
+    pub burst_idle_ms: u64,
     /// Offered rates (commands/s) of the visibility scenario, run from the lowest up (a rate the service
     /// sustains shows the latency of the path; one above it shows only the growing backlog).
     #[arg(long, env = "BENCH_RATE", value_delimiter = ',', default_value = "5000")]
@@ -187,6 +213,10 @@ impl Args {
 
     pub fn nats_count(&self) -> usize {
         self.nats_count.unwrap_or(if self.quick { 10_000 } else { 100_000 })
+    }
+
+    pub fn bursts(&self) -> usize {
+        self.bursts.unwrap_or(if self.quick { 4 } else { 12 })
     }
 
     pub fn rebuild_events(&self) -> u64 {

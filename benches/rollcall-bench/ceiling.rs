@@ -8,6 +8,15 @@ use crate::stats::{self, Ceiling, Outcome, plural};
 
 pub const SINGLE: &str = "create_one.sql";
 pub const BATCHED: &str = "create_batch100.sql";
+pub const MINIMAL: &str = "create_minimal.sql";
+/// The tables of `MINIMAL`: one event row and one typed row, each with its primary key only.
+pub const MINIMAL_SCHEMA: [&str; 2] = [
+    "CREATE TABLE minimal_events (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, event_type text NOT NULL,
+        payload json NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now())",
+    "CREATE TABLE minimal_persons (id bigint PRIMARY KEY, first_name text NOT NULL, last_name text NOT NULL,
+        title text, about text NOT NULL, share_type smallint NOT NULL, created_by uuid NOT NULL,
+        created_at timestamptz NOT NULL)",
+];
 /// Creates per transaction in `BATCHED`.
 const BATCH_ROWS: f64 = 100.0;
 
@@ -31,6 +40,22 @@ impl Pgbench<'_> {
         self.run(SINGLE, clients, 1.0, o).await
     }
 
+    /// The minimal create (one event row, one typed row, one prepared statement) at `clients` clients.
+    pub async fn minimal(&self, clients: usize) -> Outcome {
+        let mut o = Outcome::new(
+            format!(
+                "ceiling: minimal SQL (1 event + 1 row, prepared), {clients} client{}",
+                plural(clients)
+            ),
+            "creates/s",
+        );
+        o.is_ceiling = Some(Ceiling::Minimal(clients));
+        o.compare = Some(Ceiling::Single(clients));
+        o.note = "ratio = this schema-free create against rollcall's schema's ceiling (above 1: what the schema costs)"
+            .into();
+        self.run(MINIMAL, clients, 1.0, o).await
+    }
+
     /// 100 creates per transaction at `clients` clients: rows/s.
     pub async fn batched(&self, clients: usize) -> Outcome {
         let mut o = Outcome::new(
@@ -46,8 +71,9 @@ impl Pgbench<'_> {
         let prefix = self
             .log_dir
             .join(format!("{}-c{clients}", script.trim_end_matches(".sql")));
+        let protocol = if script == MINIMAL { "prepared" } else { "simple" };
         let out = tokio::process::Command::new(self.bin)
-            .args(["-n", "-f"])
+            .args(["-n", "-M", protocol, "-f"])
             .arg(self.scripts.join(script))
             .args(["-c", &clients.to_string(), "-j", &clients.to_string()])
             .args(["-T", &self.duration.as_secs().max(1).to_string(), "-l"])

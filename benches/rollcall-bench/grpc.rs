@@ -53,8 +53,9 @@ pub async fn run(
         "creates/s",
     );
     outcome.compare = Some(Ceiling::Single(clients));
+    outcome.also = vec![Ceiling::Peer(clients), Ceiling::Minimal(clients)];
     if clients == 32 {
-        outcome.target = "≥ 0.8× ceiling, p99 ≤ 25 ms";
+        outcome.target = "≥ 0.8× ceiling, ≥ 1.5× peer, p99 ≤ 25 ms";
     }
     Ok(session::closed_loop(conns, duration, call, outcome, pid).await)
 }

@@ -4,9 +4,13 @@
 //! ceilings. `scripts/bench.sh` starts everything it needs; see BENCHMARKS.md.
 
 mod args;
+mod bursts;
 mod ceiling;
+mod chart;
+mod gaps;
 mod grpc;
 mod nats;
+mod peer;
 mod rebuild;
 mod report;
 mod rest;
@@ -60,7 +64,7 @@ async fn run(args: &Args) -> Result<(), String> {
     // The ceiling and the visibility scenario make databases (and the latter a service) of their own.
     let service = if scenarios
         .iter()
-        .any(|s| !matches!(s, Scenario::Ceiling | Scenario::Visibility))
+        .any(|s| !matches!(s, Scenario::Ceiling | Scenario::Peer | Scenario::Visibility))
     {
         let pool = PgPool::connect(&args.database_url)
             .await
@@ -76,6 +80,7 @@ async fn run(args: &Args) -> Result<(), String> {
     for scenario in scenarios {
         let new = match (&service, scenario) {
             (_, Scenario::Ceiling) => ceilings(args, &tag).await,
+            (_, Scenario::Peer) => peer::run(args, &tag).await,
             (_, Scenario::Visibility) => visibility::run(visibility::Visibility { args, tag: &tag }).await,
             (Some(svc), s) => service_scenario(args, &tag, svc, s).await,
             (None, _) => unreachable!("a service scenario without a service"),
@@ -97,13 +102,16 @@ async fn run(args: &Args) -> Result<(), String> {
     }
     std::fs::write(&args.out, md).map_err(|e| format!("write {}: {e}", args.out.display()))?;
     println!("bench: summary written to {}", args.out.display());
+    let svg = chart::svg(&title, &rows);
+    std::fs::write(&args.chart, svg).map_err(|e| format!("write {}: {e}", args.chart.display()))?;
+    println!("bench: chart written to {}", args.chart.display());
     Ok(())
 }
 
 async fn service_scenario(args: &Args, tag: &str, svc: &Service, scenario: Scenario) -> Vec<Outcome> {
     let (token, pid, secs) = (svc.token.as_str(), args.pid, args.duration());
     match scenario {
-        Scenario::Ceiling | Scenario::Visibility => Vec::new(),
+        Scenario::Ceiling | Scenario::Peer | Scenario::Visibility => Vec::new(),
         Scenario::Grpc => {
             let mut rows = Vec::new();
             for &n in &args.grpc_clients {
@@ -133,6 +141,21 @@ async fn service_scenario(args: &Args, tag: &str, svc: &Service, scenario: Scena
             };
             let r = nats::run_ingest(cfg, &svc.pool).await;
             vec![r.unwrap_or_else(|e| Outcome::failed("NATS ingest", e))]
+        }
+        Scenario::Bursts => {
+            let cfg = bursts::Bursts {
+                nats_url: &args.nats_url,
+                prefix: &args.nats_prefix,
+                token,
+                tag,
+                bursts: args.bursts(),
+                size: args.burst_size,
+                idle: Duration::from_millis(args.burst_idle_ms),
+                inflight: args.nats_inflight,
+                pid,
+            };
+            let r = bursts::run(cfg, &svc.pool).await;
+            vec![r.unwrap_or_else(|e| Outcome::failed("NATS bursts", e))]
         }
         Scenario::Visible => {
             let mut rates = args.rate.clone();
@@ -171,11 +194,9 @@ async fn service_scenario(args: &Args, tag: &str, svc: &Service, scenario: Scena
                     .unwrap_or_else(|e| Outcome::failed("soak", e)),
             ]
         }
-        Scenario::Rebuild => vec![
-            rebuild(args, tag, svc)
-                .await
-                .unwrap_or_else(|e| Outcome::failed("projections rebuild", e)),
-        ],
+        Scenario::Rebuild => rebuild(args, tag, svc)
+            .await
+            .unwrap_or_else(|e| vec![Outcome::failed("projections rebuild", e)]),
     }
 }
 
@@ -201,6 +222,14 @@ async fn ceilings(args: &Args, tag: &str) -> Vec<Outcome> {
         for n in args.ceiling_clients() {
             rows.push(pgbench.single(n).await);
         }
+        match minimal_tables(&db).await {
+            Ok(()) => {
+                for n in args.ceiling_clients() {
+                    rows.push(pgbench.minimal(n).await);
+                }
+            }
+            Err(e) => rows.push(Outcome::failed("ceiling: minimal SQL", e)),
+        }
         for &n in &args.batch_clients {
             rows.push(pgbench.batched(n).await);
         }
@@ -210,7 +239,20 @@ async fn ceilings(args: &Args, tag: &str) -> Vec<Outcome> {
     rows
 }
 
-async fn rebuild(args: &Args, tag: &str, svc: &Service) -> Result<Outcome, String> {
+/// The tables of the minimal ceiling, beside rollcall's in the ceiling's scratch database.
+async fn minimal_tables(db: &ScratchDb) -> Result<(), String> {
+    let pool = db.pool().await?;
+    for statement in ceiling::MINIMAL_SCHEMA {
+        sqlx::query(statement)
+            .execute(&pool)
+            .await
+            .map_err(|e| format!("minimal tables: {e}"))?;
+    }
+    pool.close().await;
+    Ok(())
+}
+
+async fn rebuild(args: &Args, tag: &str, svc: &Service) -> Result<Vec<Outcome>, String> {
     let template = match rebuild::template(&svc.pool).await? {
         Some(t) => t,
         None => {

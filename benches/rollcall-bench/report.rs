@@ -38,7 +38,7 @@ impl Machine {
 }
 
 /// The best matching ceiling row for `c`.
-fn ceiling_of(rows: &[Outcome], c: Ceiling) -> Option<&Outcome> {
+pub fn ceiling_of(rows: &[Outcome], c: Ceiling) -> Option<&Outcome> {
     rows.iter()
         .filter(|r| r.is_ceiling == Some(c) && r.rate > 0.0)
         .max_by(|a, b| a.rate.total_cmp(&b.rate))
@@ -64,9 +64,9 @@ pub fn markdown(title: &str, machine: &Machine, rows: &[Outcome]) -> String {
     }
     let _ = writeln!(
         s,
-        "\n| scenario | rate | unit | p50 ms | p95 ms | p99 ms | ok | errors | peak RSS MiB | ceiling | ratio | target |"
+        "\n| scenario | rate | unit | p50 ms | p95 ms | p99 ms | ok | errors | peak RSS MiB | ceiling | ratio | other ratios | target |"
     );
-    let _ = writeln!(s, "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+    let _ = writeln!(s, "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
     for r in rows {
         let (p50, p95, p99) = r.latency.map_or(("–".into(), "–".into(), "–".into()), |p| {
             (ms(p.p50), ms(p.p95), ms(p.p99))
@@ -78,9 +78,17 @@ pub fn markdown(title: &str, machine: &Machine, rows: &[Outcome]) -> String {
             Some(c) if r.rate > 0.0 => (rate(c.rate), format!("{:.2}×", r.rate / c.rate)),
             _ => ("–".into(), "–".into()),
         };
+        let others = r
+            .also
+            .iter()
+            .filter_map(|c| ceiling_of(rows, *c).map(|o| (c, o)))
+            .filter(|_| r.rate > 0.0)
+            .map(|(c, o)| format!("{:.2}× {}", r.rate / o.rate, c.label()))
+            .collect::<Vec<_>>()
+            .join(", ");
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {p50} | {p95} | {p99} | {} | {} | {rss} | {ceiling} | {ratio} | {} |",
+            "| {} | {} | {} | {p50} | {p95} | {p99} | {} | {} | {rss} | {ceiling} | {ratio} | {others} | {} |",
             r.name,
             rate(r.rate),
             r.unit,
@@ -98,9 +106,10 @@ pub fn markdown(title: &str, machine: &Machine, rows: &[Outcome]) -> String {
     }
     let _ = writeln!(
         s,
-        "\nRatios: gRPC and REST at N clients against the 1-create/tx ceiling at N clients; NATS and the rebuild \
-         against the best batched ceiling (rows/s). Peak RSS is the service's VmHWM, reset before each scenario \
-         where the kernel allows it (RSS target ≤ 150 MB)."
+        "\nRatios: gRPC and REST at N clients against the 1-create/tx ceiling at N clients (other ratios: the stock \
+         cqrs-es + postgres-es peer and the minimal SQL at N clients); NATS against the best batched ceiling \
+         (rows/s); the rebuild against its COPY ceiling measured on the same database (and the batched ceiling). \
+         Peak RSS is the service's VmHWM, reset before each scenario where the kernel allows it (RSS target ≤ 150 MB)."
     );
     s
 }
@@ -116,8 +125,9 @@ pub fn progress(r: &Outcome) -> String {
             ms(p.max)
         )
     });
+    let gap = r.gap.map_or(String::new(), |g| format!(", longest gap {} ms", ms(g)));
     format!(
-        "bench: {}: {} {}{lat}, {} ok, {} errors {}",
+        "bench: {}: {} {}{lat}{gap}, {} ok, {} errors {}",
         r.name,
         rate(r.rate),
         r.unit,

@@ -48,8 +48,9 @@ pub async fn run(
         "creates/s",
     );
     outcome.compare = Some(Ceiling::Single(clients));
+    outcome.also = vec![Ceiling::Peer(clients), Ceiling::Minimal(clients)];
     if clients == 32 {
-        outcome.target = "≥ 0.7× ceiling";
+        outcome.target = "≥ 0.7× ceiling, ≥ 1.3× peer";
     }
     Ok(session::closed_loop(conns, duration, call, outcome, pid).await)
 }

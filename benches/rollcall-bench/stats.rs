@@ -9,6 +9,25 @@ pub enum Ceiling {
     Single(usize),
     /// pgbench, 100 creates per transaction (the best of the batched client counts).
     Batched,
+    /// pgbench, the minimal create (one event row and one typed row, prepared), at this many clients.
+    Minimal(usize),
+    /// The stock cqrs-es + postgres-es peer (`benches/cqrs-peer`), at this many clients.
+    Peer(usize),
+    /// The rebuild's COPY ceiling: read every event, COPY the rows in, build the indexes.
+    Copy,
+}
+
+impl Ceiling {
+    /// How a ratio against this ceiling is labelled in the "other ratios" column.
+    pub fn label(self) -> &'static str {
+        match self {
+            Ceiling::Single(_) => "1-create/tx ceiling",
+            Ceiling::Batched => "batched ceiling",
+            Ceiling::Minimal(_) => "minimal SQL",
+            Ceiling::Peer(_) => "cqrs-es peer",
+            Ceiling::Copy => "COPY ceiling",
+        }
+    }
 }
 
 /// One row of the summary.
@@ -27,8 +46,14 @@ pub struct Outcome {
     pub is_ceiling: Option<Ceiling>,
     /// The ceiling this row is compared with.
     pub compare: Option<Ceiling>,
+    /// Further figures it is compared with (the "other ratios" column).
+    pub also: Vec<Ceiling>,
     pub target: &'static str,
     pub note: String,
+    /// The longest time commands waited with none handled (NATS scenarios, `gaps`).
+    pub gap: Option<Duration>,
+    /// Latency at every percent from 0 to 100 (the chart's distribution; empty when not drawn).
+    pub distribution: Vec<Duration>,
 }
 
 impl Outcome {
@@ -43,8 +68,11 @@ impl Outcome {
             peak_rss_kib: None,
             is_ceiling: None,
             compare: None,
+            also: Vec::new(),
             target: "",
             note: String::new(),
+            gap: None,
+            distribution: Vec::new(),
         }
     }
 
@@ -80,6 +108,19 @@ pub fn percentiles(samples: &mut [Duration]) -> Option<Percentiles> {
         p99: at(0.99),
         max: samples[samples.len() - 1],
     })
+}
+
+/// The latency at each percent 0, 1, …, 100 of `sorted` samples (nearest rank); empty when none.
+pub fn distribution(sorted: &[Duration]) -> Vec<Duration> {
+    if sorted.is_empty() {
+        return Vec::new();
+    }
+    (0..=100)
+        .map(|p| {
+            let rank = (p as f64 / 100.0 * sorted.len() as f64).ceil() as usize;
+            sorted[rank.clamp(1, sorted.len()) - 1]
+        })
+        .collect()
 }
 
 /// Peak RSS (`VmHWM`) of a process, in KiB.

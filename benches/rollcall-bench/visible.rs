@@ -87,6 +87,7 @@ pub async fn run(cfg: Visible<'_>, pool: &PgPool) -> Result<Outcome, String> {
     o.errors = unseen + send_errors;
     o.rate = sent as f64 / send_span.as_secs_f64();
     o.latency = stats::percentiles(&mut latencies);
+    o.distribution = stats::distribution(&latencies);
     o.peak_rss_kib = cfg.pid.and_then(stats::peak_rss_kib);
     if cfg.rate == 5000 {
         o.target = "p99 ≤ 50 ms at 5,000/s";

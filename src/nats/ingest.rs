@@ -33,6 +33,13 @@ const PIPELINE: usize = 4;
 /// How long one pull request waits for messages. Short, because at shutdown the last pull must be
 /// drained (and its messages handed back) until it ends.
 const PULL_EXPIRY: Duration = Duration::from_millis(500);
+/// How long past its expiry a pull may stay silent before it is taken as ended. The server ends an
+/// expired pull with a 408 status, but when that word does not come, the client's own timer only
+/// fires 5 s after the expiry, and commands waited that long (issue 18).
+const PULL_GUARD: Duration = Duration::from_millis(250);
+/// Once a chunk has its first message, how long it waits for more to fill it (while the pull still
+/// brings them): fuller batches mean fewer commits per command.
+const FILL_WAIT: Duration = Duration::from_millis(3);
 /// Messages handed back at shutdown are redelivered after this, once our last pull has ended.
 const HAND_BACK_DELAY: Duration = Duration::from_secs(1);
 /// How long a rejection may take to reach the server.
@@ -123,6 +130,7 @@ impl Ingest {
         let (mut sweep, mut swept) = (tokio::time::interval(SWEEP_EVERY), 0u64);
         'pulls: while !shutdown.is_cancelled() {
             let pull = consumer.batch().max_messages(BATCH).expires(PULL_EXPIRY).messages();
+            let silent_after = tokio::time::Instant::now() + PULL_EXPIRY + PULL_GUARD;
             let mut batch = match pull.await {
                 Ok(batch) => batch,
                 Err(e) => {
@@ -130,6 +138,9 @@ impl Ingest {
                     break;
                 }
             };
+            // Messages taken from the pull for the next chunk: kept here, so a chunk whose filling
+            // is interrupted by another branch loses nothing.
+            let (mut chunk, mut filled_by) = (Vec::new(), None);
             loop {
                 tokio::select! {
                     biased;
@@ -140,14 +151,15 @@ impl Ingest {
                                 handled += n;
                             }
                         };
-                        tokio::join!(hand_back(batch), finishing);
+                        tokio::join!(hand_back(std::mem::take(&mut chunk), batch, silent_after), finishing);
                         break 'pulls;
                     }
                     Some(n) = in_flight.next(), if !in_flight.is_empty() => handled += n,
                     _ = sweep.tick(), if policy.erase_handled => self.sweep(consumer, &mut swept).await,
-                    (chunk, end) = next_chunk(&mut batch), if in_flight.len() < PIPELINE => {
+                    end = fill_chunk(&mut batch, &mut chunk, &mut filled_by), if in_flight.len() < PIPELINE => {
+                        filled_by = None;
                         if !chunk.is_empty() {
-                            in_flight.push(self.handle_chunk(chunk, &policy));
+                            in_flight.push(self.handle_chunk(std::mem::take(&mut chunk), &policy));
                         }
                         match end {
                             None => {}
@@ -157,6 +169,13 @@ impl Ingest {
                                 break 'pulls;
                             }
                         }
+                    }
+                    // Nothing taken (the branch above would have won), and the server's word that the
+                    // pull expired has not come: it is over on the server's side, pull again.
+                    () = tokio::time::sleep_until(silent_after), if in_flight.len() < PIPELINE && chunk.is_empty() => {
+                        self.app.metrics().nats_silent_pulls.inc();
+                        tracing::debug!("a pull ended without the server's timeout status; pulling again");
+                        continue 'pulls;
                     }
                 }
             }
@@ -318,31 +337,47 @@ enum PullEnd {
     Failed(String),
 }
 
-/// The next messages of a pull: waits for one, then takes whatever else has arrived, up to `BATCH`.
-async fn next_chunk(batch: &mut Batch) -> (Vec<jetstream::Message>, Option<PullEnd>) {
-    let mut chunk = Vec::new();
-    let mut next = batch.next().await;
+/// Fills `chunk` from the pull: waits for a first message, then takes what else arrives until
+/// `filled_by` ([`FILL_WAIT`] after the first), up to `BATCH`. Returns when the chunk is ready (`None`)
+/// or the pull gave its last message (`Some`). Every message is in `chunk` as soon as it is taken, so
+/// this can be cancelled at any await and called again.
+async fn fill_chunk(
+    batch: &mut Batch,
+    chunk: &mut Vec<jetstream::Message>,
+    filled_by: &mut Option<tokio::time::Instant>,
+) -> Option<PullEnd> {
     loop {
-        match next {
-            None => return (chunk, Some(PullEnd::Done)),
-            Some(Err(e)) => return (chunk, Some(PullEnd::Failed(e.to_string()))),
-            Some(Ok(message)) => chunk.push(message),
-        }
         if chunk.len() >= BATCH {
-            return (chunk, None);
+            return None;
         }
-        match batch.next().now_or_never() {
-            Some(item) => next = item,
-            None => return (chunk, None),
+        let next = match *filled_by {
+            None => batch.next().await,
+            Some(deadline) => match batch.next().now_or_never() {
+                Some(item) => item,
+                None => match tokio::time::timeout_at(deadline, batch.next()).await {
+                    Ok(item) => item,
+                    Err(_) => return None,
+                },
+            },
+        };
+        match next {
+            None => return Some(PullEnd::Done),
+            Some(Err(e)) => return Some(PullEnd::Failed(e.to_string())),
+            Some(Ok(message)) => {
+                chunk.push(message);
+                filled_by.get_or_insert_with(|| tokio::time::Instant::now() + FILL_WAIT);
+            }
         }
     }
 }
 
-/// Naks what a pull still brings until it ends, so each message is redelivered soon, and only after
-/// this pull can no longer take it back.
-async fn hand_back(mut batch: Batch) {
+/// Naks the messages taken but not started, and what the pull still brings until it ends, so each
+/// message is redelivered soon, and only after this pull can no longer take it back.
+/// A pull still silent at `silent_after` is over on the server's side.
+async fn hand_back(taken: Vec<jetstream::Message>, batch: Batch, silent_after: tokio::time::Instant) {
     let mut handed_back = 0u32;
-    while let Some(Ok(message)) = batch.next().await {
+    let mut messages = futures::stream::iter(taken.into_iter().map(Ok::<_, async_nats::Error>)).chain(batch);
+    while let Ok(Some(Ok(message))) = tokio::time::timeout_at(silent_after, messages.next()).await {
         match message.ack_with(AckKind::Nak(Some(HAND_BACK_DELAY))).await {
             Ok(()) => handed_back += 1,
             Err(e) => tracing::debug!(error = %e, "could not hand back a pulled message; redelivered after ack_wait"),

@@ -111,3 +111,34 @@ pub async fn ensure_checkpoint(conn: &mut PgConnection, name: &str) -> Result<()
         .await?;
     Ok(())
 }
+
+/// The channel on which a projector batch announces, at its commit, that the read models moved (an
+/// instance's read-your-writes waiters and its event publisher wake on it, whichever instance's
+/// projector did the work). The append itself does not notify: a `NOTIFY` makes PostgreSQL serialize
+/// the commits of notifying transactions (a database-wide lock held through the commit's WAL flush),
+/// which cut the single-create ceiling to a half at 8 clients and a third at 32 (BENCHMARKS.md).
+/// Projector batches are serialized by their checkpoint row anyway, so for them it costs nothing.
+pub const PROJECTED: &str = "rollcall_projected";
+
+/// Announces on [`PROJECTED`] when the transaction on `conn` commits.
+pub async fn announce_projected(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_notify($1, '')")
+        .bind(PROJECTED)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A connection listening on [`PROJECTED`]: one of its own, to the pool's database, so listening
+/// never takes one of the pool's connections.
+pub async fn listen_projected(pool: &sqlx::PgPool) -> Result<sqlx::postgres::PgListener, sqlx::Error> {
+    let own = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .max_lifetime(None)
+        .idle_timeout(None)
+        .connect_with(pool.connect_options().as_ref().clone())
+        .await?;
+    let mut listener = sqlx::postgres::PgListener::connect_with(&own).await?;
+    listener.listen(PROJECTED).await?;
+    Ok(listener)
+}

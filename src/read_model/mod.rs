@@ -2,6 +2,7 @@
 //! the application answers from them. One file per view owns its projection and its queries.
 
 pub mod companies;
+mod copy;
 mod fold;
 pub mod inline;
 pub mod persons;

@@ -5,17 +5,21 @@
 use std::time::Duration;
 
 use sqlx::{PgConnection, PgPool};
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use cqrs_es::Aggregate;
 
+use super::copy::Copies;
 use super::fold::{Folded, fold};
 use super::{SignalSources, Tables, companies, persons, users};
 use crate::backoff::Backoff;
 use crate::domain::company::Company;
 use crate::domain::person::Person;
 use crate::domain::user::User;
-use crate::persistence::feed::{EventRow, lock_checkpoint, read_after, save_checkpoint, snapshot_xmin};
+use crate::persistence::feed::{
+    EventRow, announce_projected, listen_projected, lock_checkpoint, read_after, save_checkpoint, snapshot_xmin,
+};
 
 /// Events applied per transaction.
 pub const BATCH: i64 = 2_000;
@@ -38,6 +42,17 @@ pub enum ProjectionError {
 /// Folds a batch of events into the read models: the state each touched aggregate reaches (`fold`)
 /// becomes its row, one set-based statement per view; a deleted contact's or user's row is removed.
 pub async fn apply(conn: &mut PgConnection, tables: Tables, rows: &[EventRow]) -> Result<(), ProjectionError> {
+    apply_with(conn, tables, &mut Copies::none(), rows).await
+}
+
+/// [`apply`], where `copies` may take the rows of aggregates not written before (a rebuild's fill:
+/// they go by `COPY` when `copies` is flushed); the others are upserted here.
+pub async fn apply_with(
+    conn: &mut PgConnection,
+    tables: Tables,
+    copies: &mut Copies,
+    rows: &[EventRow],
+) -> Result<(), ProjectionError> {
     let of = |kind: &str| rows.iter().filter(|r| r.aggregate_type == kind).collect::<Vec<_>>();
     let (person_rows, company_rows, user_rows) = (of(Person::TYPE), of(Company::TYPE), of(User::TYPE));
     for row in rows {
@@ -58,7 +73,11 @@ pub async fn apply(conn: &mut PgConnection, tables: Tables, rows: &[EventRow]) -
                     .map(|r| companies::ProjectedRow::of(r, f.position, f.version))
             })
             .collect();
-        companies::project(conn, tables, &rows).await?;
+        let gone_ids = gone.iter().map(|g| g.0);
+        let rows = copies.take(conn, tables.companies(), rows, |r| r.id, gone_ids).await?;
+        if !rows.is_empty() {
+            companies::project(conn, tables, &rows).await?;
+        }
         companies::remove(conn, tables, &gone).await?;
     }
     if !user_rows.is_empty() {
@@ -72,7 +91,11 @@ pub async fn apply(conn: &mut PgConnection, tables: Tables, rows: &[EventRow]) -
                     .map(|r| users::ProjectedRow::of(r, f.position, f.version))
             })
             .collect();
-        users::project(conn, tables, &rows).await?;
+        let gone_ids = gone.iter().map(|g| g.0);
+        let rows = copies.take(conn, tables.users(), rows, |r| r.id, gone_ids).await?;
+        if !rows.is_empty() {
+            users::project(conn, tables, &rows).await?;
+        }
         users::remove(conn, tables, &gone).await?;
     }
     if !person_rows.is_empty() {
@@ -86,7 +109,11 @@ pub async fn apply(conn: &mut PgConnection, tables: Tables, rows: &[EventRow]) -
                     .map(|r| persons::ProjectedRow::of(r, f.position, f.version))
             })
             .collect();
-        persons::project(conn, tables, &rows).await?;
+        let gone_ids = gone.iter().map(|g| g.0);
+        let rows = copies.take(conn, tables.persons(), rows, |r| r.id, gone_ids).await?;
+        if !rows.is_empty() {
+            persons::project(conn, tables, &rows).await?;
+        }
         persons::remove(conn, tables, &gone).await?;
     }
     Ok(())
@@ -115,6 +142,7 @@ pub async fn run_batch(pool: &PgPool, limit: i64) -> Result<usize, ProjectionErr
     apply(&mut tx, Tables::Live, &rows).await?;
     if let Some(last) = rows.last() {
         save_checkpoint(&mut tx, CHECKPOINT, last.cursor(), rows.len() as i64).await?;
+        announce_projected(&mut tx).await?;
     }
     tx.commit().await?;
     Ok(rows.len())
@@ -131,8 +159,14 @@ impl Projector {
         Projector { pool, signals }
     }
 
-    /// Projects until `shutdown`; failures are logged and retried with a growing delay.
+    /// Projects until `shutdown`; failures are logged and retried with a growing delay. Beside it, a
+    /// listener passes on every projector commit of any instance as progress (`commits`).
     pub async fn run(self, shutdown: CancellationToken) {
+        let listening = commits(self.pool.clone(), self.signals.progress.clone(), shutdown.clone());
+        tokio::join!(self.project(shutdown), listening);
+    }
+
+    async fn project(&self, shutdown: CancellationToken) {
         let mut attempts = Backoff::PROJECTOR.start();
         loop {
             if shutdown.is_cancelled() {
@@ -163,5 +197,36 @@ impl Projector {
             }
         }
         tracing::info!("projector stopped");
+    }
+}
+
+/// Turns every projector commit announced on `feed::PROJECTED` (by this instance or another) into
+/// `progress`, so read-your-writes waiters and the event publisher wake when the read models move
+/// rather than at their next poll, which stays the fallback while the listener is down.
+async fn commits(pool: PgPool, progress: watch::Sender<u64>, shutdown: CancellationToken) {
+    let mut attempts = Backoff::PROJECTOR.start();
+    while !shutdown.is_cancelled() {
+        let failure = match listen_projected(&pool).await {
+            Ok(mut listener) => loop {
+                tokio::select! {
+                    () = shutdown.cancelled() => return,
+                    received = listener.recv() => match received {
+                        Ok(_) => {
+                            attempts.reset();
+                            // Announcements that queued up meanwhile are one piece of news.
+                            while listener.next_buffered().is_some() {}
+                            progress.send_modify(|v| *v += 1);
+                        }
+                        Err(e) => break e,
+                    },
+                }
+            },
+            Err(e) => e,
+        };
+        let delay = attempts.next_delay().unwrap_or(Backoff::PROJECTOR.max);
+        tracing::warn!(error = %failure, retry_in = ?delay, "not listening for projector commits; polling until listening again");
+        if !crate::backoff::sleep(delay, &shutdown).await {
+            return;
+        }
     }
 }

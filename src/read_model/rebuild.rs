@@ -1,23 +1,32 @@
 //! Rebuilding every read model from the event store while the service keeps serving: fill shadow
-//! tables (primary key only), build their indexes, then, holding the projector's checkpoint, catch up,
-//! swap them in and move the checkpoint.
+//! tables (primary key only; the row of an aggregate met for the first time goes in by `COPY`, see
+//! `copy`), build their indexes with more memory than a session has by default, then, holding the
+//! projector's checkpoint, catch up, swap them in and move the checkpoint.
 
 use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
 
 use super::Tables;
+use super::copy::Copies;
 use super::projector::{self, CHECKPOINT, ProjectionError};
 use crate::backoff::Backoff;
 use crate::persistence::feed::{self, Cursor};
 
 /// Events read and applied per transaction while filling the shadow tables.
 const BATCH: i64 = 10_000;
+/// `maintenance_work_mem` of the index build (PostgreSQL's default is 64 MB): a trigram GIN index
+/// built within memory is built in one pass.
+const INDEX_BUILD_MEMORY: &str = "512MB";
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Progress {
     pub events: u64,
     pub elapsed: Duration,
+    /// When finished: how long the fill took, and the index build after it (the rest is the final
+    /// catch-up and the swap).
+    pub filled: Option<Duration>,
+    pub indexed: Option<Duration>,
 }
 
 impl Progress {
@@ -34,11 +43,13 @@ async fn fill(
     start: Instant,
     report: &mut impl FnMut(Progress),
 ) -> Result<Cursor, ProjectionError> {
+    let mut copies = Copies::bulk();
     loop {
         let mut tx = pool.begin().await?;
         let xmin = feed::snapshot_xmin(&mut tx).await?;
         let rows = feed::read_after(&mut tx, cursor, xmin, BATCH).await?;
-        projector::apply(&mut tx, Tables::Shadow, &rows).await?;
+        projector::apply_with(&mut tx, Tables::Shadow, &mut copies, &rows).await?;
+        copies.flush(&mut tx).await?;
         tx.commit().await?;
         let Some(last) = rows.last() else {
             return Ok(cursor);
@@ -48,6 +59,7 @@ async fn fill(
         report(Progress {
             events: *done,
             elapsed: start.elapsed(),
+            ..Progress::default()
         });
     }
 }
@@ -93,8 +105,15 @@ pub async fn rebuild(pool: &PgPool, mut report: impl FnMut(Progress)) -> Result<
     let mut done = 0;
     sqlx::query("SELECT rollcall_prepare_rebuild()").execute(pool).await?;
     let cursor = fill(pool, Cursor::default(), &mut done, start, &mut report).await?;
+    let filled = start.elapsed();
     // Outside the final transaction, so the live projector is held off only for the catch-up.
-    sqlx::query("SELECT rollcall_index_rebuild()").execute(pool).await?;
+    let mut tx = pool.begin().await?;
+    sqlx::query(&format!("SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'"))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("SELECT rollcall_index_rebuild()").execute(&mut *tx).await?;
+    tx.commit().await?;
+    let indexed = start.elapsed() - filled;
 
     // Final catch-up and swap. The swap needs every view's table exclusively, while readers lock them
     // in other orders: it waits at most `SWAP_LOCK_TIMEOUT` for them, gives way and tries again.
@@ -116,6 +135,8 @@ pub async fn rebuild(pool: &PgPool, mut report: impl FnMut(Progress)) -> Result<
     let finished = Progress {
         events: done,
         elapsed: start.elapsed(),
+        filled: Some(filled),
+        indexed: Some(indexed),
     };
     report(finished);
     Ok(finished)

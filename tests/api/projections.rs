@@ -2,12 +2,13 @@
 
 use std::time::Duration;
 
-use rollcall::application::{Actor, App, RequestMeta, Source};
+use rollcall::application::{Actor, App, Expect, RequestMeta, Source};
 use rollcall::domain::company::CompanyDraft;
 use rollcall::domain::datetime::ApiDateTime;
-use rollcall::domain::person::{CustomFieldInput, PersonCreated, PersonDraft, PersonEvent};
+use rollcall::domain::person::{CustomFieldInput, PersonCreated, PersonDraft, PersonEvent, PersonPatch};
 use rollcall::domain::user::{ContactInput, UserDraft};
-use rollcall::domain::values::{Sex, ShareType};
+use rollcall::domain::values::{Patch, Sex, ShareType};
+use rollcall::persistence::feed;
 use rollcall::read_model::rebuild;
 use secrecy::ExposeSecret;
 
@@ -316,4 +317,60 @@ async fn two_instances_produce_the_same_read_models_and_events_as_one() {
     let published = crate::events_out::published_ids(&a, events).await;
     assert_eq!(published.len() as i64, events, "each event is stored exactly once");
     tap.published_once(events).await;
+}
+
+/// The rebuild's fill writes the row of an aggregate met for the first time by `COPY` and upserts the
+/// others: a person whose events lie in different fill batches (10,000 events each) ends as its last
+/// event made it, and one deleted in a later batch is gone (a second `COPY` of either would fail).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rebuild_over_streams_spread_across_fill_batches_ends_equal_to_the_events() {
+    let t = TestApp::spawn().await;
+    let meta = t.owner_meta().await;
+    let kept = t.app.create_person(&meta, draft("Kept"), None).await.unwrap();
+    let gone = t.app.create_person(&meta, draft("Gone"), None).await.unwrap();
+    // More than a fill batch of other persons between their creation and their changes.
+    sqlx::query(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
+         SELECT 'Person', g::text, 1, 'PersonCreated', '1',
+                jsonb_set(jsonb_set(e.payload, '{PersonCreated,id}', to_jsonb(g)),
+                          '{PersonCreated,first_name}', to_jsonb('Filler' || g)), e.metadata
+           FROM generate_series(1000000, 1010500) AS g,
+                (SELECT payload, metadata FROM events WHERE aggregate_type = 'Person' AND aggregate_id = $1) AS e",
+    )
+    .bind(kept.id.to_string())
+    .execute(&t.pool)
+    .await
+    .unwrap();
+    let patch = PersonPatch {
+        first_name: Patch::Set("Renamed".into()),
+        ..Default::default()
+    };
+    t.app
+        .update_person(&meta, kept.id, patch, None, Expect::default())
+        .await
+        .unwrap();
+    t.app.delete_person(&meta, gone.id, Expect::default()).await.unwrap();
+
+    let done = rebuild::rebuild(&t.pool, |_| {}).await.expect("the rebuild succeeds");
+    assert!(done.events > 10_500, "{done:?}");
+    converges(&t.pool).await.unwrap();
+    let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, first_name FROM persons WHERE id = ANY($1)")
+        .bind(vec![kept.id, gone.id])
+        .fetch_all(&t.pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, vec![(kept.id, "Renamed".to_string())]);
+}
+
+/// Every projector commit is announced on `rollcall_projected`, so another instance's publisher and
+/// read-your-writes waiters wake at once instead of at their next poll.
+#[tokio::test]
+async fn a_projector_commit_is_announced_to_listeners() {
+    let t = TestApp::spawn().await;
+    let mut listener = sqlx::postgres::PgListener::connect_with(&t.pool).await.unwrap();
+    listener.listen(feed::PROJECTED).await.unwrap();
+    let meta = t.owner_meta().await;
+    t.app.create_person(&meta, draft("Announced"), None).await.unwrap();
+    let heard = tokio::time::timeout(Duration::from_secs(10), listener.recv()).await;
+    assert!(matches!(heard, Ok(Ok(_))), "no announcement: {heard:?}");
 }

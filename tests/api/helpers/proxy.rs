@@ -1,6 +1,8 @@
 //! A TCP proxy in front of a NATS server, owned by the test: its listening address never changes while
 //! the server behind it is killed and restarted on a port of its own choosing (no port is ever released
-//! and reused), and it can swallow the acks a client sends, so a command is committed but never acked.
+//! and reused), and it can swallow the acks a client sends, so a command is committed but never acked,
+//! and the status that ends an expired pull request, so the client is never told (as nats-server 2.9
+//! does when a message finds the request expired before its timer did, issue 18).
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,6 +19,7 @@ const ACK_SUBJECTS: &[u8] = b"$JS.ACK.";
 struct Shared {
     upstream: Mutex<Option<SocketAddr>>,
     drop_acks: AtomicBool,
+    drop_pull_timeouts: AtomicBool,
     connections: Mutex<Vec<AbortHandle>>,
 }
 
@@ -34,6 +37,7 @@ impl NatsProxy {
         let shared = Arc::new(Shared {
             upstream: Mutex::new(upstream),
             drop_acks: AtomicBool::new(false),
+            drop_pull_timeouts: AtomicBool::new(false),
             connections: Mutex::new(Vec::new()),
         });
         let accepting = shared.clone();
@@ -51,7 +55,7 @@ impl NatsProxy {
                     let (server_read, server_write) = server.into_split();
                     tokio::select! {
                         () = client_to_server(client_read, server_write, &shared) => {}
-                        () = copy(server_read, client_write) => {}
+                        () = server_to_client(server_read, client_write, &shared) => {}
                     }
                 });
                 accepting.connections.lock().unwrap().push(task.abort_handle());
@@ -80,6 +84,11 @@ impl NatsProxy {
     pub fn drop_acks(&self, on: bool) {
         self.shared.drop_acks.store(on, Ordering::SeqCst);
     }
+
+    /// While on, the `408` status that ends an expired pull request never reaches the client.
+    pub fn drop_pull_timeouts(&self, on: bool) {
+        self.shared.drop_pull_timeouts.store(on, Ordering::SeqCst);
+    }
 }
 
 impl Drop for NatsProxy {
@@ -89,8 +98,51 @@ impl Drop for NatsProxy {
     }
 }
 
-async fn copy(mut from: OwnedReadHalf, mut to: OwnedWriteHalf) {
-    let _ = tokio::io::copy(&mut from, &mut to).await;
+/// Forwards the server's protocol operation by operation, leaving out a pull request's `408` status
+/// (`HMSG <subject> <sid> [reply] <h> <n>` whose headers start `NATS/1.0 408`) while
+/// `drop_pull_timeouts` is on.
+async fn server_to_client(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, shared: &Shared) {
+    let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        while let Some(len) = message_len(&buf) {
+            let op: Vec<u8> = buf.drain(..len).collect();
+            let silenced = shared.drop_pull_timeouts.load(Ordering::SeqCst) && is_pull_timeout(&op);
+            if !silenced && to.write_all(&op).await.is_err() {
+                return;
+            }
+        }
+        match from.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
+/// The length of the first complete server operation in `buf` (a `MSG` / `HMSG` with its payload).
+fn message_len(buf: &[u8]) -> Option<usize> {
+    let line_end = buf.windows(2).position(|w| w == b"\r\n")? + 2;
+    let line = &buf[..line_end - 2];
+    let verb = line.split(|b| *b == b' ').next()?;
+    let total = if verb.eq_ignore_ascii_case(b"MSG") || verb.eq_ignore_ascii_case(b"HMSG") {
+        let size: usize = std::str::from_utf8(line.rsplit(|b| *b == b' ').next()?)
+            .ok()?
+            .parse()
+            .ok()?;
+        line_end + size + 2
+    } else {
+        line_end
+    };
+    (buf.len() >= total).then_some(total)
+}
+
+/// Whether a server operation is the `408` status of a pull request.
+fn is_pull_timeout(op: &[u8]) -> bool {
+    op.starts_with(b"HMSG ")
+        && op
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .is_some_and(|end| op[end + 2..].starts_with(b"NATS/1.0 408"))
 }
 
 /// Forwards the client's protocol operation by operation, leaving out publishes to an ack subject while

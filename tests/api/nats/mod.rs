@@ -16,6 +16,7 @@ mod protobuf;
 mod rejections;
 pub mod rpc;
 mod secrets;
+mod stall;
 
 use std::time::Duration;
 

@@ -74,7 +74,22 @@ enum Failed {
     Error(AppError),
 }
 
-type Outcome<A> = Result<Decided<A>, AppError>;
+pub(super) type Outcome<A> = Result<Decided<A>, AppError>;
+
+/// Orders decided but not appended yet: the rows and photos to append, and each order's outcome.
+struct DecidedBatch<A> {
+    rows: Vec<NewEvent>,
+    photos: Vec<NewPhoto>,
+    outcomes: Vec<Outcome<A>>,
+}
+
+/// A failure that deciding again cannot help, as an error (a lost race cannot happen before the append).
+fn failed(f: Failed) -> AppError {
+    match f {
+        Failed::Error(e) => e,
+        Failed::Lost => AppError::Conflict("concurrent update, retry"),
+    }
+}
 
 impl App {
     /// Decides and appends every order; one outcome per order, in order.
@@ -145,6 +160,54 @@ impl App {
         &stripes[(h.finish() % stripes.len() as u64) as usize]
     }
 
+    /// Decides and appends `order` and, in the same statement, the orders of another aggregate that
+    /// `follow` makes from its outcome (the user a create made, say, joining its groups). A follower
+    /// its aggregate refuses is left out, with its error in the outcomes; a lost race of any stream
+    /// decides everything again.
+    pub(super) async fn execute_with<A, B>(
+        &self,
+        services: &A::Services,
+        order: Order<A>,
+        follower_services: &B::Services,
+        follow: impl Fn(&Decided<A>) -> Vec<Order<B>>,
+    ) -> Result<(Decided<A>, Vec<Outcome<B>>), AppError>
+    where
+        A: Stream,
+        B: Stream,
+        AppError: From<A::Error> + From<B::Error>,
+        A::Command: Clone,
+        B::Command: Clone,
+    {
+        let _queued = self.stripe(A::TYPE, &order.id).lock().await;
+        let mut backoff = Backoff::CONFLICT.start();
+        loop {
+            let reload = backoff.failures() > 0;
+            let mut batch = self
+                .decide_orders(services, std::slice::from_ref(&order), reload)
+                .await
+                .map_err(failed)?;
+            let decided = batch
+                .outcomes
+                .pop()
+                .unwrap_or_else(|| Err(AppError::Internal("no outcome".into())))?;
+            let followers = follow(&decided);
+            let then = self
+                .decide_orders(follower_services, &followers, reload)
+                .await
+                .map_err(failed)?;
+            batch.rows.extend(then.rows);
+            batch.photos.extend(then.photos);
+            match self.append_decided(&batch.rows, &batch.photos).await {
+                Ok(()) => return Ok((decided, then.outcomes)),
+                Err(Failed::Error(e)) => return Err(e),
+                Err(Failed::Lost) => match backoff.next_delay() {
+                    Some(delay) => tokio::time::sleep(delay).await,
+                    None => return Err(AppError::Conflict("concurrent update, retry")),
+                },
+            }
+        }
+    }
+
     /// One try: load, decide every order, append everything decided in one statement.
     async fn attempt<A>(
         &self,
@@ -152,6 +215,23 @@ impl App {
         orders: &[Order<A>],
         reload: bool,
     ) -> Result<Vec<Outcome<A>>, Failed>
+    where
+        A: Stream,
+        AppError: From<A::Error>,
+        A::Command: Clone,
+    {
+        let batch = self.decide_orders(services, orders, reload).await?;
+        self.append_decided(&batch.rows, &batch.photos).await?;
+        Ok(batch.outcomes)
+    }
+
+    /// Loads what `orders` need (one query) and decides each: the rows to append and every outcome.
+    async fn decide_orders<A>(
+        &self,
+        services: &A::Services,
+        orders: &[Order<A>],
+        reload: bool,
+    ) -> Result<DecidedBatch<A>, Failed>
     where
         A: Stream,
         AppError: From<A::Error>,
@@ -219,12 +299,17 @@ impl App {
                 Err(e) => outcomes.push(Err(e.into())),
             }
         }
-        match events::append(self.pool(), &rows, &photos).await {
+        Ok(DecidedBatch { rows, photos, outcomes })
+    }
+
+    /// Appends decided rows in one statement (nothing to do without rows) and wakes the projector.
+    async fn append_decided(&self, rows: &[NewEvent], photos: &[NewPhoto]) -> Result<(), Failed> {
+        match events::append(self.pool(), rows, photos).await {
             Ok(()) => {
                 if !rows.is_empty() {
                     self.inner.signals.wake.notify_one();
                 }
-                Ok(outcomes)
+                Ok(())
             }
             Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("23505") => Err(Failed::Lost),
             Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some(CLAIM_LOST) => {

@@ -5,10 +5,10 @@ use tonic::{Request, Response, Status};
 use super::auth::caller;
 use super::convert::meta;
 use super::observe::correlation;
-use crate::application::App;
+use crate::application::{App, UserFilter};
 use crate::proto::pb::user_service_server::UserService;
 use crate::proto::pb::{self, CreateUserRequest, GetUserRequest, ListUsersRequest, ListUsersResponse};
-use crate::proto::{list_query, user, user_draft, user_key};
+use crate::proto::{guid, list_query, user, user_draft, user_key};
 
 pub struct Users {
     app: App,
@@ -41,8 +41,11 @@ impl UserService for Users {
     async fn list_users(&self, request: Request<ListUsersRequest>) -> Result<Response<ListUsersResponse>, Status> {
         let actor = caller(&self.app, &request).await?;
         let r = request.into_inner();
+        let filter = UserFilter {
+            group: r.group_id.as_deref().map(|g| guid("group_id", g.trim())).transpose()?,
+        };
         let query = list_query(r.start_index, r.count, r.filter_value, r.sort_by, r.sort_order)?;
-        let page = self.app.list_users(&actor, &query).await?;
+        let page = self.app.list_users(&actor, &query, &filter).await?;
         Ok(Response::new(ListUsersResponse {
             items: page.items.into_iter().map(user).collect(),
             total: page.total,

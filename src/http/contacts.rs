@@ -29,7 +29,7 @@ pub fn with_etag(mut res: Response, version: i64) -> Response {
 }
 
 /// The version `If-Match` expects: `"3"`, `W/"3"` or `3`; `*` (or no header) for any.
-fn expect(headers: &HeaderMap) -> Result<Expect, ApiError> {
+pub(super) fn expect(headers: &HeaderMap) -> Result<Expect, ApiError> {
     let Some(value) = headers.get(IF_MATCH) else {
         return Ok(Expect::default());
     };

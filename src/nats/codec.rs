@@ -28,8 +28,11 @@ pub const ADD_DATA: &str = "crm.contact.data.add";
 pub const UPDATE_DATA: &str = "crm.contact.data.update";
 pub const DELETE_DATA: &str = "crm.contact.data.delete";
 
+mod groups;
+pub use groups::{GroupChange, Target};
+
 /// Every command a subject can name.
-pub const COMMANDS: [&str; 10] = [
+pub const COMMANDS: [&str; 15] = [
     CREATE_PERSON,
     CREATE_COMPANY,
     CREATE_USER,
@@ -40,6 +43,11 @@ pub const COMMANDS: [&str; 10] = [
     ADD_DATA,
     UPDATE_DATA,
     DELETE_DATA,
+    groups::CREATE_GROUP,
+    groups::UPDATE_GROUP,
+    groups::DELETE_GROUP,
+    groups::ADD_MEMBERS,
+    groups::REMOVE_MEMBERS,
 ];
 
 /// A decoded command, ready for the application.
@@ -57,6 +65,8 @@ pub enum Command {
     ChangeData(Change<(i64, ContactInfoDraft)>),
     /// The entry's id.
     RemoveData(Change<i64>),
+    /// `people.group.*`.
+    Group(GroupChange),
 }
 
 /// A change of the contact `id`, expected at a version or not.
@@ -132,6 +142,9 @@ pub fn decode(command: &str, headers: Option<&HeaderMap>, payload: &[u8]) -> Res
 
 /// A JSON payload: the REST body, plus the contact's `id` (and the entry's `dataid`) for a change.
 fn decode_json(command: &str, expect: Expect, body: &Value) -> Result<Command, BindError> {
+    if groups::GROUP_COMMANDS.contains(&command) {
+        return groups::json(command, expect, body).map(Command::Group);
+    }
     let id = || changes::contact_id(body);
     Ok(match command {
         CREATE_PERSON => Command::CreatePerson(input::person_draft(body)?),
@@ -212,6 +225,10 @@ fn change<T>(id: i64, header: Option<Expect>, field: Option<u64>, content: T) ->
 /// `DeletePersonRequest` (a `DeleteCompanyRequest` is the same on the wire) and deletes either kind.
 fn decode_protobuf(command: &str, expect: Option<Expect>, payload: &[u8]) -> Result<Decoded, DecodeError> {
     let (command, request_id) = match command {
+        group if groups::GROUP_COMMANDS.contains(&group) => {
+            let (change, request_id) = groups::protobuf(group, expect, payload)?;
+            (change.map(Command::Group), request_id)
+        }
         CREATE_PERSON => {
             let mut req: pb::CreatePersonRequest = message(payload, "rollcall.v1.CreatePersonRequest")?;
             let request_id = std::mem::take(&mut req.request_id);

@@ -3,10 +3,10 @@
 
 use async_nats::HeaderMap;
 
-use super::codec::{self, Change, Command, DecodeError};
+use super::codec::{self, Change, Command, DecodeError, GroupChange, Target};
 use super::headers;
 use crate::application::{
-    Actor, Actors, App, AppError, CompanyView, Contact, Field, PersonView, RequestMeta, Source, UserView,
+    Actor, Actors, App, AppError, CompanyView, Contact, Field, GroupView, PersonView, RequestMeta, Source, UserView,
 };
 use crate::domain::contact_info::ContactInfo;
 use crate::proto;
@@ -39,6 +39,12 @@ pub enum Created {
         info: Box<ContactInfo>,
         status: u16,
     },
+    /// A group created (201), changed or deleted (200; a deleted one without its members).
+    Group {
+        view: Box<GroupView>,
+        status: u16,
+        members: bool,
+    },
 }
 
 impl Created {
@@ -50,6 +56,7 @@ impl Created {
             Created::User(view) => Envelope::single(201, output::user(view)),
             Created::Changed(contact, actor) => Envelope::single(200, output::contact(contact, actor)),
             Created::Data { info, status, .. } => Envelope::single(*status, output::contact_info(info)),
+            Created::Group { view, status, members } => Envelope::single(*status, wire::groups::group(view, *members)),
         }
     }
 
@@ -64,6 +71,7 @@ impl Created {
                 Contact::Company(c) => format!("company {} at version {}", c.id, c.version),
             },
             Created::Data { contact, info, .. } => format!("contact data {} of contact {contact}", info.id),
+            Created::Group { view, .. } => format!("group {} at version {}", view.id, view.version),
         }
     }
 }
@@ -213,8 +221,37 @@ pub async fn run(app: &App, Prepared { meta, command, names }: Prepared) -> Resu
             .remove_contact_data(&meta, id, content, expect)
             .await
             .map(data(id, 200)),
+        Command::Group(change) => group(app, &meta, change).await,
     }
     .map_err(|e| Failure::App(e, names))
+}
+
+/// Runs a `people.group.*` command.
+async fn group(app: &App, meta: &RequestMeta, change: GroupChange) -> Result<Created, AppError> {
+    let answer = |status, members| {
+        move |view| Created::Group {
+            view: Box::new(view),
+            status,
+            members,
+        }
+    };
+    match change {
+        GroupChange::Create(draft) => app.create_group(meta, draft).await.map(answer(201, true)),
+        GroupChange::Update(Target { id, expect, content }) => {
+            app.update_group(meta, id, content, expect).await.map(answer(200, true))
+        }
+        GroupChange::Delete(Target { id, expect, .. }) => {
+            app.delete_group(meta, id, expect).await.map(answer(200, false))
+        }
+        GroupChange::AddMembers(Target { id, expect, content }) => app
+            .add_group_members(meta, id, content, expect)
+            .await
+            .map(answer(200, true)),
+        GroupChange::RemoveMembers(Target { id, expect, content }) => app
+            .remove_group_members(meta, id, content, expect)
+            .await
+            .map(answer(200, true)),
+    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 pub mod companies;
 mod fold;
+pub mod groups;
 pub mod persons;
 pub mod projector;
 pub mod rebuild;
@@ -44,6 +45,13 @@ impl Tables {
         match self {
             Tables::Live => "users",
             Tables::Shadow => "users_rebuild",
+        }
+    }
+
+    pub fn groups(self) -> &'static str {
+        match self {
+            Tables::Live => "groups",
+            Tables::Shadow => "groups_rebuild",
         }
     }
 }

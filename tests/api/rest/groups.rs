@@ -1,6 +1,9 @@
 //! Groups (departments) over REST: every `api/2.0/group` route in JSON and XML, versions (`ETag`,
 //! `If-Match` → 412), members and manager, the user wrapper's `Groups` and `Department` (the seed's
-//! request verbatim, and with real groups), `people/filter?groupId=`, and who may change groups.
+//! request verbatim, and with real groups) and `people/filter?groupId=`; who may change groups and
+//! what is refused in `rules`.
+
+mod rules;
 
 use reqwest::{Method, StatusCode};
 use rollcall::domain::user::UserDraft;
@@ -11,7 +14,7 @@ use super::{Rest, error_message, keys, parse_xml, read, read_text, response, see
 use crate::helpers::user_draft;
 
 /// A user added through the application: their GUID and user name.
-async fn user(r: &Rest, email: &str, first: &str) -> (Uuid, String) {
+pub(super) async fn user(r: &Rest, email: &str, first: &str) -> (Uuid, String) {
     let draft = UserDraft {
         first_name: Some(first.into()),
         ..user_draft(email)
@@ -21,7 +24,7 @@ async fn user(r: &Rest, email: &str, first: &str) -> (Uuid, String) {
 }
 
 /// One call: status, body and ETag.
-async fn call(
+pub(super) async fn call(
     r: &Rest,
     method: Method,
     path: &str,
@@ -43,12 +46,12 @@ async fn call(
 }
 
 /// Creates a group and returns its id.
-async fn group(r: &Rest, token: &str, body: Value) -> Uuid {
+pub(super) async fn group(r: &Rest, token: &str, body: Value) -> Uuid {
     let (status, body, _) = call(r, Method::POST, "group", token, Some(body), None).await;
     response(status, &body, 201)["Id"].as_str().unwrap().parse().unwrap()
 }
 
-fn ids(people: &Value) -> Vec<Uuid> {
+pub(super) fn ids(people: &Value) -> Vec<Uuid> {
     people
         .as_array()
         .unwrap_or_else(|| panic!("a list: {people}"))
@@ -358,137 +361,4 @@ async fn the_seed_user_request_verbatim_names_no_group_and_with_real_groups_answ
         (marketing.to_string().as_str(), "Marketing", ann_name.as_str())
     );
     assert_eq!(lou.child("Department").text, "Marketing");
-}
-
-#[tokio::test]
-async fn members_and_visitors_read_groups_but_only_admins_change_them() {
-    let r = Rest::spawn().await;
-    let owner = r.owner_token().await;
-    let member = r.member_token("mem@example.com", false).await;
-    let visitor = r.member_token("vis@example.com", true).await;
-    let (ann, _) = user(&r, "ann@example.com", "Ann").await;
-    let id = group(&r, &owner, json!({"groupName": "Sales", "members": [ann]})).await;
-
-    for token in [&member, &visitor] {
-        let (status, body, _) = call(&r, Method::GET, "group", token, None, None).await;
-        assert_eq!(response(status, &body, 200).as_array().unwrap().len(), 1);
-        let (status, body, _) = call(&r, Method::GET, &format!("group/{id}"), token, None, None).await;
-        assert_eq!(ids(&response(status, &body, 200)["Members"]), [ann]);
-    }
-    let members = Some(json!({"members": [ann]}));
-    let changes = [
-        (Method::POST, "group".to_string(), Some(json!({"groupName": "Mine"}))),
-        (Method::PUT, format!("group/{id}"), Some(json!({"groupName": "Mine"}))),
-        (Method::PUT, format!("group/{id}/members"), members.clone()),
-        (Method::POST, format!("group/{id}/members"), members.clone()),
-        (Method::DELETE, format!("group/{id}/members"), members),
-        (Method::PUT, format!("group/{id}/manager"), Some(json!({"userid": ann}))),
-        (Method::DELETE, format!("group/{id}"), None),
-    ];
-    for token in [&member, &visitor] {
-        for (method, path, body) in &changes {
-            let (status, answer, _) = call(&r, method.clone(), path, token, body.clone(), None).await;
-            error_message(status, &answer, 403);
-        }
-    }
-    let (_, body, etag) = call(&r, Method::GET, &format!("group/{id}"), &owner, None, None).await;
-    assert_eq!(
-        (body["response"]["Name"].as_str(), etag.as_deref()),
-        (Some("Sales"), Some("\"1\"")),
-        "nothing changed"
-    );
-    assert_eq!(r.t.count_events("Group", "GroupCreated").await, 1);
-}
-
-#[tokio::test]
-async fn unknown_groups_are_404_and_a_manager_or_member_who_is_no_user_is_400_naming_the_field() {
-    let r = Rest::spawn().await;
-    let owner = r.owner_token().await;
-    let (ann, _) = user(&r, "ann@example.com", "Ann").await;
-    let nobody = Uuid::new_v4();
-    let unknown = format!("group/{nobody}");
-    for (method, path) in [
-        (Method::GET, unknown.clone()),
-        (Method::PUT, unknown.clone()),
-        (Method::DELETE, unknown.clone()),
-        (Method::PUT, format!("{unknown}/members")),
-        (Method::PUT, format!("{unknown}/manager")),
-    ] {
-        let body = json!({"groupName": "x", "members": [ann], "userid": ann});
-        let (status, answer, _) = call(&r, method, &path, &owner, Some(body), None).await;
-        error_message(status, &answer, 404);
-    }
-    let (status, body, _) = call(&r, Method::GET, &format!("group/user/{nobody}"), &owner, None, None).await;
-    error_message(status, &body, 404);
-
-    let refused = |body: Value, field: &'static str| {
-        let r = &r;
-        let owner = owner.clone();
-        async move {
-            let (status, answer, _) = call(r, Method::POST, "group", &owner, Some(body), None).await;
-            let message = error_message(status, &answer, 400);
-            assert!(message.starts_with(&format!("{field}:")), "{message}");
-            message
-        }
-    };
-    let message = refused(json!({"groupName": "Sales", "groupManager": nobody}), "groupManager").await;
-    assert!(message.contains(&nobody.to_string()), "names the user: {message}");
-    refused(json!({"groupName": "Sales", "members": [ann, nobody]}), "members").await;
-    refused(json!({"members": [ann]}), "groupName").await;
-    refused(json!({"groupName": "x".repeat(129)}), "groupName").await;
-    refused(json!({"groupName": "Sales", "members": ["not a guid"]}), "members").await;
-    assert_eq!(
-        r.t.count_events("Group", "GroupCreated").await,
-        0,
-        "nothing refused was created"
-    );
-
-    let id = group(&r, &owner, json!({"groupName": "Sales"})).await;
-    let (status, body, _) = call(
-        &r,
-        Method::PUT,
-        &format!("group/{id}/manager"),
-        &owner,
-        Some(json!({"userid": nobody})),
-        None,
-    )
-    .await;
-    assert!(error_message(status, &body, 400).starts_with("userid:"));
-    let (status, body, _) = call(
-        &r,
-        Method::PUT,
-        &format!("group/{id}/manager"),
-        &owner,
-        Some(json!({})),
-        None,
-    )
-    .await;
-    assert!(error_message(status, &body, 400).starts_with("userid:"));
-    let (status, body, _) = call(
-        &r,
-        Method::PUT,
-        &format!("group/{id}/members"),
-        &owner,
-        Some(json!({"members": [nobody]})),
-        None,
-    )
-    .await;
-    assert!(error_message(status, &body, 400).starts_with("members:"));
-    let (status, body, _) = call(
-        &r,
-        Method::PUT,
-        &format!("group/{id}"),
-        &owner,
-        Some(json!({"groupName": " "})),
-        None,
-    )
-    .await;
-    assert!(error_message(status, &body, 400).starts_with("groupName:"));
-    let (status, body, _) = call(&r, Method::GET, "group/not-a-guid", &owner, None, None).await;
-    assert!(error_message(status, &body, 400).starts_with("id:"));
-    let (_, body, etag) = call(&r, Method::GET, &format!("group/{id}"), &owner, None, None).await;
-    assert_eq!(
-        (body["response"]["Members"].clone(), etag.as_deref()),
-        (json!([]), Some("\"1\""))
-    );
 }

@@ -153,23 +153,27 @@ impl App {
 
     /// The lock commands on stream (`kind`, `id`) of this instance queue on.
     fn stripe(&self, kind: &str, id: &str) -> &tokio::sync::Mutex<()> {
+        &self.inner.stripes[self.stripe_index(kind, id)]
+    }
+
+    fn stripe_index(&self, kind: &str, id: &str) -> usize {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
         (kind, id).hash(&mut h);
-        let stripes = &self.inner.stripes;
-        &stripes[(h.finish() % stripes.len() as u64) as usize]
+        (h.finish() % self.inner.stripes.len() as u64) as usize
     }
 
-    /// Decides and appends `order` and, in the same statement, the orders of another aggregate that
-    /// `follow` makes from its outcome (the user a create made, say, joining its groups). A follower
-    /// its aggregate refuses is left out, with its error in the outcomes; a lost race of any stream
-    /// decides everything again.
+    /// Decides and appends `order` and, in the same statement, `followers`, orders on streams of
+    /// another aggregate that go with it (a created user joining its groups). A follower its aggregate
+    /// refuses is left out, with its error in the outcomes; a lost race of any stream decides everything
+    /// again. Every stream's lock is held throughout, taken in one order (so two such commands never
+    /// wait for each other), so commands of this instance that share a follower queue instead of racing.
     pub(super) async fn execute_with<A, B>(
         &self,
         services: &A::Services,
         order: Order<A>,
         follower_services: &B::Services,
-        follow: impl Fn(&Decided<A>) -> Vec<Order<B>>,
+        followers: Vec<Order<B>>,
     ) -> Result<(Decided<A>, Vec<Outcome<B>>), AppError>
     where
         A: Stream,
@@ -178,7 +182,14 @@ impl App {
         A::Command: Clone,
         B::Command: Clone,
     {
-        let _queued = self.stripe(A::TYPE, &order.id).lock().await;
+        let mut stripes: Vec<usize> = followers.iter().map(|f| self.stripe_index(B::TYPE, &f.id)).collect();
+        stripes.push(self.stripe_index(A::TYPE, &order.id));
+        stripes.sort_unstable();
+        stripes.dedup();
+        let mut _queued = Vec::with_capacity(stripes.len());
+        for i in stripes {
+            _queued.push(self.inner.stripes[i].lock().await);
+        }
         let mut backoff = Backoff::CONFLICT.start();
         loop {
             let reload = backoff.failures() > 0;
@@ -190,7 +201,6 @@ impl App {
                 .outcomes
                 .pop()
                 .unwrap_or_else(|| Err(AppError::Internal("no outcome".into())))?;
-            let followers = follow(&decided);
             let then = self
                 .decide_orders(follower_services, &followers, reload)
                 .await

@@ -5,7 +5,7 @@ use tracing::instrument;
 use uuid::Uuid;
 
 use super::commands::{Target, now};
-use super::store::{Decided, Order};
+use super::store::Order;
 use super::{Actor, App, AppError, RequestError, RequestMeta};
 use crate::domain::user::{CreateUser, User, UserCommand, UserCreated, UserDraft, UserRole};
 use crate::domain::values::{Email, UserName, parse_guid};
@@ -63,6 +63,8 @@ impl App {
             .parse()
             .map_err(|_| AppError::Internal("corrupt idempotency row".into()))?;
         let user_name = self.claim_identity(&email, id).await?;
+        // The user joins the groups its `department` names, in the statement that creates it.
+        let joins = self.department_orders(meta, id, &draft.department);
         let created_by = (!meta.actor.is_system()).then_some(meta.actor.id);
         let command = UserCommand::Create(Box::new(CreateUser {
             id,
@@ -83,12 +85,7 @@ impl App {
             authorize: false,
             key: None,
         };
-        // The user joins the groups its `department` names, in the statement that creates it.
-        let follow = |d: &Decided<User>| match d.aggregate.record() {
-            Some(u) => self.department_orders(meta, u.id, &u.department),
-            None => Vec::new(),
-        };
-        let (decided, joined) = match self.execute_with(&self.inner.user_services, order, &(), follow).await {
+        let (decided, joined) = match self.execute_with(&self.inner.user_services, order, &(), joins).await {
             Ok(decided) => decided,
             Err(e) => {
                 // Requests sharing a key share the id and its claims: only a definitive rejection (which

@@ -69,13 +69,13 @@ service_pid=$!
 
 # run.sh execs the service, which logs "rollcall is serving http=ADDR grpc=ADDR" once it listens.
 serving=""
-for _ in $(seq 1 240); do
+for _ in $(seq 1 600); do
     kill -0 "$service_pid" 2>/dev/null || { say "the service exited before serving"; exit 1; }
     serving=$(grep -m1 'rollcall is serving' "$work/service.log" || true)
     [[ -n "$serving" ]] && break
     sleep 0.5
 done
-[[ -n "$serving" ]] || { say "the service did not start within 120 s"; exit 1; }
+[[ -n "$serving" ]] || { say "the service did not start within 300 s"; exit 1; }
 http=$(sed -E 's/.*http=([0-9.]+:[0-9]+).*/\1/' <<<"$serving")
 grpc=$(sed -E 's/.*grpc=([0-9.]+:[0-9]+).*/\1/' <<<"$serving")
 for _ in $(seq 1 60); do

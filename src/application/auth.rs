@@ -100,6 +100,24 @@ struct Claims {
     sub: Uuid,
     iat: i64,
     exp: i64,
+    /// The user's session generation the token was issued in (`UserRecord::session_generation`).
+    /// Left out when 0, so tokens of users who never had one bumped look as they always did, and
+    /// tokens issued before generations existed read as 0: valid exactly while the user's is 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(rename = "gen")]
+    generation: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// What a genuine, unexpired token says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bearer {
+    pub user: Uuid,
+    /// The session generation it was issued in.
+    pub generation: u32,
 }
 
 /// Issues and checks `v1.<claims>.<hmac-sha256>` tokens signed with `ROLLCALL_AUTH_SECRET`.
@@ -123,13 +141,19 @@ impl Tokens {
         mac
     }
 
-    /// A token for `user` that expires `ttl` after `now`.
+    /// A token for `user` in session generation 0 that expires `ttl` after `now`.
     pub fn issue(&self, user: Uuid, now: DateTime<Utc>) -> (String, DateTime<Utc>) {
+        self.issue_in(user, 0, now)
+    }
+
+    /// A token for `user` in session `generation` that expires `ttl` after `now`.
+    pub fn issue_in(&self, user: Uuid, generation: u32, now: DateTime<Utc>) -> (String, DateTime<Utc>) {
         let expires = now + chrono::Duration::from_std(self.ttl).unwrap_or(chrono::Duration::days(1));
         let claims = Claims {
             sub: user,
             iat: now.timestamp(),
             exp: expires.timestamp(),
+            generation,
         };
         let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap_or_default());
         let signed = format!("{VERSION}.{body}");
@@ -137,8 +161,9 @@ impl Tokens {
         (format!("{signed}.{sig}"), expires)
     }
 
-    /// The user a token was issued to, if it is genuine and not expired at `now`.
-    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Uuid, TokenError> {
+    /// Whom (and in which session generation) a token was issued to, if it is genuine and not
+    /// expired at `now`.
+    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Bearer, TokenError> {
         let (signed, sig) = token.trim().rsplit_once('.').ok_or(TokenError::Malformed)?;
         let (version, body) = signed.split_once('.').ok_or(TokenError::Malformed)?;
         if version != VERSION {
@@ -153,7 +178,10 @@ impl Tokens {
         if claims.exp <= now.timestamp() {
             return Err(TokenError::Expired);
         }
-        Ok(claims.sub)
+        Ok(Bearer {
+            user: claims.sub,
+            generation: claims.generation,
+        })
     }
 
     /// A keyed fingerprint of a request, for idempotency (keeps secrets out of the table).
@@ -182,7 +210,8 @@ mod tests {
         let now = Utc::now();
         let (token, expires) = t.issue(user, now);
         assert_eq!(expires, now + chrono::Duration::seconds(60));
-        assert_eq!(t.verify(&token, now), Ok(user));
+        let bearer = Bearer { user, generation: 0 };
+        assert_eq!(t.verify(&token, now), Ok(bearer));
         assert_eq!(
             t.verify(&token, now + chrono::Duration::seconds(61)),
             Err(TokenError::Expired)
@@ -204,6 +233,7 @@ mod tests {
                 sub: Uuid::new_v4(),
                 iat: 0,
                 exp: i64::MAX,
+                generation: 0,
             })
             .unwrap(),
         );
@@ -217,6 +247,30 @@ mod tests {
             tokens(&"a".repeat(32)).verify("garbage", now),
             Err(TokenError::Malformed)
         );
+    }
+
+    #[test]
+    fn a_token_carries_its_generation_and_one_without_it_reads_as_zero() {
+        let t = tokens(&"s".repeat(32));
+        let (user, now) = (Uuid::new_v4(), Utc::now());
+        let (token, _) = t.issue_in(user, 3, now);
+        assert_eq!(t.verify(&token, now).map(|b| b.generation), Ok(3));
+        // A token as issued before generations existed: `{sub, iat, exp}` only.
+        let body = URL_SAFE_NO_PAD
+            .encode(serde_json::to_vec(&json_claims(user, now.timestamp(), now.timestamp() + 60)).unwrap());
+        let signed = format!("v1.{body}");
+        let sig = URL_SAFE_NO_PAD.encode(t.mac(signed.as_bytes()).finalize().into_bytes());
+        let old = format!("{signed}.{sig}");
+        assert_eq!(t.verify(&old, now), Ok(Bearer { user, generation: 0 }));
+        let (zero, _) = t.issue(user, now);
+        assert_eq!(
+            zero, old,
+            "generation 0 is left out: the token is the one issued before"
+        );
+    }
+
+    fn json_claims(sub: Uuid, iat: i64, exp: i64) -> serde_json::Value {
+        serde_json::json!({"sub": sub, "iat": iat, "exp": exp})
     }
 
     #[tokio::test]

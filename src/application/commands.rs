@@ -13,6 +13,7 @@ use crate::domain::person::{Person, PersonError};
 use crate::domain::user::{User, UserError};
 use crate::domain::values::ShareType;
 use crate::persistence::idempotency::{self, KeyOutcome};
+use crate::read_model::inline::{self, InlineRow};
 
 /// "Now", at the precision the read models keep (microseconds, as every `ApiDateTime`).
 pub(super) fn now() -> ApiDateTime {
@@ -28,6 +29,10 @@ impl Stream for Person {
         let r = self.live().ok_or(AppError::NotFound("person"))?;
         contact_rights(actor, r.fields.share_type, &r.fields.managers, "person")
     }
+
+    fn inline_row(&self, version: i64) -> Option<InlineRow> {
+        inline::person(self, version)
+    }
 }
 
 impl Stream for Company {
@@ -39,6 +44,10 @@ impl Stream for Company {
         let r = self.live().ok_or(AppError::NotFound("company"))?;
         contact_rights(actor, r.fields.share_type, &r.fields.managers, "company")
     }
+
+    fn inline_row(&self, version: i64) -> Option<InlineRow> {
+        inline::company(self, version)
+    }
 }
 
 impl Stream for User {
@@ -46,9 +55,10 @@ impl Stream for User {
         *e == UserError::AlreadyCreated
     }
 
-    /// Users are changed only by their own rules (issue 17); creates are authorized before.
+    /// A user that does not exist (any more) is not found; who may change whom is decided by the
+    /// user's own rules with each command (`domain/user/decide.rs`), on this same state.
     fn permits(&self, _actor: &Actor) -> Result<(), AppError> {
-        Ok(())
+        self.live().map(|_| ()).ok_or(AppError::NotFound("user"))
     }
 }
 

@@ -4,7 +4,7 @@ use tracing::instrument;
 
 use super::commands::now;
 use super::store::Order;
-use super::visibility::{company_for, crm_viewer, person_for};
+use super::visibility::{company_for, crm_viewer, person_for, viewer_of};
 use super::{Actor, App, AppError, PhotoUpload, RequestError, RequestMeta};
 use crate::domain::company::{Company, CompanyCommand, CompanyDraft, CreateCompany};
 use crate::persistence::next_contact_id;
@@ -87,13 +87,15 @@ impl App {
                 .record()
                 .map(|r| CompanyView::from_record(r, decided.version))
         };
-        self.created_view(|| companies::get(self.pool(), id), from_event).await
+        let viewer = viewer_of(&meta.actor);
+        self.created_view(|| companies::get(self.pool(), id, viewer), from_event)
+            .await
     }
 
     /// A company by id, as the caller may see it (404 when invisible to them).
     pub async fn get_company(&self, actor: &Actor, id: i64) -> Result<CompanyView, AppError> {
-        crm_viewer(actor)?;
-        companies::get(self.pool(), id)
+        let viewer = crm_viewer(actor)?;
+        companies::get(self.pool(), id, viewer)
             .await?
             .and_then(|view| company_for(actor, view))
             .ok_or(AppError::NotFound("company"))

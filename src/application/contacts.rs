@@ -9,6 +9,7 @@ use tracing::instrument;
 use uuid::Uuid;
 
 use super::store::{Decided, KeyCheck, Order, Stream};
+use super::visibility::{crm_viewer, person_for, viewer_of};
 use super::{Actor, App, AppError, Contact, PhotoUpload, RequestMeta};
 use crate::domain::company::{Company, CompanyCommand, CompanyPatch};
 use crate::domain::contact_info::{ContactInfo, ContactInfoDraft, InfoType};
@@ -77,7 +78,7 @@ impl App {
         let decided = self
             .change::<Company>(meta, "crm.company.update", id, command, &patch, photo, expect)
             .await?;
-        self.company_answer(id, decided).await
+        self.company_answer(&meta.actor, id, decided).await
     }
 
     /// `POST crm/contact/company/{companyid}/person`: links (or moves) the person to the company.
@@ -140,7 +141,7 @@ impl App {
                 let decided = self
                     .change::<Company>(meta, "crm.contact.access", id, command, &content, None, expect)
                     .await?;
-                Ok(Contact::Company(self.company_answer(id, decided).await?))
+                Ok(Contact::Company(self.company_answer(&meta.actor, id, decided).await?))
             }
         }
     }
@@ -178,8 +179,13 @@ impl App {
                     )
                     .await?;
                 self.unlink_all(meta, id).await?;
-                self.projected(|| async { Ok(companies::get(self.pool(), id).await?.is_none().then_some(())) })
-                    .await?;
+                self.projected(|| async {
+                    Ok(companies::get(self.pool(), id, Viewer::Admin)
+                        .await?
+                        .is_none()
+                        .then_some(()))
+                })
+                .await?;
                 let view = match before {
                     Some(Contact::Company(view)) => view,
                     _ => from_record(&decided, CompanyView::from_record, "company")?,
@@ -245,17 +251,17 @@ impl App {
             entry["is_primary"] = primary.into();
         }
         let probe = serde_json::Value::Array(vec![entry]);
-        let mut found: Vec<Contact> = companies::with_info(self.pool(), &probe)
+        let viewer = crm_viewer(actor)?;
+        let mut found: Vec<Contact> = companies::with_info(self.pool(), &probe, viewer)
             .await?
             .into_iter()
-            .filter(|c| actor.may_see(c.share_type, &c.managers))
             .map(Contact::Company)
             .collect();
         found.extend(
-            persons::with_info(self.pool(), &probe)
+            persons::with_info(self.pool(), &probe, viewer)
                 .await?
                 .into_iter()
-                .filter(|p| actor.may_see(p.share_type, &p.managers))
+                .filter_map(|p| person_for(actor, p))
                 .map(Contact::Person),
         );
         found.sort_by_key(|c| match c {
@@ -374,7 +380,7 @@ impl App {
                     .change::<Company>(meta, name, id, company, content, None, expect)
                     .await?;
                 let last = decided.aggregate.record().map_or(0, |r| r.last_info_id);
-                Ok((self.company_answer(id, decided).await?.common_data, last))
+                Ok((self.company_answer(&meta.actor, id, decided).await?.common_data, last))
             }
         }
     }
@@ -489,8 +495,9 @@ impl App {
             .await
     }
 
-    async fn company_answer(&self, id: i64, decided: Decided<Company>) -> Result<CompanyView, AppError> {
-        let fetch = || companies::get(self.pool(), id);
+    async fn company_answer(&self, actor: &Actor, id: i64, decided: Decided<Company>) -> Result<CompanyView, AppError> {
+        let viewer = viewer_of(actor);
+        let fetch = || companies::get(self.pool(), id, viewer);
         let fallback = || from_record(&decided, CompanyView::from_record, "company");
         self.view_at(fetch, |v: &CompanyView| v.version, decided.version, fallback)
             .await

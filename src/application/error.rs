@@ -4,7 +4,7 @@ use crate::domain::company::CompanyError;
 use crate::domain::field::Field;
 use crate::domain::group::GroupError;
 use crate::domain::person::PersonError;
-use crate::domain::user::UserError;
+use crate::domain::user::{Refusal, UserError};
 use crate::persistence::is_unavailable;
 
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +63,8 @@ pub enum RequestError {
     IdNotPositive,
     #[error("a GUID or user name is required")]
     UserIdRequired,
+    #[error("names more than 1000 users")]
+    TooManyUsers,
     #[error("must be one of {0}")]
     SortByUnknown(&'static str),
     #[error("must be at most 255 characters")]
@@ -82,7 +84,7 @@ pub enum RequestError {
 impl RequestError {
     pub fn field(&self) -> Field {
         match self {
-            RequestError::IdNotPositive | RequestError::UserIdRequired => Field::Id,
+            RequestError::IdNotPositive | RequestError::UserIdRequired | RequestError::TooManyUsers => Field::Id,
             RequestError::SortByUnknown(_) => Field::SortBy,
             RequestError::IdempotencyKeyTooLong | RequestError::IdempotencyKeyControl => Field::IdempotencyKey,
             RequestError::PhotoEmpty
@@ -191,11 +193,16 @@ impl From<GroupError> for AppError {
 }
 
 impl From<UserError> for AppError {
-    /// Two user "errors" are failures of the service, not of the request.
+    /// Each user rule by the kind of refusal it is: an unknown user is not found, a missing right is
+    /// forbidden, a state that does not allow the change is a conflict, and two "errors" are failures
+    /// of the service, not of the request.
     fn from(e: UserError) -> Self {
-        match e {
-            UserError::PasswordHashFailed | UserError::UserNameMismatch => AppError::internal(e),
-            e => AppError::Invalid(e.into()),
+        match e.refusal() {
+            Refusal::Invalid => AppError::Invalid(e.into()),
+            Refusal::NotFound => AppError::NotFound("user"),
+            Refusal::Forbidden(why) => AppError::Forbidden(why),
+            Refusal::Conflict(why) => AppError::Conflict(why),
+            Refusal::Failure => AppError::internal(e),
         }
     }
 }

@@ -240,8 +240,52 @@ impl App {
             .collect()
     }
 
-    /// Waits until the read model shows each group a user's create joined (read-your-writes for the
-    /// user's `Groups`).
+    /// What `department` on `PUT people/{userid}` makes: the user leaves the groups the read model shows
+    /// them in that it does not name, and joins each it names that exists. Decided with the caller's
+    /// rights: a caller who may not change groups changes none (ignored, as ONLYOFFICE does).
+    pub(super) async fn department_changes(
+        &self,
+        meta: &RequestMeta,
+        user: Uuid,
+        department: &[Uuid],
+    ) -> Result<Vec<Order<Group>>, AppError> {
+        let named: BTreeSet<Uuid> = department.iter().copied().collect();
+        let current = groups::list(self.pool(), Some(user)).await?;
+        let leave = current
+            .iter()
+            .filter(|g| !named.contains(&g.id))
+            .map(|g| (g.id, GroupCommand::RemoveMembers { members: vec![user] }));
+        let join = named.iter().map(|g| {
+            (
+                *g,
+                GroupCommand::AddMembers {
+                    members: vec![user],
+                    known: BTreeSet::from([user]),
+                },
+            )
+        });
+        let meta = RequestMeta {
+            idempotency_key: None,
+            ..meta.clone()
+        };
+        Ok(leave
+            .chain(join)
+            .map(|(group, command)| Order {
+                id: group.to_string(),
+                command,
+                meta: meta.clone(),
+                keyed: false,
+                fresh: false,
+                photo: None,
+                expected: None,
+                authorize: true,
+                key: None,
+            })
+            .collect())
+    }
+
+    /// Waits until the read model shows each group a user's create or change joined or left
+    /// (read-your-writes for the user's `Groups`).
     pub(super) async fn groups_projected(&self, joined: &[Outcome<Group>]) -> Result<(), AppError> {
         for decided in joined.iter().flatten() {
             let Some(r) = decided.aggregate.live() else { continue };
@@ -297,9 +341,10 @@ impl App {
         let wanted: BTreeSet<String> = ids.into_iter().map(Uuid::to_string).collect();
         let wanted: Vec<String> = wanted.into_iter().collect();
         let found = self.load_all::<User>(&wanted).await?;
+        // A deleted user is no user: only live ones may join or head a group.
         Ok(found
             .values()
-            .filter_map(|d| d.aggregate.record())
+            .filter_map(|d| d.aggregate.live())
             .map(|r| r.id)
             .collect())
     }

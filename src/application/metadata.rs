@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
-use crate::domain::user::UserCreated;
+use crate::domain::user::{Editor, UserRecord};
 use crate::domain::values::ShareType;
 
 /// The authenticated caller, as decisions need it.
@@ -33,7 +33,7 @@ impl Actor {
         }
     }
 
-    pub fn from_user(u: &UserCreated) -> Actor {
+    pub fn from_user(u: &UserRecord) -> Actor {
         Actor {
             id: u.id,
             user_name: u.user_name.as_str().to_string(),
@@ -42,6 +42,15 @@ impl Actor {
             is_admin: u.is_admin,
             is_owner: u.is_owner,
             is_visitor: u.is_visitor,
+        }
+    }
+
+    /// The caller as the user rules see them.
+    pub fn editor(&self) -> Editor {
+        Editor {
+            id: self.id,
+            is_admin: self.is_admin,
+            is_owner: self.is_owner,
         }
     }
 

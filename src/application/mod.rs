@@ -11,6 +11,8 @@ mod error;
 mod groups;
 mod metadata;
 mod observe;
+mod people;
+mod people_bulk;
 mod persons;
 mod photos;
 mod sessions;

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{Actor, App, AppError, RequestMeta, Source};
 use crate::config::AdminSettings;
-use crate::domain::user::{UserDraft, UserRole, UserStatus};
+use crate::domain::user::{UserDraft, UserRole};
 use crate::domain::values::Email;
 use crate::persistence::claims::{self, Claim};
 
@@ -20,10 +20,11 @@ pub struct IssuedToken {
     pub expires: DateTime<Utc>,
 }
 
-/// Users already looked up while authenticating one batch of messages (`None`: not an active user).
+/// Users already looked up while authenticating one batch of messages (`None`: not an active user),
+/// with the session generation each is in: every token is still checked against it.
 #[derive(Debug, Default)]
 pub struct Actors {
-    users: HashMap<Uuid, Option<Actor>>,
+    users: HashMap<Uuid, Option<(Actor, u32)>>,
 }
 
 /// The owner's id is fixed, so concurrent or repeated bootstraps can only ever create one owner.
@@ -47,8 +48,8 @@ impl App {
         let hash = user.as_ref().and_then(|u| u.password_hash.as_ref());
         let verified = self.inner.hasher.verify(password, hash).await;
         match user {
-            Some(u) if verified && u.status == UserStatus::Active => {
-                let (token, expires) = self.inner.tokens.issue(u.id, Utc::now());
+            Some(u) if verified && u.is_active() => {
+                let (token, expires) = self.inner.tokens.issue_in(u.id, u.session_generation, Utc::now());
                 tracing::info!(user_id = %u.id, "login succeeded");
                 Ok(IssuedToken { token, expires })
             }
@@ -60,7 +61,10 @@ impl App {
     }
 
     /// The actor behind an `Authorization` value as it arrived on any transport (`<token>` or
-    /// `Bearer <token>`): a genuine, unexpired token of an existing, active user.
+    /// `Bearer <token>`): a genuine, unexpired token of an existing, active user, issued in the user's
+    /// current session generation. The user's stream is read on every call, so a termination, deletion
+    /// or password change refuses the user's tokens on every instance from the moment it commits, and a
+    /// reactivation never revives a token issued before the termination.
     pub async fn authenticate(&self, authorization: Option<&str>) -> Result<Actor, AppError> {
         self.authenticate_cached(authorization, &mut Actors::default()).await
     }
@@ -73,19 +77,29 @@ impl App {
         cache: &mut Actors,
     ) -> Result<Actor, AppError> {
         let token = authorization.and_then(bearer_token).ok_or(AppError::Unauthenticated)?;
-        let id = self.inner.tokens.verify(token, Utc::now()).map_err(|e| {
+        let bearer = self.inner.tokens.verify(token, Utc::now()).map_err(|e| {
             tracing::debug!(error = %e, "token refused");
             AppError::Unauthenticated
         })?;
-        if let Some(known) = cache.users.get(&id) {
-            return known.clone().ok_or(AppError::Unauthenticated);
-        }
-        let actor = match self.load_user(id).await? {
-            Some(u) if u.status == UserStatus::Active => Some(Actor::from_user(&u)),
-            _ => None,
+        let known = match cache.users.get(&bearer.user) {
+            Some(known) => known.clone(),
+            None => {
+                let user = self.load_user(bearer.user).await?;
+                let known = user
+                    .filter(|u| u.is_active())
+                    .map(|u| (Actor::from_user(&u), u.session_generation));
+                cache.users.insert(bearer.user, known.clone());
+                known
+            }
         };
-        cache.users.insert(id, actor.clone());
-        actor.ok_or(AppError::Unauthenticated)
+        match known {
+            Some((actor, generation)) if generation == bearer.generation => Ok(actor),
+            Some(_) => {
+                tracing::debug!(user_id = %bearer.user, "token of an earlier session generation refused");
+                Err(AppError::Unauthenticated)
+            }
+            None => Err(AppError::Unauthenticated),
+        }
     }
 
     /// Creates the portal owner unless one exists. Safe to run on every start and on many instances.

@@ -13,7 +13,8 @@ use futures::StreamExt;
 use super::error::CLAIM_LOST;
 use super::{Actor, App, AppError, RequestMeta};
 use crate::backoff::Backoff;
-use crate::persistence::events::{self, NewEvent, NewPhoto, StoredEvent};
+use crate::persistence::events::{self, NewEvent, NewPhoto, StoredEvent, ViewRows};
+use crate::read_model::inline::{Collected, InlineRow};
 
 /// Commands of a batch that fell back to one by one, run at once.
 const FALLBACK_CONCURRENCY: usize = 8;
@@ -26,6 +27,12 @@ pub(super) trait Stream: Aggregate + Clone {
     /// Whether `actor` may change this aggregate as it stands (checked on the state the command is
     /// decided on, so a concurrent change of its access cannot slip between check and decision).
     fn permits(&self, actor: &Actor) -> Result<(), AppError>;
+
+    /// The view row to write with the aggregate's events (`read_model::inline`); `None` leaves it to
+    /// the projector.
+    fn inline_row(&self, _version: i64) -> Option<InlineRow> {
+        None
+    }
 }
 
 /// One command for the write path.
@@ -76,10 +83,12 @@ enum Failed {
 
 pub(super) type Outcome<A> = Result<Decided<A>, AppError>;
 
-/// Orders decided but not appended yet: the rows and photos to append, and each order's outcome.
+/// Orders decided but not appended yet: the rows, photos and view rows to append, and each order's
+/// outcome.
 struct DecidedBatch<A> {
     rows: Vec<NewEvent>,
     photos: Vec<NewPhoto>,
+    views: Vec<ViewRows>,
     outcomes: Vec<Outcome<A>>,
 }
 
@@ -205,9 +214,11 @@ impl App {
                 .decide_orders(follower_services, &followers, reload)
                 .await
                 .map_err(failed)?;
+            // Two aggregate types: their view rows are of different tables.
             batch.rows.extend(then.rows);
             batch.photos.extend(then.photos);
-            match self.append_decided(&batch.rows, &batch.photos).await {
+            batch.views.extend(then.views);
+            match self.append_decided(&batch).await {
                 Ok(()) => return Ok((decided, then.outcomes)),
                 Err(Failed::Error(e)) => return Err(e),
                 Err(Failed::Lost) => match backoff.next_delay() {
@@ -231,7 +242,7 @@ impl App {
         A::Command: Clone,
     {
         let batch = self.decide_orders(services, orders, reload).await?;
-        self.append_decided(&batch.rows, &batch.photos).await?;
+        self.append_decided(&batch).await?;
         Ok(batch.outcomes)
     }
 
@@ -259,6 +270,7 @@ impl App {
         let mut streams = fold::<A>(stored).map_err(Failed::Error)?;
         let mut rows = Vec::new();
         let mut photos = Vec::new();
+        let mut touched: Vec<&str> = Vec::new();
         let mut outcomes = Vec::with_capacity(orders.len());
         for order in orders {
             let stream = streams.entry(order.id.clone()).or_insert_with(|| Decided {
@@ -297,6 +309,7 @@ impl App {
                         metadata.insert(FINGERPRINT.to_string(), check.fingerprint.clone());
                     }
                     let metadata = serde_json::to_value(metadata).map_err(internal)?;
+                    touched.push(&order.id);
                     for event in sink.collect().await {
                         stream.version += 1;
                         rows.push(new_event::<A>(&order.id, stream.version, &event, metadata.clone())?);
@@ -309,12 +322,27 @@ impl App {
                 Err(e) => outcomes.push(Err(e.into())),
             }
         }
-        Ok(DecidedBatch { rows, photos, outcomes })
+        let mut views = Collected::default();
+        touched.sort_unstable();
+        touched.dedup();
+        for id in touched {
+            if let Some(row) = streams.get(id).and_then(|s| s.aggregate.inline_row(s.version)) {
+                views.push(A::TYPE, row);
+            }
+        }
+        Ok(DecidedBatch {
+            rows,
+            photos,
+            views: views.into_views(),
+            outcomes,
+        })
     }
 
-    /// Appends decided rows in one statement (nothing to do without rows) and wakes the projector.
-    async fn append_decided(&self, rows: &[NewEvent], photos: &[NewPhoto]) -> Result<(), Failed> {
-        match events::append(self.pool(), rows, photos).await {
+    /// Appends decided rows, with the view rows they make, in one statement (nothing to do without
+    /// rows) and wakes the projector.
+    async fn append_decided(&self, batch: &DecidedBatch<impl Sized>) -> Result<(), Failed> {
+        let (rows, photos, views) = (&batch.rows, &batch.photos, &batch.views);
+        match events::append(self.pool(), rows, photos, views).await {
             Ok(()) => {
                 if !rows.is_empty() {
                     self.inner.signals.wake.notify_one();

@@ -1,4 +1,5 @@
-//! Creating and reading portal users: admin-only, unique email and user name, idempotent.
+//! Creating and reading portal users: admin-only, unique email and user name, idempotent. Changes
+//! after the creation are in `people.rs`.
 
 use secrecy::ExposeSecret;
 use tracing::instrument;
@@ -7,7 +8,7 @@ use uuid::Uuid;
 use super::commands::{Target, now};
 use super::store::Order;
 use super::{Actor, App, AppError, RequestError, RequestMeta};
-use crate::domain::user::{CreateUser, User, UserCommand, UserCreated, UserDraft, UserRole};
+use crate::domain::user::{CreateUser, User, UserCommand, UserDraft, UserRecord, UserRole};
 use crate::domain::values::{Email, UserName, parse_guid};
 use crate::persistence::claims::{self, Claim};
 use crate::read_model::users::{self, UserFilter, UserKey, UserView};
@@ -103,7 +104,7 @@ impl App {
             decided
                 .aggregate
                 .record()
-                .map(|r| UserView::from_created(r, decided.version))
+                .map(|r| UserView::from_record(r, decided.version))
         };
         self.created_view(|| users::get(self.pool(), id), from_event).await
     }
@@ -156,6 +157,15 @@ impl App {
             .ok_or(AppError::NotFound("user"))
     }
 
+    /// The user `people/{userid}` names in a change: a GUID as it is (changing a user who does not
+    /// exist is a 404 of its own), else the user with that user name (case-insensitive).
+    pub async fn user_id(&self, actor: &Actor, id_or_name: &str) -> Result<Uuid, AppError> {
+        match parse_guid(id_or_name.trim()) {
+            Some(id) => Ok(id),
+            None => Ok(self.find_user(actor, id_or_name).await?.id),
+        }
+    }
+
     /// A user by email (case-insensitive).
     pub async fn get_user_by_email(&self, _actor: &Actor, email: &str) -> Result<UserView, AppError> {
         users::find(self.pool(), UserKey::Email(email))
@@ -179,8 +189,8 @@ impl App {
         Ok(users::list(self.pool(), query, filter).await?)
     }
 
-    /// A user as their events make them (the source of truth, not the read model).
-    pub(super) async fn load_user(&self, id: Uuid) -> Result<Option<UserCreated>, AppError> {
+    /// A user as their events make them (the source of truth, not the read model), deleted or not.
+    pub(super) async fn load_user(&self, id: Uuid) -> Result<Option<UserRecord>, AppError> {
         let decided = self.load::<User>(&id.to_string()).await?;
         Ok(decided.and_then(|d| d.aggregate.record().cloned()))
     }

@@ -13,11 +13,16 @@ pub(super) fn crm_viewer(actor: &Actor) -> Result<Viewer, AppError> {
     if actor.is_visitor {
         return Err(AppError::Forbidden("visitors have no access to the CRM"));
     }
-    Ok(if actor.is_crm_admin() {
+    Ok(viewer_of(actor))
+}
+
+/// The viewer `actor` is, for answers to a change they were allowed to make.
+pub(super) fn viewer_of(actor: &Actor) -> Viewer {
+    if actor.is_crm_admin() {
         Viewer::Admin
     } else {
         Viewer::Member(actor.id)
-    })
+    }
 }
 
 /// A person as `actor` may see it: `None` when it is invisible to them; its company only if visible.

@@ -17,6 +17,7 @@ mod openapi;
 mod ops;
 mod params;
 mod people;
+mod people_changes;
 mod persons;
 mod serve;
 mod trace;
@@ -67,7 +68,20 @@ pub fn router(app: App) -> Router {
         .route("/api/2.0/people/filter", get(people::filter))
         .route("/api/2.0/people/email", get(people::by_email))
         .route("/api/2.0/people/@self", get(people::me))
-        .route("/api/2.0/people/{id}", get(people::get))
+        .route(
+            "/api/2.0/people/{id}",
+            get(people::get)
+                .put(people_changes::update)
+                .delete(people_changes::delete),
+        )
+        .route("/api/2.0/people/status/{status}", put(people_changes::status))
+        .route("/api/2.0/people/type/{type}", put(people_changes::retype))
+        .route("/api/2.0/people/{id}/email", put(people_changes::email))
+        .route("/api/2.0/people/{id}/password", put(people_changes::password))
+        .route(
+            "/api/2.0/settings/security/administrator",
+            put(people_changes::administrator),
+        )
         .route("/api/2.0/group", get(groups::list).post(groups::create))
         .route(
             "/api/2.0/group/{groupid}",

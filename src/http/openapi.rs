@@ -9,7 +9,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
 use super::negotiate::JSON;
-use super::{authentication, companies, contacts, groups, people, persons};
+use super::{authentication, companies, contacts, groups, people, people_changes, persons};
 use crate::wire::groups::{EmployeeDto, GroupFullDto};
 use crate::wire::output::{
     CompanyDto, ContactDto, ContactInfoDto, CreatorDto, ErrorBody, FullCompanyDto, GroupDto, PersonDto, UserDto,
@@ -32,6 +32,8 @@ use crate::wire::output::{
         contacts::access, contacts::set_access, contacts::data, contacts::add_data, contacts::change_data,
         contacts::remove_data, contacts::by_contact_info,
         people::create, people::get, people::by_email, people::me, people::all, people::filter,
+        people_changes::update, people_changes::status, people_changes::retype, people_changes::email,
+        people_changes::password, people_changes::delete, people_changes::administrator,
         groups::list, groups::create, groups::get, groups::update, groups::delete, groups::add_members,
         groups::set_members, groups::remove_members, groups::set_manager, groups::of_user,
     ),

@@ -1,6 +1,6 @@
 //! People: `POST people` (admins only), `GET people/{id or user name}`, `GET people/email?email=`,
 //! `GET people/@self`, `GET people` and `GET people/filter`. Users are written with XML booleans
-//! `True`/`False`, as seed 003 shows them.
+//! `True`/`False`, as seed 003 shows them; an answer about one user carries its `ETag`.
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
@@ -8,14 +8,20 @@ use axum::response::Response;
 
 use super::auth::Caller;
 use super::body::Input;
+use super::contacts::with_etag;
 use super::error::ApiError;
 use super::negotiate::{list as list_reply, single};
 use super::openapi::{ErrorReply, ListParams, UserListReply, UserReply, UserRequest};
 use super::params;
 use super::xml::Booleans::Title;
-use crate::application::{App, UserFilter};
+use crate::application::{App, UserFilter, UserView};
 use crate::domain::values::parse_guid;
 use crate::wire::{input, output};
+
+/// 200 with a user and its `ETag: "<version>"`.
+pub(super) fn user_reply(view: &UserView) -> Response {
+    with_etag(single(StatusCode::OK, output::user(view), Title), view.version)
+}
 
 /// Adds a portal user.
 #[utoipa::path(
@@ -40,7 +46,10 @@ pub async fn create(State(app): State<App>, caller: Caller, body: Input) -> Resu
     }
     let draft = input::user_draft(&body.fields)?;
     let view = app.create_user(&caller.meta, draft).await?;
-    Ok(single(StatusCode::CREATED, output::user(&view), Title))
+    Ok(with_etag(
+        single(StatusCode::CREATED, output::user(&view), Title),
+        view.version,
+    ))
 }
 
 /// A user by GUID, else by user name.
@@ -52,7 +61,7 @@ pub async fn create(State(app): State<App>, caller: Caller, body: Input) -> Resu
 )]
 pub async fn get(State(app): State<App>, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
     let view = app.find_user(&caller.actor, params::user_key(&id)?).await?;
-    Ok(single(StatusCode::OK, output::user(&view), Title))
+    Ok(user_reply(&view))
 }
 
 /// A user by email.
@@ -69,7 +78,7 @@ pub async fn by_email(State(app): State<App>, caller: Caller, RawQuery(q): RawQu
     let pairs = params::pairs(q.as_deref())?;
     let email = params::value(&pairs, "email").ok_or_else(|| ApiError::invalid("email", "is required"))?;
     let view = app.get_user_by_email(&caller.actor, email).await?;
-    Ok(single(StatusCode::OK, output::user(&view), Title))
+    Ok(user_reply(&view))
 }
 
 /// The caller.
@@ -80,7 +89,7 @@ pub async fn by_email(State(app): State<App>, caller: Caller, RawQuery(q): RawQu
 )]
 pub async fn me(State(app): State<App>, caller: Caller) -> Result<Response, ApiError> {
     let view = app.get_user(&caller.actor, caller.actor.id).await?;
-    Ok(single(StatusCode::OK, output::user(&view), Title))
+    Ok(user_reply(&view))
 }
 
 /// Active users filtered, sorted and paged, with `total` (`GET people` and `GET people/filter`).

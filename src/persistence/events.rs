@@ -37,6 +37,17 @@ pub struct NewPhoto {
     pub bytes: Vec<u8>,
 }
 
+/// View rows to write with the events, in the same statement (`read_model::inline`): each row (JSON with
+/// the table's column names and an `id`) gets the global position of the last event appended for its
+/// aggregate, and `upsert` (an `ON CONFLICT` clause on the table aliased `t`) decides over an existing row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ViewRows {
+    pub aggregate_type: &'static str,
+    pub table: &'static str,
+    pub upsert: &'static str,
+    pub rows: Vec<Value>,
+}
+
 /// Every event of the aggregates `ids`, by aggregate and sequence.
 pub async fn load_many(pool: &PgPool, aggregate_type: &str, ids: &[String]) -> Result<Vec<StoredEvent>, sqlx::Error> {
     if ids.is_empty() {
@@ -77,10 +88,16 @@ pub async fn load_before(
 }
 
 /// Appends `events` in one statement (atomic by itself, so no BEGIN/COMMIT round trips), in the given
-/// order (so their global positions follow it), with the `photos` they refer to: a photo is stored
-/// exactly when its event is. A unique violation (SQLSTATE 23505) means another writer appended one of
-/// these (aggregate, sequence) pairs first: nothing of the statement is kept.
-pub async fn append(pool: &PgPool, events: &[NewEvent], photos: &[NewPhoto]) -> Result<(), sqlx::Error> {
+/// order (so their global positions follow it), with the `photos` they refer to (a photo is stored
+/// exactly when its event is) and the `views` rows they make. A unique violation (SQLSTATE 23505) means
+/// another writer appended one of these (aggregate, sequence) pairs first: nothing of the statement is
+/// kept.
+pub async fn append(
+    pool: &PgPool,
+    events: &[NewEvent],
+    photos: &[NewPhoto],
+    views: &[ViewRows],
+) -> Result<(), sqlx::Error> {
     if events.is_empty() {
         return Ok(());
     }
@@ -88,32 +105,68 @@ pub async fn append(pool: &PgPool, events: &[NewEvent], photos: &[NewPhoto]) -> 
     for e in events {
         columns.push(e);
     }
-    sqlx::query(
+    let sql = statement(views);
+    let mut query = sqlx::query(&sql)
+        .bind(columns.aggregate_types)
+        .bind(columns.aggregate_ids)
+        .bind(columns.sequences)
+        .bind(columns.event_types)
+        .bind(columns.event_versions)
+        .bind(columns.payloads)
+        .bind(columns.metadata)
+        .bind(photos.iter().map(|p| p.sha256.as_str()).collect::<Vec<_>>())
+        .bind(photos.iter().map(|p| p.content_type.as_str()).collect::<Vec<_>>())
+        .bind(photos.iter().map(|p| p.bytes.as_slice()).collect::<Vec<_>>());
+    for view in views {
+        // As text: `json` parses faster than `jsonb`.
+        let rows = serde_json::to_string(&view.rows).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+        query = query.bind(rows);
+    }
+    query.execute(pool).await?;
+    Ok(())
+}
+
+/// The append statement for `views` (their rows are parameters `$11`, `$12`, …).
+fn statement(views: &[ViewRows]) -> String {
+    let mut sql = String::from(
         "WITH stored_photos AS (
              INSERT INTO photos (sha256, content_type, size, bytes)
              SELECT sha256, content_type, octet_length(bytes), bytes
                FROM UNNEST($8::text[], $9::text[], $10::bytea[]) AS p(sha256, content_type, bytes)
-             ON CONFLICT (sha256) DO NOTHING)
-         INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
-         SELECT aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata
-           FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[])
-                WITH ORDINALITY AS e(aggregate_type, aggregate_id, sequence, event_type, event_version,
-                                     payload, metadata, n)
-          ORDER BY n",
-    )
-    .bind(columns.aggregate_types)
-    .bind(columns.aggregate_ids)
-    .bind(columns.sequences)
-    .bind(columns.event_types)
-    .bind(columns.event_versions)
-    .bind(columns.payloads)
-    .bind(columns.metadata)
-    .bind(photos.iter().map(|p| p.sha256.as_str()).collect::<Vec<_>>())
-    .bind(photos.iter().map(|p| p.content_type.as_str()).collect::<Vec<_>>())
-    .bind(photos.iter().map(|p| p.bytes.as_slice()).collect::<Vec<_>>())
-    .execute(pool)
-    .await?;
-    Ok(())
+             ON CONFLICT (sha256) DO NOTHING),
+         appended AS (
+             INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
+             SELECT aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata
+               FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[])
+                    WITH ORDINALITY AS e(aggregate_type, aggregate_id, sequence, event_type, event_version,
+                                         payload, metadata, n)
+              ORDER BY n
+             RETURNING aggregate_type, aggregate_id, global_position),
+         last AS (
+             SELECT aggregate_type, aggregate_id, max(global_position) AS position
+               FROM appended GROUP BY aggregate_type, aggregate_id)",
+    );
+    for (n, view) in views.iter().enumerate() {
+        let ViewRows {
+            aggregate_type,
+            table,
+            upsert,
+            ..
+        } = view;
+        let param = 11 + n;
+        sql.push_str(&format!(
+            ",
+         view_{n} AS (
+             INSERT INTO {table} AS t
+             SELECT v.* FROM json_array_elements(${param}::json) AS r(row)
+               JOIN last l ON l.aggregate_type = '{aggregate_type}' AND l.aggregate_id = r.row ->> 'id',
+                    LATERAL json_populate_record(NULL::{table},
+                        (r.row::jsonb || jsonb_build_object('position', l.position))::json) AS v
+             {upsert})"
+        ));
+    }
+    sql.push_str("\n         SELECT count(*) FROM appended");
+    sql
 }
 
 #[derive(Default)]

@@ -107,12 +107,26 @@ impl From<Row> for CompanyView {
     }
 }
 
-const SELECT: &str = "SELECT c.id, c.company_name, c.about, c.share_type, c.managers, c.custom_fields, c.photo,
-        c.created_by, c.created_at, (SELECT count(*) FROM persons p WHERE p.company_id = c.id) AS persons_count,
+/// The view's columns as `viewer` sees them (`personsCount` counts the persons they may see), before
+/// its rows (`companies`, or a page of it) aliased `c`; the joins come after.
+fn head(viewer: super::Viewer) -> String {
+    format!(
+        "SELECT c.id, c.company_name, c.about, c.share_type, c.managers, c.custom_fields, c.photo,
+        c.created_by, c.created_at,
+        (SELECT count(*) FROM persons p WHERE p.company_id = c.id AND {}) AS persons_count,
         c.common_data, c.version,
         u.user_name AS creator_user_name, u.first_name AS creator_first_name,
         u.last_name AS creator_last_name, u.title AS creator_title
-   FROM companies c LEFT JOIN users u ON u.id = c.created_by";
+   FROM",
+        viewer.condition("p")
+    )
+}
+const JOINS: &str = "LEFT JOIN users u ON u.id = c.created_by";
+
+/// The view of every company as `viewer` sees it, to be narrowed by a `WHERE` on `c`.
+fn select(viewer: super::Viewer) -> String {
+    format!("{} companies c {JOINS}", head(viewer))
+}
 
 /// A `companies` row as the projection writes it (field names are the column names).
 #[derive(Debug, Serialize)]
@@ -154,17 +168,21 @@ impl<'e> ProjectedRow<'e> {
     }
 }
 
-/// Writes the rows in one statement; a row is skipped where the table already reflects its position
-/// or a later one. `rows` holds each id at most once.
-pub async fn project(conn: &mut PgConnection, tables: Tables, rows: &[ProjectedRow<'_>]) -> Result<(), sqlx::Error> {
-    let sql = format!(
-        "INSERT INTO {t} AS t SELECT * FROM json_populate_recordset(NULL::{t}, $1::json)
-         ON CONFLICT (id) DO UPDATE SET company_name = EXCLUDED.company_name, about = EXCLUDED.about,
+/// What writing a row does where its id exists (the table aliased `t`): the newer position wins, so
+/// the projector and a write made with the events (`read_model::inline`) may come in any order.
+pub(super) const UPSERT: &str =
+    "ON CONFLICT (id) DO UPDATE SET company_name = EXCLUDED.company_name, about = EXCLUDED.about,
                 share_type = EXCLUDED.share_type, managers = EXCLUDED.managers, custom_fields = EXCLUDED.custom_fields,
                 photo = EXCLUDED.photo, created_by = EXCLUDED.created_by, created_at = EXCLUDED.created_at,
                 search = EXCLUDED.search, position = EXCLUDED.position, version = EXCLUDED.version,
                 common_data = EXCLUDED.common_data
-          WHERE t.position < EXCLUDED.position",
+          WHERE t.position < EXCLUDED.position";
+
+/// Writes the rows in one statement; a row is skipped where the table already reflects its position
+/// or a later one. `rows` holds each id at most once.
+pub async fn project(conn: &mut PgConnection, tables: Tables, rows: &[ProjectedRow<'_>]) -> Result<(), sqlx::Error> {
+    let sql = format!(
+        "INSERT INTO {t} AS t SELECT * FROM json_populate_recordset(NULL::{t}, $1::json) {UPSERT}",
         t = tables.companies()
     );
     // As text: `json` parses faster than `jsonb`, and the rows are only read once.
@@ -189,16 +207,25 @@ pub async fn remove(conn: &mut PgConnection, tables: Tables, gone: &[(i64, i64)]
     Ok(())
 }
 
-/// The companies whose contact data contains `probe` (a JSON array of partial entries), by id.
-pub async fn with_info(pool: &PgPool, probe: &serde_json::Value) -> Result<Vec<CompanyView>, sqlx::Error> {
-    let sql = format!("{SELECT} WHERE c.common_data @> $1::jsonb ORDER BY c.id LIMIT 1000");
+/// The companies `viewer` may see whose contact data contains `probe` (a JSON array of partial
+/// entries), by id.
+pub async fn with_info(
+    pool: &PgPool,
+    probe: &serde_json::Value,
+    viewer: super::Viewer,
+) -> Result<Vec<CompanyView>, sqlx::Error> {
+    let sql = format!(
+        "{} WHERE c.common_data @> $1::jsonb AND {} ORDER BY c.id LIMIT 1000",
+        select(viewer),
+        viewer.condition("c")
+    );
     let rows: Vec<Row> = sqlx::query_as(&sql).bind(probe).fetch_all(pool).await?;
     Ok(rows.into_iter().map(CompanyView::from).collect())
 }
 
-/// The company `id`.
-pub async fn get(pool: &PgPool, id: i64) -> Result<Option<CompanyView>, sqlx::Error> {
-    let sql = format!("{SELECT} WHERE c.id = $1");
+/// The company `id`, with the persons count `viewer` may see.
+pub async fn get(pool: &PgPool, id: i64, viewer: super::Viewer) -> Result<Option<CompanyView>, sqlx::Error> {
+    let sql = format!("{} WHERE c.id = $1", select(viewer));
     let row: Option<Row> = sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?;
     Ok(row.map(CompanyView::from))
 }
@@ -224,8 +251,14 @@ pub async fn list(
         Some(c) => (c, q.sort_order.unwrap_or_default()),
         None => ("c.created_at", q.sort_order.unwrap_or(super::SortOrder::Descending)),
     };
-    let condition = viewer.condition("c");
-    let (rows, total): (Vec<Row>, i64) = super::page(pool, (SELECT, "companies", "c"), &condition, order, q).await?;
+    let head = head(viewer);
+    let listing = super::Listing {
+        head: &head,
+        table: "companies",
+        alias: "c",
+        joins: JOINS,
+    };
+    let (rows, total): (Vec<Row>, i64) = super::visible_page(pool, listing, viewer, order, q).await?;
     Ok(super::Page {
         items: rows.into_iter().map(CompanyView::from).collect(),
         total,

@@ -154,12 +154,19 @@ impl From<Row> for PersonView {
     }
 }
 
-const SELECT: &str = "SELECT p.id, p.first_name, p.last_name, p.title, p.company_id, p.about, p.share_type,
+/// The view's columns, before its rows (`persons`, or a page of it) aliased `p`, and the joins after.
+const HEAD: &str = "SELECT p.id, p.first_name, p.last_name, p.title, p.company_id, p.about, p.share_type,
         p.managers, p.custom_fields, p.photo, p.created_by, p.created_at, p.common_data, p.version,
         u.user_name AS creator_user_name, u.first_name AS creator_first_name,
         u.last_name AS creator_last_name, u.title AS creator_title,
         c.company_name, c.share_type AS company_share_type, c.managers AS company_managers
-   FROM persons p LEFT JOIN users u ON u.id = p.created_by LEFT JOIN companies c ON c.id = p.company_id";
+   FROM";
+const JOINS: &str = "LEFT JOIN users u ON u.id = p.created_by LEFT JOIN companies c ON c.id = p.company_id";
+
+/// The view of every person, to be narrowed by a `WHERE` on `p`.
+fn select() -> String {
+    format!("{HEAD} persons p {JOINS}")
+}
 
 /// A `persons` row as the projection writes it (field names are the column names).
 #[derive(Debug, Serialize)]
@@ -214,18 +221,22 @@ impl<'e> ProjectedRow<'e> {
     }
 }
 
-/// Writes the rows in one statement; a row is skipped where the table already reflects its position
-/// or a later one. `rows` holds each id at most once.
-pub async fn project(conn: &mut PgConnection, tables: Tables, rows: &[ProjectedRow<'_>]) -> Result<(), sqlx::Error> {
-    let sql = format!(
-        "INSERT INTO {t} AS t SELECT * FROM json_populate_recordset(NULL::{t}, $1::json)
-         ON CONFLICT (id) DO UPDATE SET first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
+/// What writing a row does where its id exists (the table aliased `t`): the newer position wins, so
+/// the projector and a write made with the events (`read_model::inline`) may come in any order.
+pub(super) const UPSERT: &str =
+    "ON CONFLICT (id) DO UPDATE SET first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
                 title = EXCLUDED.title, company_id = EXCLUDED.company_id, about = EXCLUDED.about,
                 share_type = EXCLUDED.share_type, managers = EXCLUDED.managers,
                 custom_fields = EXCLUDED.custom_fields, photo = EXCLUDED.photo, created_by = EXCLUDED.created_by,
                 created_at = EXCLUDED.created_at, search = EXCLUDED.search, position = EXCLUDED.position,
                 version = EXCLUDED.version, common_data = EXCLUDED.common_data
-          WHERE t.position < EXCLUDED.position",
+          WHERE t.position < EXCLUDED.position";
+
+/// Writes the rows in one statement; a row is skipped where the table already reflects its position
+/// or a later one. `rows` holds each id at most once.
+pub async fn project(conn: &mut PgConnection, tables: Tables, rows: &[ProjectedRow<'_>]) -> Result<(), sqlx::Error> {
+    let sql = format!(
+        "INSERT INTO {t} AS t SELECT * FROM json_populate_recordset(NULL::{t}, $1::json) {UPSERT}",
         t = tables.persons()
     );
     // As text: `json` parses faster than `jsonb`, and the rows are only read once.
@@ -252,14 +263,23 @@ pub async fn remove(conn: &mut PgConnection, tables: Tables, gone: &[(i64, i64)]
 
 /// The person `id`.
 pub async fn get(pool: &PgPool, id: i64) -> Result<Option<PersonView>, sqlx::Error> {
-    let sql = format!("{SELECT} WHERE p.id = $1");
+    let sql = format!("{} WHERE p.id = $1", select());
     let row: Option<Row> = sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?;
     Ok(row.map(PersonView::from))
 }
 
-/// The persons whose contact data contains `probe` (a JSON array of partial entries), by id.
-pub async fn with_info(pool: &PgPool, probe: &serde_json::Value) -> Result<Vec<PersonView>, sqlx::Error> {
-    let sql = format!("{SELECT} WHERE p.common_data @> $1::jsonb ORDER BY p.id LIMIT 1000");
+/// The persons `viewer` may see whose contact data contains `probe` (a JSON array of partial
+/// entries), by id.
+pub async fn with_info(
+    pool: &PgPool,
+    probe: &serde_json::Value,
+    viewer: Viewer,
+) -> Result<Vec<PersonView>, sqlx::Error> {
+    let sql = format!(
+        "{} WHERE p.common_data @> $1::jsonb AND {} ORDER BY p.id LIMIT 1000",
+        select(),
+        viewer.condition("p")
+    );
     let rows: Vec<Row> = sqlx::query_as(&sql).bind(probe).fetch_all(pool).await?;
     Ok(rows.into_iter().map(PersonView::from).collect())
 }
@@ -280,7 +300,8 @@ pub fn sort_column(sort_by: Option<&str>) -> Option<Option<&'static str>> {
 /// The persons linked to a company, by display name.
 pub async fn of_company(pool: &PgPool, company_id: i64, viewer: Viewer) -> Result<Vec<PersonView>, sqlx::Error> {
     let sql = format!(
-        "{SELECT} WHERE p.company_id = $1 AND {} ORDER BY lower(p.first_name || ' ' || p.last_name), p.id",
+        "{} WHERE p.company_id = $1 AND {} ORDER BY lower(p.first_name || ' ' || p.last_name), p.id",
+        select(),
         viewer.condition("p")
     );
     let rows: Vec<Row> = sqlx::query_as(&sql).bind(company_id).fetch_all(pool).await?;
@@ -293,8 +314,13 @@ pub async fn list(pool: &PgPool, q: &ListQuery, viewer: Viewer) -> Result<Page<P
         Some(c) => (c, q.sort_order.unwrap_or_default()),
         None => ("p.created_at", q.sort_order.unwrap_or(SortOrder::Descending)),
     };
-    let condition = viewer.condition("p");
-    let (rows, total): (Vec<Row>, i64) = super::page(pool, (SELECT, "persons", "p"), &condition, order, q).await?;
+    let listing = super::Listing {
+        head: HEAD,
+        table: "persons",
+        alias: "p",
+        joins: JOINS,
+    };
+    let (rows, total): (Vec<Row>, i64) = super::visible_page(pool, listing, viewer, order, q).await?;
     Ok(Page {
         items: rows.into_iter().map(PersonView::from).collect(),
         total,

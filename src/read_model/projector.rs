@@ -37,7 +37,7 @@ pub enum ProjectionError {
 }
 
 /// Folds a batch of events into the read models: the state each touched aggregate reaches (`fold`)
-/// becomes its row, one set-based statement per view; a deleted contact's row is removed.
+/// becomes its row, one set-based statement per view; a deleted contact's or user's row is removed.
 pub async fn apply(conn: &mut PgConnection, tables: Tables, rows: &[EventRow]) -> Result<(), ProjectionError> {
     let of = |kind: &str| rows.iter().filter(|r| r.aggregate_type == kind).collect::<Vec<_>>();
     let (person_rows, company_rows, user_rows) = (of(Person::TYPE), of(Company::TYPE), of(User::TYPE));
@@ -65,15 +65,17 @@ pub async fn apply(conn: &mut PgConnection, tables: Tables, rows: &[EventRow]) -
     }
     if !user_rows.is_empty() {
         let folded = fold::<User>(conn, &user_rows).await?;
-        let rows: Vec<_> = folded
+        let (live, gone) = split(&folded, |u: &User| u.record().map(|r| (r.id, r.deleted)));
+        let rows: Vec<_> = live
             .iter()
             .filter_map(|f| {
                 f.aggregate
                     .record()
-                    .map(|r| users::ProjectedRow::created(r, f.position, f.version))
+                    .map(|r| users::ProjectedRow::of(r, f.position, f.version))
             })
             .collect();
         users::project(conn, tables, &rows).await?;
+        users::remove(conn, tables, &gone).await?;
     }
     // Groups name their members and managers by id; users are joined when read.
     if !group_rows.is_empty() {
@@ -108,7 +110,7 @@ pub async fn apply(conn: &mut PgConnection, tables: Tables, rows: &[EventRow]) -
 }
 
 /// The folded aggregates that still exist, and the (id, position) of those deleted.
-fn split<A>(folded: &[Folded<A>], state: impl Fn(&A) -> Option<(i64, bool)>) -> (Vec<&Folded<A>>, Vec<(i64, i64)>) {
+fn split<A, I>(folded: &[Folded<A>], state: impl Fn(&A) -> Option<(I, bool)>) -> (Vec<&Folded<A>>, Vec<(I, i64)>) {
     let mut live = Vec::new();
     let mut gone = Vec::new();
     for f in folded {

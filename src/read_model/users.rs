@@ -1,4 +1,5 @@
-//! The User view: its projection (`UserCreated` → `users` row, never the password hash) and its queries.
+//! The User view: its projection (a user's folded record → `users` row, never the password hash; a
+//! deleted user's row is removed) and its queries.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -10,7 +11,7 @@ use super::groups::{GroupRef, SUMMARY};
 use super::persons::Creator;
 use super::{ListQuery, Page, SortOrder, Tables};
 use crate::domain::datetime::ApiDateTime;
-use crate::domain::user::{ActivationStatus, UserContact, UserCreated, UserStatus};
+use crate::domain::user::{ActivationStatus, UserContact, UserRecord, UserStatus};
 use crate::domain::values::Sex;
 
 /// A user as the read model holds it (no credentials).
@@ -39,13 +40,16 @@ pub struct UserView {
     pub activation_status: ActivationStatus,
     pub created_by: Option<Uuid>,
     pub created_at: ApiDateTime,
+    /// When the user was terminated; `None` while active.
+    pub terminated: Option<ApiDateTime>,
     /// How many events the user's stream holds (the ETag).
     pub version: i64,
 }
 
 impl UserView {
-    /// The view an event makes, before the projector has written it (no groups: they are other streams).
-    pub fn from_created(e: &UserCreated, version: i64) -> UserView {
+    /// The view of a user's record at `version`, before (or instead of) the projector's row (no groups:
+    /// they are other streams).
+    pub fn from_record(e: &UserRecord, version: i64) -> UserView {
         UserView {
             id: e.id,
             user_name: e.user_name.as_str().to_string(),
@@ -69,6 +73,7 @@ impl UserView {
             activation_status: e.activation_status,
             created_by: e.created_by,
             created_at: e.created_at,
+            terminated: e.terminated,
             version,
         }
     }
@@ -103,6 +108,7 @@ struct Row {
     activation_status: i16,
     created_by: Option<Uuid>,
     created_at: DateTime<Utc>,
+    terminated: Option<DateTime<Utc>>,
     version: i64,
 }
 
@@ -147,6 +153,7 @@ impl From<Row> for UserView {
             activation_status: activation(r.activation_status),
             created_by: r.created_by,
             created_at: ApiDateTime::from_utc(r.created_at),
+            terminated: r.terminated.map(ApiDateTime::from_utc),
             version: r.version,
         }
     }
@@ -159,7 +166,7 @@ fn select() -> String {
                 COALESCE((SELECT json_agg({SUMMARY} ORDER BY lower(g.name), g.id) FROM groups g
                            WHERE g.members @> ARRAY[u.id]), '[]') AS groups,
                 title, location, sex, birthday, works_from, notes, contacts, avatar_url, lead, status,
-                activation_status, created_by, created_at, version FROM users u"
+                activation_status, created_by, created_at, terminated, version FROM users u"
     )
 }
 
@@ -191,11 +198,12 @@ pub struct ProjectedRow<'e> {
     search: String,
     pub position: i64,
     version: i64,
+    terminated: Option<DateTime<Utc>>,
 }
 
 impl<'e> ProjectedRow<'e> {
-    /// The row a created user makes at `position` (never the password hash).
-    pub fn created(e: &'e UserCreated, position: i64, version: i64) -> Self {
+    /// The row a live user's record makes at `position` (never the password hash).
+    pub fn of(e: &'e UserRecord, position: i64, version: i64) -> Self {
         let search = format!(
             "{} {} {} {}",
             e.first_name,
@@ -230,6 +238,7 @@ impl<'e> ProjectedRow<'e> {
             search,
             position,
             version,
+            terminated: e.terminated.map(|t| t.as_utc()),
         }
     }
 }
@@ -247,7 +256,7 @@ pub async fn project(conn: &mut PgConnection, tables: Tables, rows: &[ProjectedR
                 contacts = EXCLUDED.contacts, avatar_url = EXCLUDED.avatar_url, lead = EXCLUDED.lead,
                 status = EXCLUDED.status, activation_status = EXCLUDED.activation_status,
                 created_by = EXCLUDED.created_by, created_at = EXCLUDED.created_at, search = EXCLUDED.search,
-                position = EXCLUDED.position, version = EXCLUDED.version
+                position = EXCLUDED.position, version = EXCLUDED.version, terminated = EXCLUDED.terminated
           WHERE t.position < EXCLUDED.position",
         t = tables.users()
     );
@@ -257,7 +266,21 @@ pub async fn project(conn: &mut PgConnection, tables: Tables, rows: &[ProjectedR
     Ok(())
 }
 
-/// The user `id`.
+/// Removes the rows of deleted users (`(id, position of the delete)`), unless a later position is there.
+pub async fn remove(conn: &mut PgConnection, tables: Tables, gone: &[(Uuid, i64)]) -> Result<(), sqlx::Error> {
+    if gone.is_empty() {
+        return Ok(());
+    }
+    let (ids, positions): (Vec<Uuid>, Vec<i64>) = gone.iter().copied().unzip();
+    let sql = format!(
+        "DELETE FROM {t} t USING UNNEST($1::uuid[], $2::bigint[]) AS g(id, position)
+          WHERE t.id = g.id AND t.position < g.position",
+        t = tables.users()
+    );
+    sqlx::query(&sql).bind(ids).bind(positions).execute(conn).await?;
+    Ok(())
+}
+
 /// The users `ids` as a contact names them (`createBy`, access lists), in the order given; an id that is
 /// no user has only its id.
 pub async fn creators(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<Creator>, sqlx::Error> {
@@ -285,6 +308,7 @@ pub async fn creators(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<Creator>, sqlx:
         .collect())
 }
 
+/// The user `id`.
 pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<UserView>, sqlx::Error> {
     let sql = format!("{} WHERE id = $1", select());
     let row: Option<Row> = sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?;

@@ -212,7 +212,7 @@ pub fn company_draft(body: &Value) -> Result<CompanyDraft, BindError> {
     })
 }
 
-fn contacts(fields: &Fields<'_>) -> Result<Vec<ContactInput>, BindError> {
+pub(super) fn contacts(fields: &Fields<'_>) -> Result<Vec<ContactInput>, BindError> {
     const F: &str = "contacts";
     fields
         .list(F)?

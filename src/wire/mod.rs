@@ -8,3 +8,4 @@ pub mod groups;
 pub mod input;
 pub mod names;
 pub mod output;
+pub mod people;

@@ -316,7 +316,7 @@ pub fn user(v: &UserView) -> UserDto {
         sex: v.sex.map(|s| s.as_str()),
         status: v.status as i32,
         activation_status: v.activation_status as i32,
-        terminated: None,
+        terminated: v.terminated.map(|t| t.to_api_string()),
         // ONLYOFFICE joins the names with ", " ("" in no group); like every name here, not HTML-encoded.
         department: v.groups.iter().map(|g| g.name.as_str()).collect::<Vec<_>>().join(", "),
         work_from: v.works_from.to_api_string(),

@@ -56,7 +56,7 @@ async fn actual_rows(pool: &PgPool, table: &str) -> Table {
 
 /// The events folded into the rows each read model should hold: each stream folded by its aggregate
 /// (the domain's own fold), its row written here from the final state, column by column; a deleted
-/// contact has no row.
+/// contact or user has no row.
 async fn fold(pool: &PgPool) -> Result<BTreeMap<&'static str, Table>, String> {
     let events: Vec<(String, String, i64, Value, i64)> = sqlx::query_as(
         "SELECT aggregate_type, aggregate_id, sequence, payload, global_position FROM events ORDER BY global_position",
@@ -136,7 +136,9 @@ async fn fold(pool: &PgPool) -> Result<BTreeMap<&'static str, Table>, String> {
         tables.get_mut("companies").expect("companies").insert(id, row);
     }
     for (id, (user, version, position)) in users {
-        let Some(e) = user.record() else { continue };
+        let Some(e) = user.record().filter(|r| !r.deleted) else {
+            continue;
+        };
         let (name, email) = (e.user_name.as_str(), e.email.as_str());
         let row = json!({
             "id": e.id, "user_name": name, "email": email, "first_name": e.first_name,
@@ -148,7 +150,7 @@ async fn fold(pool: &PgPool) -> Result<BTreeMap<&'static str, Table>, String> {
             "status": e.status as i16, "activation_status": e.activation_status as i16,
             "created_by": e.created_by, "created_at": e.created_at.as_utc(),
             "search": format!("{} {} {name} {email}", e.first_name, e.last_name).to_lowercase(),
-            "position": position, "version": version,
+            "position": position, "version": version, "terminated": e.terminated.map(|t| t.as_utc()),
         });
         tables.get_mut("users").expect("users").insert(id, row);
     }

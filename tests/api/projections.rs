@@ -194,14 +194,15 @@ async fn a_service_killed_between_commit_and_projection_leaves_no_gap_after_rest
     for i in 0..10 {
         create_mixed(&writer, &meta, i, &mut company, true).await;
     }
-    let projected: i64 = sqlx::query_scalar(
-        "SELECT (SELECT count(*) FROM persons) + (SELECT count(*) FROM companies)
-              + (SELECT count(*) FROM users WHERE NOT is_owner)",
+    // (Persons' and companies' rows are written with their events; the projector is what must catch up.)
+    let behind: bool = sqlx::query_scalar(
+        "SELECT coalesce((SELECT global_position FROM projector_checkpoints WHERE name = 'read_models'), 0)
+              < (SELECT max(global_position) FROM events)",
     )
     .fetch_one(&pool)
     .await
     .unwrap();
-    assert_eq!(projected, 0, "committed but not yet projected");
+    assert!(behind, "committed but not yet projected");
 
     served.kill().await;
     pin.commit().await.unwrap();

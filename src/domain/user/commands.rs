@@ -5,10 +5,10 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::error::UserError;
-use super::events::UserContact;
+use super::events::{UserContact, UserStatus, UserType};
 use super::password::check_password_policy;
 use crate::domain::datetime::ApiDateTime;
-use crate::domain::values::{Email, MAX_LINE, MAX_LIST, MAX_TEXT, MAX_URL, Sex, UserName, char_len, non_blank};
+use crate::domain::values::{Email, MAX_LINE, MAX_LIST, MAX_TEXT, MAX_URL, Patch, Sex, UserName, char_len, non_blank};
 
 /// What a client sent for `POST people`, as typed as the wire allows.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -49,6 +49,83 @@ pub enum UserRole {
 #[derive(Debug, Clone)]
 pub enum UserCommand {
     Create(Box<CreateUser>),
+    /// `PUT people/{userid}`: what the patch leaves out keeps its value.
+    Update(Box<UpdateUser>),
+    /// Terminate or reactivate (only `Active` and `Terminated` can be set).
+    SetStatus {
+        status: UserStatus,
+        by: Editor,
+        at: ApiDateTime,
+    },
+    SetType {
+        user_type: UserType,
+        by: Editor,
+    },
+    /// Move the user to `email` (whose claim the application took for them).
+    ChangeEmail {
+        email: Email,
+        by: Editor,
+    },
+    /// Never serialized nor logged (`SecretString`); only its hash reaches an event.
+    ChangePassword {
+        password: SecretString,
+        by: Editor,
+    },
+    Delete {
+        by: Editor,
+    },
+    /// Grant (`true`) or revoke administrator rights over the whole portal.
+    SetAdministrator {
+        administrator: bool,
+        by: Editor,
+    },
+}
+
+/// Who asks for a change, as the rules need them: the rights of users over users are domain rules,
+/// decided on the same state as the change (see `decide.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Editor {
+    pub id: Uuid,
+    pub is_admin: bool,
+    pub is_owner: bool,
+}
+
+impl Editor {
+    /// Portal administrators: the admins and the owner.
+    pub fn is_admin(&self) -> bool {
+        self.is_admin || self.is_owner
+    }
+}
+
+/// `PUT people/{userid}` on behalf of `by` at `at` (which decides a future birthday and the
+/// termination date of `disable: true`).
+#[derive(Debug, Clone)]
+pub struct UpdateUser {
+    pub patch: UserPatch,
+    pub by: Editor,
+    pub at: ApiDateTime,
+}
+
+/// A profile update as a client sent it: `Keep` (absent or `null`, as ONLYOFFICE keeps them) leaves a
+/// field as it is, `Clear` (`""`) empties it. Lists are replaced when present.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UserPatch {
+    pub first_name: Patch<String>,
+    pub last_name: Patch<String>,
+    pub title: Patch<String>,
+    pub location: Patch<String>,
+    pub sex: Patch<Sex>,
+    pub birthday: Patch<ApiDateTime>,
+    pub works_from: Patch<ApiDateTime>,
+    pub comment: Patch<String>,
+    pub department: Option<Vec<Uuid>>,
+    pub contacts: Option<Vec<ContactInput>>,
+    pub files: Patch<String>,
+    pub lead: Patch<Uuid>,
+    /// `Some(true)` makes the user a visitor, `Some(false)` a full user.
+    pub is_visitor: Option<bool>,
+    /// `Some(true)` terminates the user, `Some(false)` reactivates them.
+    pub disable: Option<bool>,
 }
 
 /// Create the user `id` under `user_name` (chosen by the application among the email's candidates).
@@ -82,7 +159,7 @@ pub struct ValidUser {
     pub lead: Option<Uuid>,
 }
 
-fn required(value: Option<&str>, missing: UserError, too_long: UserError) -> Result<String, UserError> {
+pub(super) fn required(value: Option<&str>, missing: UserError, too_long: UserError) -> Result<String, UserError> {
     let v = value.and_then(non_blank).ok_or(missing)?;
     if char_len(v) > MAX_LINE {
         return Err(too_long);
@@ -90,7 +167,7 @@ fn required(value: Option<&str>, missing: UserError, too_long: UserError) -> Res
     Ok(v.to_string())
 }
 
-fn optional(value: Option<&str>, max: usize, too_long: UserError) -> Result<Option<String>, UserError> {
+pub(super) fn optional(value: Option<&str>, max: usize, too_long: UserError) -> Result<Option<String>, UserError> {
     match value.and_then(non_blank) {
         Some(v) if char_len(v) > max => Err(too_long),
         v => Ok(v.map(str::to_string)),
@@ -121,32 +198,8 @@ impl UserDraft {
         let location = optional(self.location.as_deref(), MAX_LINE, UserError::LocationTooLong)?;
         let notes = optional(self.comment.as_deref(), MAX_TEXT, UserError::CommentTooLong)?;
         let avatar_url = optional(self.files.as_deref(), MAX_URL, UserError::AvatarUrlTooLong)?;
-        if self.department.len() > MAX_LIST {
-            return Err(UserError::TooManyDepartments);
-        }
-        let mut department = Vec::with_capacity(self.department.len());
-        for d in &self.department {
-            if !department.contains(d) {
-                department.push(*d);
-            }
-        }
-        if self.contacts.len() > MAX_LIST {
-            return Err(UserError::TooManyContacts);
-        }
-        let contacts = self
-            .contacts
-            .iter()
-            .map(|c| {
-                let kind = non_blank(&c.kind).ok_or(UserError::ContactTypeRequired)?;
-                if char_len(kind) > MAX_LINE || char_len(&c.value) > MAX_LINE {
-                    return Err(UserError::ContactTooLong);
-                }
-                Ok(UserContact {
-                    kind: kind.to_string(),
-                    value: c.value.trim().to_string(),
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let department = departments(&self.department)?;
+        let contacts = contacts(&self.contacts)?;
         if self.birthday.is_some_and(|b| b > now) {
             return Err(UserError::BirthdayInFuture);
         }
@@ -154,9 +207,8 @@ impl UserDraft {
         let password = self
             .password
             .as_ref()
-            .map(|p| p.expose_secret().trim())
-            .filter(|p| !p.is_empty())
-            .map(|p| SecretString::from(p.to_string()));
+            .map(trimmed)
+            .filter(|p| !p.expose_secret().is_empty());
         if password.as_ref().is_some_and(|p| !check_password_policy(p)) {
             return Err(UserError::PasswordPolicy);
         }
@@ -178,4 +230,42 @@ impl UserDraft {
             lead: self.lead.filter(|l| !l.is_nil()),
         })
     }
+}
+
+/// `department` without duplicates, at most [`MAX_LIST`] entries.
+pub(super) fn departments(list: &[Uuid]) -> Result<Vec<Uuid>, UserError> {
+    if list.len() > MAX_LIST {
+        return Err(UserError::TooManyDepartments);
+    }
+    let mut department = Vec::with_capacity(list.len());
+    for d in list {
+        if !department.contains(d) {
+            department.push(*d);
+        }
+    }
+    Ok(department)
+}
+
+/// `contacts`, each with a `Type`, bounded.
+pub(super) fn contacts(list: &[ContactInput]) -> Result<Vec<UserContact>, UserError> {
+    if list.len() > MAX_LIST {
+        return Err(UserError::TooManyContacts);
+    }
+    list.iter()
+        .map(|c| {
+            let kind = non_blank(&c.kind).ok_or(UserError::ContactTypeRequired)?;
+            if char_len(kind) > MAX_LINE || char_len(&c.value) > MAX_LINE {
+                return Err(UserError::ContactTooLong);
+            }
+            Ok(UserContact {
+                kind: kind.to_string(),
+                value: c.value.trim().to_string(),
+            })
+        })
+        .collect()
+}
+
+/// A password as ONLYOFFICE reads it: trimmed.
+pub(super) fn trimmed(password: &SecretString) -> SecretString {
+    SecretString::from(password.expose_secret().trim().to_string())
 }

@@ -133,6 +133,7 @@ fn user_view() -> UserView {
         activation_status: ActivationStatus::Pending,
         created_by: None,
         created_at: ApiDateTime::parse("2025-01-10").unwrap(),
+        terminated: None,
         version: 1,
     }
 }

@@ -3,6 +3,7 @@
 //! request verbatim, and with real groups) and `people/filter?groupId=`; who may change groups and
 //! what is refused in `rules`; concurrent joins and deletes in `races`.
 
+mod departments;
 mod races;
 mod rules;
 

@@ -8,6 +8,8 @@ mod errors;
 mod groups;
 pub mod hardening;
 mod people;
+mod people_lifecycle;
+mod people_lifecycle_access;
 mod persons;
 mod visibility;
 

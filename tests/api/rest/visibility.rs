@@ -1,12 +1,11 @@
-//! Who sees and changes a CRM contact: the whole matrix of {owner (a CRM admin), manager of the
-//! contact, other user, visitor} × {private, shared read, shared read-write} × {get, list, search,
-//! update, delete} over REST, and a sample of the same over gRPC and NATS request-reply.
-//! (No second portal admin can exist until administrators can be granted, issue 17; the owner is the
-//! CRM admin of this matrix.)
+//! Who sees and changes a CRM contact: the whole matrix of {owner, admin (granted by the owner),
+//! manager of the contact, other user, visitor} × {private, shared read, shared read-write} × {get,
+//! list, search, update, delete} over REST, and a sample of the same over gRPC and NATS request-reply.
 
 use reqwest::{Method, StatusCode};
+use rollcall::grpc::pb::company_service_client::CompanyServiceClient;
 use rollcall::grpc::pb::person_service_client::PersonServiceClient;
-use rollcall::grpc::pb::{GetPersonRequest, ListPersonsRequest};
+use rollcall::grpc::pb::{GetPersonRequest, ListCompaniesRequest, ListPersonsRequest};
 use serde_json::{Value, json};
 
 use super::{Rest, read};
@@ -15,6 +14,7 @@ use crate::grpc::{authed, channel};
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Who {
     Owner,
+    Admin,
     Manager,
     Other,
     Visitor,
@@ -26,7 +26,7 @@ const SHARES: [(&str, i64); 3] = [("none", 0), ("read", 2), ("readWrite", 1)];
 fn expected(who: Who, share: &str, op: &str) -> u16 {
     match (who, share, op) {
         (Who::Visitor, _, _) => 403,
-        (Who::Owner | Who::Manager, _, _) => 200,
+        (Who::Owner | Who::Admin | Who::Manager, _, _) => 200,
         (Who::Other, "none", _) => 404,
         (Who::Other, "read", "update" | "delete") => 403,
         (Who::Other, _, _) => 200,
@@ -47,6 +47,22 @@ impl Matrix {
         let manager = r.member_token("manager@example.com", false).await;
         let other = r.member_token("other@example.com", false).await;
         let visitor = r.member_token("visitor@example.com", true).await;
+        let admin = r.member_token("admin@example.com", false).await;
+        let admin_id =
+            r.t.actor_for("admin@example.com", crate::helpers::MEMBER_PASSWORD)
+                .await
+                .id;
+        let (status, body) = read(
+            r.client
+                .put(r.url("settings/security/administrator"))
+                .header("Authorization", &owner)
+                .json(&json!({"userid": admin_id, "administrator": true}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "the owner grants admin rights: {body}");
         let manager_id =
             r.t.actor_for("manager@example.com", crate::helpers::MEMBER_PASSWORD)
                 .await
@@ -54,6 +70,7 @@ impl Matrix {
                 .to_string();
         let tokens = vec![
             (Who::Owner, owner.clone()),
+            (Who::Admin, admin),
             (Who::Manager, manager),
             (Who::Other, other),
             (Who::Visitor, visitor),
@@ -64,6 +81,15 @@ impl Matrix {
             tokens,
             manager_id,
         }
+    }
+
+    fn token(&self, who: Who) -> &str {
+        &self
+            .tokens
+            .iter()
+            .find(|(w, _)| *w == who)
+            .expect("every caller has a token")
+            .1
     }
 
     /// A person created by the owner, shared as `share`, managed by the manager, named uniquely.
@@ -159,7 +185,7 @@ async fn a_non_admins_total_counts_only_what_they_see_and_paging_returns_each_on
             visible.push(id);
         }
     }
-    let other = &m.tokens[2].1;
+    let other = m.token(Who::Other);
     let mut seen = Vec::new();
     for start in (0..10).step_by(2) {
         let (status, body) = m
@@ -189,13 +215,123 @@ async fn a_non_admins_total_counts_only_what_they_see_and_paging_returns_each_on
     assert_eq!(seen, visible, "each visible contact once, nothing else");
 }
 
+/// Every contact of `path` (a list) `token` gets, two at a time, and the `total` each page claims.
+async fn page_through(m: &Matrix, path: &str, token: &str) -> (Vec<i64>, Vec<i64>) {
+    let (mut seen, mut totals) = (Vec::new(), Vec::new());
+    for start in (0..12).step_by(2) {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let url = format!("{path}{sep}count=2&startIndex={start}");
+        let (status, body) = m.status(Method::GET, &url, token, None).await;
+        assert_eq!(status, 200, "{body}");
+        totals.push(body["total"].as_i64().unwrap());
+        seen.extend(
+            body["response"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["id"].as_i64().unwrap()),
+        );
+    }
+    seen.sort();
+    (seen, totals)
+}
+
+#[tokio::test]
+async fn a_managers_total_holds_the_shared_contacts_and_the_private_ones_they_manage() {
+    let m = Matrix::new().await;
+    let (mut all, mut shared) = (Vec::new(), Vec::new());
+    for i in 0..9 {
+        let (share, _) = SHARES[i % 3];
+        let id = m.contact(share, &format!("Count{i}")).await;
+        all.push(id);
+        if share != "none" {
+            shared.push(id);
+        }
+    }
+    // A private contact the manager does not manage: only the owner sees it.
+    let (status, body) = m
+        .status(
+            Method::POST,
+            "crm/contact/person",
+            &m.owner,
+            Some(json!({"firstName": "Count9", "lastName": "Matrix", "shareType": "none"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let unmanaged = body["response"]["id"].as_i64().unwrap();
+    let everything = [all.clone(), vec![unmanaged]].concat();
+    let (manager, other) = (m.token(Who::Manager), m.token(Who::Other));
+    for path in ["crm/contact/filter", "crm/contact/filter?filterValue=count"] {
+        for (token, expected) in [
+            (m.owner.as_str(), &everything),
+            (m.token(Who::Admin), &everything),
+            (manager, &all),
+            (other, &shared),
+        ] {
+            let mut expected = expected.clone();
+            expected.sort();
+            let (seen, totals) = page_through(&m, path, token).await;
+            assert_eq!(seen, expected, "{path}: each visible contact once, nothing else");
+            assert!(
+                totals.iter().all(|t| *t == expected.len() as i64),
+                "{path}: every page's total is what the caller sees ({}): {totals:?}",
+                expected.len()
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_companys_persons_count_counts_the_persons_the_caller_may_see() {
+    let m = Matrix::new().await;
+    let (status, body) = m
+        .status(
+            Method::POST,
+            "crm/contact/company",
+            &m.owner,
+            Some(json!({"companyName": "Counted", "shareType": "readWrite"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let company = body["response"]["id"].as_i64().unwrap();
+    for share in ["none", "read"] {
+        let person = m.contact(share, &format!("Staff{share}")).await;
+        let path = format!("crm/contact/company/{company}/person");
+        let (status, body) = m
+            .status(Method::POST, &path, &m.owner, Some(json!({"personid": person})))
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (manager, other) = (m.token(Who::Manager), m.token(Who::Other));
+    for (token, count) in [
+        (m.owner.as_str(), 2),
+        (m.token(Who::Admin), 2),
+        (manager, 2),
+        (other, 1),
+    ] {
+        let (status, body) = m
+            .status(Method::GET, &format!("crm/contact/{company}"), token, None)
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["response"]["personsCount"], count, "{body}");
+        let mut grpc = CompanyServiceClient::new(channel(m.r.t.grpc_addr).await);
+        let list = grpc
+            .list_companies(authed(ListCompaniesRequest::default(), token))
+            .await
+            .unwrap()
+            .into_inner();
+        let listed = list.items.iter().find(|c| c.id == company).unwrap();
+        assert_eq!(listed.persons_count, count, "in the list too");
+    }
+}
+
 #[tokio::test]
 async fn grpc_and_nats_apply_the_same_rules() {
     let m = Matrix::new().await;
     let private = m.contact("none", "Hidden").await;
     let shared = m.contact("read", "Shown").await;
-    let other = &m.tokens[2].1;
-    let visitor = &m.tokens[3].1;
+    let other = m.token(Who::Other);
+    let visitor = m.token(Who::Visitor);
 
     let mut grpc = PersonServiceClient::new(channel(m.r.t.grpc_addr).await);
     let hidden = grpc.get_person(authed(GetPersonRequest { id: private }, other)).await;

@@ -26,6 +26,10 @@ pub enum AppError {
     /// A concurrent change that retrying can get past.
     #[error("{0}")]
     Conflict(&'static str),
+    /// The record's state does not allow the change (deleting an active user, changing a terminated
+    /// one's profile): final, retrying cannot help until that state changes.
+    #[error("{0}")]
+    StateConflict(&'static str),
     /// The record is not at the version the request expected (`If-Match`, `expected_version`).
     #[error("the record has changed: its version is {current}")]
     VersionMismatch { current: i64 },
@@ -121,7 +125,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::EmailTaken => "email_taken",
-            AppError::Conflict(_) => "conflict",
+            AppError::Conflict(_) | AppError::StateConflict(_) => "conflict",
             AppError::KeyReused => "key_reused",
             AppError::VersionMismatch { .. } => "version_mismatch",
             AppError::Unavailable(_) => "unavailable",
@@ -201,7 +205,7 @@ impl From<UserError> for AppError {
             Refusal::Invalid => AppError::Invalid(e.into()),
             Refusal::NotFound => AppError::NotFound("user"),
             Refusal::Forbidden(why) => AppError::Forbidden(why),
-            Refusal::Conflict(why) => AppError::Conflict(why),
+            Refusal::Conflict(why) => AppError::StateConflict(why),
             Refusal::Failure => AppError::internal(e),
         }
     }

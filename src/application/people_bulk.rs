@@ -78,7 +78,7 @@ impl App {
             match outcome {
                 Ok(decided) => answers.push(self.user_answer(id, decided).await?),
                 // Deleted or changed by another request since it was read: no longer eligible.
-                Err(AppError::NotFound(_) | AppError::Conflict(_)) => {
+                Err(AppError::NotFound(_) | AppError::Conflict(_) | AppError::StateConflict(_)) => {
                     tracing::debug!(user_id = %id, "a user of a bulk change was skipped");
                 }
                 Err(e) => return Err(e),

@@ -21,6 +21,8 @@ impl From<AppError> for Status {
             e @ AppError::NotFound(_) => Status::not_found(e.to_string()),
             e @ AppError::EmailTaken => Status::already_exists(e.to_string()),
             AppError::Conflict(why) => Status::aborted(why),
+            // Not ABORTED: retrying cannot help until the record's state changes.
+            AppError::StateConflict(why) => Status::failed_precondition(why),
             e @ AppError::KeyReused => Status::aborted(e.to_string()),
             e @ AppError::VersionMismatch { .. } => Status::aborted(e.to_string()),
             e @ AppError::Unavailable(_) => Status::unavailable(e.to_string()),
@@ -128,6 +130,7 @@ mod tests {
             (AppError::NotFound("person"), Code::NotFound),
             (AppError::EmailTaken, Code::AlreadyExists),
             (AppError::Conflict("again"), Code::Aborted),
+            (AppError::StateConflict("terminated"), Code::FailedPrecondition),
             (AppError::Unavailable("db"), Code::Unavailable),
         ];
         for (e, code) in cases {

@@ -1,5 +1,5 @@
-//! Subject + headers + payload → a command: JSON with the REST field names (bound by `wire::input` and
-//! `wire::changes`; a change adds the contact's `id`), or protobuf when `Content-Type:
+//! Subject + headers + payload → a command: JSON with the REST field names (bound by `wire::input`,
+//! `wire::changes` and `wire::people`; a change adds the contact's `id` or the user's `userid`), or protobuf when `Content-Type:
 //! application/protobuf` is set. A change may expect a version (`Rollcall-Expected-Version`, else a
 //! protobuf `expected_version`). Anything else is undecodable.
 
@@ -28,11 +28,17 @@ pub const ADD_DATA: &str = "crm.contact.data.add";
 pub const UPDATE_DATA: &str = "crm.contact.data.update";
 pub const DELETE_DATA: &str = "crm.contact.data.delete";
 
+mod users;
+pub use users::{
+    CHANGE_EMAIL, CHANGE_PASSWORD, DELETE_USER, SET_ADMINISTRATOR, SET_STATUS, SET_TYPE, UPDATE_USER, USER_COMMANDS,
+    UserChange, UserTarget,
+};
+
 mod groups;
 pub use groups::{GroupChange, Target};
 
 /// Every command a subject can name.
-pub const COMMANDS: [&str; 15] = [
+pub const COMMANDS: [&str; 22] = [
     CREATE_PERSON,
     CREATE_COMPANY,
     CREATE_USER,
@@ -43,6 +49,13 @@ pub const COMMANDS: [&str; 15] = [
     ADD_DATA,
     UPDATE_DATA,
     DELETE_DATA,
+    UPDATE_USER,
+    SET_STATUS,
+    SET_TYPE,
+    CHANGE_EMAIL,
+    CHANGE_PASSWORD,
+    DELETE_USER,
+    SET_ADMINISTRATOR,
     groups::CREATE_GROUP,
     groups::UPDATE_GROUP,
     groups::DELETE_GROUP,
@@ -65,6 +78,8 @@ pub enum Command {
     ChangeData(Change<(i64, ContactInfoDraft)>),
     /// The entry's id.
     RemoveData(Change<i64>),
+    /// `people.user.*` but the create.
+    User(UserChange),
     /// `people.group.*`.
     Group(GroupChange),
 }
@@ -133,6 +148,13 @@ pub fn decode(command: &str, headers: Option<&HeaderMap>, payload: &[u8]) -> Res
         return decode_protobuf(command, expect, payload);
     }
     let body: Value = serde_json::from_slice(payload).map_err(|e| DecodeError::Json(e.to_string()))?;
+    if USER_COMMANDS.contains(&command) {
+        let change = users::json(command, expect, &body).map_err(DecodeError::Field)?;
+        return Ok(Decoded {
+            command: Command::User(change),
+            request_id: None,
+        });
+    }
     let command = decode_json(command, expect.unwrap_or_default(), &body).map_err(DecodeError::Field)?;
     Ok(Decoded {
         command,
@@ -225,6 +247,10 @@ fn change<T>(id: i64, header: Option<Expect>, field: Option<u64>, content: T) ->
 /// `DeletePersonRequest` (a `DeleteCompanyRequest` is the same on the wire) and deletes either kind.
 fn decode_protobuf(command: &str, expect: Option<Expect>, payload: &[u8]) -> Result<Decoded, DecodeError> {
     let (command, request_id) = match command {
+        user if USER_COMMANDS.contains(&user) => {
+            let (change, request_id) = users::protobuf(user, expect, payload)?;
+            (change.map(Command::User), request_id)
+        }
         group if groups::GROUP_COMMANDS.contains(&group) => {
             let (change, request_id) = groups::protobuf(group, expect, payload)?;
             (change.map(Command::Group), request_id)

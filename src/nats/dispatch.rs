@@ -1,9 +1,12 @@
 //! The thin adapter shared by ingestion and request-reply: decode, authenticate, call the App, and
 //! describe the result (a REST envelope, or a rejection with the REST status codes).
 
+mod groups;
+mod users;
+
 use async_nats::HeaderMap;
 
-use super::codec::{self, Change, Command, DecodeError, GroupChange, Target};
+use super::codec::{self, Change, Command, DecodeError};
 use super::headers;
 use crate::application::{
     Actor, Actors, App, AppError, CompanyView, Contact, Field, GroupView, PersonView, RequestMeta, Source, UserView,
@@ -39,6 +42,8 @@ pub enum Created {
         info: Box<ContactInfo>,
         status: u16,
     },
+    /// A user (or many) as a `people.user.*` change left them.
+    UserChanged(users::Answer),
     /// A group created (201), changed or deleted (200; a deleted one without its members).
     Group {
         view: Box<GroupView>,
@@ -56,6 +61,7 @@ impl Created {
             Created::User(view) => Envelope::single(201, output::user(view)),
             Created::Changed(contact, actor) => Envelope::single(200, output::contact(contact, actor)),
             Created::Data { info, status, .. } => Envelope::single(*status, output::contact_info(info)),
+            Created::UserChanged(answer) => answer.envelope(),
             Created::Group { view, status, members } => Envelope::single(*status, wire::groups::group(view, *members)),
         }
     }
@@ -71,6 +77,7 @@ impl Created {
                 Contact::Company(c) => format!("company {} at version {}", c.id, c.version),
             },
             Created::Data { contact, info, .. } => format!("contact data {} of contact {contact}", info.id),
+            Created::UserChanged(answer) => answer.describe(),
             Created::Group { view, .. } => format!("group {} at version {}", view.id, view.version),
         }
     }
@@ -118,6 +125,7 @@ impl Failure {
                 | AppError::NotFound(_)
                 | AppError::EmailTaken
                 | AppError::KeyReused
+                | AppError::StateConflict(_)
                 | AppError::VersionMismatch { .. } => false,
             },
         }
@@ -221,37 +229,10 @@ pub async fn run(app: &App, Prepared { meta, command, names }: Prepared) -> Resu
             .remove_contact_data(&meta, id, content, expect)
             .await
             .map(data(id, 200)),
-        Command::Group(change) => group(app, &meta, change).await,
+        Command::User(change) => users::run(app, &meta, change).await,
+        Command::Group(change) => groups::run(app, &meta, change).await,
     }
     .map_err(|e| Failure::App(e, names))
-}
-
-/// Runs a `people.group.*` command.
-async fn group(app: &App, meta: &RequestMeta, change: GroupChange) -> Result<Created, AppError> {
-    let answer = |status, members| {
-        move |view| Created::Group {
-            view: Box::new(view),
-            status,
-            members,
-        }
-    };
-    match change {
-        GroupChange::Create(draft) => app.create_group(meta, draft).await.map(answer(201, true)),
-        GroupChange::Update(Target { id, expect, content }) => {
-            app.update_group(meta, id, content, expect).await.map(answer(200, true))
-        }
-        GroupChange::Delete(Target { id, expect, .. }) => {
-            app.delete_group(meta, id, expect).await.map(answer(200, false))
-        }
-        GroupChange::AddMembers(Target { id, expect, content }) => app
-            .add_group_members(meta, id, content, expect)
-            .await
-            .map(answer(200, true)),
-        GroupChange::RemoveMembers(Target { id, expect, content }) => app
-            .remove_group_members(meta, id, content, expect)
-            .await
-            .map(answer(200, true)),
-    }
 }
 
 #[cfg(test)]
@@ -273,6 +254,7 @@ mod tests {
             AppError::NotFound("user"),
             AppError::EmailTaken,
             AppError::KeyReused,
+            AppError::StateConflict("only a terminated user can be deleted"),
         ];
         for e in finals {
             assert!(!app(e).is_transient());

@@ -7,7 +7,10 @@ use bytes::Bytes;
 use prost::Message;
 use serde_json::Value;
 
-use super::codec::{CREATE_COMPANY, CREATE_PERSON, CREATE_USER};
+use super::codec::{
+    CHANGE_EMAIL, CHANGE_PASSWORD, CREATE_COMPANY, CREATE_PERSON, CREATE_USER, DELETE_USER, SET_ADMINISTRATOR,
+    SET_STATUS, SET_TYPE, UPDATE_USER,
+};
 use super::headers::{self, ROLLCALL_ERROR, wire_len};
 use crate::proto::pb;
 
@@ -35,6 +38,7 @@ pub fn copy(command: &str, original: Option<&HeaderMap>, payload: &Bytes, error:
     h.insert(ROLLCALL_ERROR, error);
     let payload = match without_password(command, original, payload) {
         Payload::Kept => payload.clone(),
+        Payload::Rewritten(rewritten) => rewritten,
         Payload::Redacted(redacted) => {
             h.insert(REDACTED, "password");
             redacted
@@ -70,13 +74,17 @@ pub fn copy(command: &str, original: Option<&HeaderMap>, payload: &Bytes, error:
 
 enum Payload {
     Kept,
+    /// Re-encoded: what the message does not know is dropped, nothing was masked.
+    Rewritten(Bytes),
     Redacted(Bytes),
     Omitted(&'static str),
 }
 
 /// The payload with every password replaced: in JSON any `password` member (in any case, at any
-/// depth), in a protobuf `CreateUserRequest` its `password`. A payload that cannot be read is kept only
-/// where no password belongs (person and company creates).
+/// depth); a protobuf user command is decoded as its message and re-encoded, so a field it does not
+/// know (a password sent under another number) is dropped, and the `password` of a
+/// `CreateUserRequest` or `ChangeUserPasswordRequest` masked. A payload that cannot be read is kept
+/// only where no password belongs (person and company creates).
 fn without_password(command: &str, original: Option<&HeaderMap>, payload: &[u8]) -> Payload {
     let carries_no_password = [CREATE_PERSON, CREATE_COMPANY].contains(&command);
     let unreadable = if carries_no_password {
@@ -88,17 +96,7 @@ fn without_password(command: &str, original: Option<&HeaderMap>, payload: &[u8])
         if carries_no_password {
             return Payload::Kept;
         }
-        if command != CREATE_USER {
-            return unreadable;
-        }
-        let Ok(mut request) = pb::CreateUserRequest::decode(payload) else {
-            return unreadable;
-        };
-        if request.password.is_none() {
-            return Payload::Kept;
-        }
-        request.password = Some(MASK.into());
-        return Payload::Redacted(Bytes::from(request.encode_to_vec()));
+        return protobuf_user(command, payload).unwrap_or(unreadable);
     }
     let Ok(mut body) = serde_json::from_slice::<Value>(payload) else {
         return unreadable;
@@ -109,6 +107,41 @@ fn without_password(command: &str, original: Option<&HeaderMap>, payload: &[u8])
     match serde_json::to_vec(&body) {
         Ok(bytes) => Payload::Redacted(Bytes::from(bytes)),
         Err(_) => Payload::Omitted("unreadable, and it may hold a password"),
+    }
+}
+
+/// A protobuf user command re-encoded from its message, the password masked; `None` for any other
+/// command or a payload that is not its message.
+fn protobuf_user(command: &str, payload: &[u8]) -> Option<Payload> {
+    /// No password in the message.
+    fn none<M>(_: &mut M) -> bool {
+        false
+    }
+    fn rewrite<M: Message + Default>(payload: &[u8], password: impl FnOnce(&mut M) -> bool) -> Option<Payload> {
+        let mut request = M::decode(payload).ok()?;
+        let masked = password(&mut request);
+        let bytes = Bytes::from(request.encode_to_vec());
+        Some(if masked {
+            Payload::Redacted(bytes)
+        } else {
+            Payload::Rewritten(bytes)
+        })
+    }
+    match command {
+        CREATE_USER => rewrite(payload, |r: &mut pb::CreateUserRequest| {
+            r.password.as_mut().map(|p| *p = MASK.into()).is_some()
+        }),
+        CHANGE_PASSWORD => rewrite(payload, |r: &mut pb::ChangeUserPasswordRequest| {
+            r.password = MASK.into();
+            true
+        }),
+        UPDATE_USER => rewrite::<pb::UpdateUserRequest>(payload, none),
+        SET_STATUS => rewrite::<pb::SetUserStatusRequest>(payload, none),
+        SET_TYPE => rewrite::<pb::SetUserTypeRequest>(payload, none),
+        CHANGE_EMAIL => rewrite::<pb::ChangeUserEmailRequest>(payload, none),
+        DELETE_USER => rewrite::<pb::DeleteUserRequest>(payload, none),
+        SET_ADMINISTRATOR => rewrite::<pb::SetAdministratorRequest>(payload, none),
+        _ => None,
     }
 }
 
@@ -198,6 +231,44 @@ mod tests {
         }
         let garbage = Bytes::from_static(b"{not json");
         assert_eq!(copy(CREATE_PERSON, None, &garbage, "{}", MIB).payload, garbage);
+    }
+
+    #[test]
+    fn a_protobuf_user_change_is_republished_re_encoded_and_its_password_masked() {
+        let proto = h(&[("Content-Type", "application/protobuf")]);
+        let change = pb::ChangeUserPasswordRequest {
+            id: "ann".into(),
+            password: "s3cret-pass".into(),
+            ..Default::default()
+        };
+        let bytes = Bytes::from(change.encode_to_vec());
+        let c = copy(CHANGE_PASSWORD, Some(&proto), &bytes, "{}", MIB);
+        let back = pb::ChangeUserPasswordRequest::decode(c.payload.as_ref()).unwrap();
+        assert_eq!((back.id.as_str(), back.password.as_str()), ("ann", MASK));
+        assert_eq!(c.headers.get(REDACTED).map(|v| v.as_str()), Some("password"));
+        // A create (password = field 14) sent to a subject whose message has no field 14: the
+        // unknown field, and the password with it, is dropped.
+        let create = pb::CreateUserRequest {
+            first_name: Some("Ann".into()),
+            password: Some("s3cret-pass".into()),
+            ..Default::default()
+        };
+        let c = copy(
+            UPDATE_USER,
+            Some(&proto),
+            &Bytes::from(create.encode_to_vec()),
+            "{}",
+            MIB,
+        );
+        assert!(!text(&c).contains("s3cret"), "{:?}", c.payload);
+        let back = pb::UpdateUserRequest::decode(c.payload.as_ref()).unwrap();
+        assert_eq!(
+            back.first_name.as_deref(),
+            Some("Ann"),
+            "what the message knows is kept"
+        );
+        let c = copy(DELETE_USER, Some(&proto), &Bytes::from_static(b"\xff\xff"), "{}", MIB);
+        assert!(c.payload.is_empty() && c.headers.get(PAYLOAD_OMITTED).is_some());
     }
 
     #[test]

@@ -45,11 +45,11 @@ pub fn positive(field: &'static str, value: i64) -> Result<i64, Invalid> {
     }
 }
 
-/// The names of `clear_fields`, each one that `clearable` allows.
-struct Cleared<'a>(&'a [String]);
+/// The names of `clear_fields`, each one that `clearable` allows (also for users' updates).
+pub(super) struct Cleared<'a>(&'a [String]);
 
 impl<'a> Cleared<'a> {
-    fn new(names: &'a [String], clearable: &[&str]) -> Result<Cleared<'a>, Invalid> {
+    pub(super) fn new(names: &'a [String], clearable: &[&str]) -> Result<Cleared<'a>, Invalid> {
         match names.iter().find(|n| !clearable.contains(&n.as_str())) {
             Some(name) => Err(invalid(
                 CLEAR,
@@ -60,7 +60,7 @@ impl<'a> Cleared<'a> {
     }
 
     /// Whether `field` is cleared; an error when it is also set.
-    fn has(&self, field: &str, set: bool) -> Result<bool, Invalid> {
+    pub(super) fn has(&self, field: &str, set: bool) -> Result<bool, Invalid> {
         let cleared = self.0.iter().any(|n| n == field);
         if cleared && set {
             return Err(invalid(CLEAR, format!("{field:?} is both set and cleared")));
@@ -68,7 +68,8 @@ impl<'a> Cleared<'a> {
         Ok(cleared)
     }
 
-    fn text(&self, field: &str, value: Option<String>) -> Result<Patch<String>, Invalid> {
+    /// A field with presence: cleared, set when present, else kept.
+    pub(super) fn text<T>(&self, field: &str, value: Option<T>) -> Result<Patch<T>, Invalid> {
         Ok(match (self.has(field, value.is_some())?, value) {
             (true, _) => Patch::Clear,
             (false, Some(v)) => Patch::Set(v),
@@ -77,7 +78,7 @@ impl<'a> Cleared<'a> {
     }
 
     /// A repeated field: cleared, replaced when non-empty, else kept.
-    fn list<T>(&self, field: &str, values: Vec<T>) -> Result<Option<Vec<T>>, Invalid> {
+    pub(super) fn list<T>(&self, field: &str, values: Vec<T>) -> Result<Option<Vec<T>>, Invalid> {
         let cleared = self.has(field, !values.is_empty())?;
         Ok(if cleared {
             Some(Vec::new())

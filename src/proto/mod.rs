@@ -18,7 +18,7 @@ pub use contacts::{
 pub use convert::{Invalid, guid, guids, list_query, timestamp_in, timestamp_out, user_key};
 pub use groups::{group, group_draft, group_id, group_patch, group_summary, members};
 pub use persons::{person, person_draft};
-pub use users::{user, user_draft};
+pub use users::{MAX_USER_IDS, administrator, user, user_draft, user_ids, user_patch, user_status_in, user_type_in};
 
 /// The generated `rollcall.v1` messages, clients and servers.
 pub mod pb {

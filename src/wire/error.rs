@@ -50,7 +50,7 @@ pub fn describe(e: &AppError, name: fn(Field) -> &'static str) -> Described {
         },
         AppError::Forbidden(_) => plain(403),
         AppError::NotFound(_) => plain(404),
-        AppError::EmailTaken | AppError::Conflict(_) | AppError::KeyReused => plain(409),
+        AppError::EmailTaken | AppError::Conflict(_) | AppError::StateConflict(_) | AppError::KeyReused => plain(409),
         AppError::VersionMismatch { .. } => plain(412),
         AppError::Unavailable(_) => Described {
             message: "service unavailable, retry later".into(),
@@ -90,6 +90,7 @@ mod tests {
             (AppError::NotFound("person"), 404),
             (AppError::EmailTaken, 409),
             (AppError::Conflict("again"), 409),
+            (AppError::StateConflict("terminated"), 409),
             (AppError::KeyReused, 409),
             (AppError::VersionMismatch { current: 3 }, 412),
             (AppError::Unavailable("postgres at 10.0.0.3 refused"), 503),

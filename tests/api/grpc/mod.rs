@@ -5,6 +5,7 @@ mod contacts;
 mod groups;
 mod hardening;
 mod health;
+pub mod people_lifecycle;
 mod persons;
 mod reflection;
 mod statuses;

@@ -12,6 +12,7 @@ mod hardening;
 mod idempotency;
 mod limits;
 mod outage;
+mod people_lifecycle;
 mod protobuf;
 mod rejections;
 pub mod rpc;

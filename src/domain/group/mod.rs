@@ -9,11 +9,12 @@
 //!   decisions with the version check of one stream, as `If-Match` on `PUT group/{id}` needs;
 //! - a group's delete is one event, and it takes every membership with it: no user stream has to be
 //!   told, so a deleted group can never linger in a user's `Groups`;
-//! - `department` on `POST people` joins "the named groups that exist": the application decides the
-//!   user's create and one `GroupMembersAdded` per named group on the states it loaded, and appends them
-//!   all in one statement (`store::execute_with`). A GUID that names no live group decides nothing (that
-//!   is how unknown GUIDs are ignored, exactly at write time), and a group deleted concurrently makes
-//!   the append lose its race and be decided again: never a membership in a deleted group.
+//! - `department` on `POST people` joins "the named groups that exist" (on `PUT people/{userid}` it also
+//!   leaves the others): the application decides the user's command and one membership change per
+//!   group on the states it loaded, and appends them all in one statement (`store::execute_with`). A
+//!   GUID that names no live group decides nothing (that is how unknown GUIDs are ignored, exactly at
+//!   write time), and a group deleted concurrently makes the append lose its race and be decided again:
+//!   never a membership in a deleted group.
 //! - The price: "which groups is this user in" is a read-model question (`groups.members`, a GIN
 //!   index), never asked of the event store, and the members a command names are checked to be users
 //!   by the application, which passes the users it found in the command (`known`), as it does for

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 const PROTOS: &[&str] = &[
     "proto/rollcall/v1/common.proto",
     "proto/rollcall/v1/companies.proto",
+    "proto/rollcall/v1/groups.proto",
     "proto/rollcall/v1/persons.proto",
     "proto/rollcall/v1/users.proto",
 ];

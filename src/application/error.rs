@@ -2,6 +2,7 @@
 
 use crate::domain::company::CompanyError;
 use crate::domain::field::Field;
+use crate::domain::group::GroupError;
 use crate::domain::person::PersonError;
 use crate::domain::user::{Refusal, UserError};
 use crate::persistence::is_unavailable;
@@ -54,6 +55,8 @@ pub enum Rejection {
     #[error(transparent)]
     User(#[from] UserError),
     #[error(transparent)]
+    Group(#[from] GroupError),
+    #[error(transparent)]
     Request(#[from] RequestError),
 }
 
@@ -103,6 +106,7 @@ impl Rejection {
             Rejection::Person(e) => e.field(),
             Rejection::Company(e) => e.field(),
             Rejection::User(e) => e.field(),
+            Rejection::Group(e) => e.field(),
             Rejection::Request(e) => Some(e.field()),
         }
     }
@@ -177,6 +181,16 @@ impl From<CompanyError> for AppError {
         match e {
             CompanyError::NotFound => AppError::NotFound("company"),
             CompanyError::InfoNotFound => AppError::NotFound("contact data"),
+            e => AppError::Invalid(e.into()),
+        }
+    }
+}
+
+impl From<GroupError> for AppError {
+    /// A group that does not exist (or no longer) is not found, not invalid input.
+    fn from(e: GroupError) -> Self {
+        match e {
+            GroupError::NotFound => AppError::NotFound("group"),
             e => AppError::Invalid(e.into()),
         }
     }

@@ -8,6 +8,7 @@ mod commands;
 mod companies;
 mod contacts;
 mod error;
+mod groups;
 mod metadata;
 mod observe;
 mod people;
@@ -36,8 +37,9 @@ pub use sessions::{Actors, IssuedToken};
 pub use crate::domain::field::Field;
 pub use crate::persistence::photos::Photo;
 pub use crate::read_model::companies::CompanyView;
+pub use crate::read_model::groups::{GroupRef, GroupView};
 pub use crate::read_model::persons::{CompanyRef, Creator, PersonView};
-pub use crate::read_model::users::UserView;
+pub use crate::read_model::users::{UserFilter, UserView};
 pub use crate::read_model::{DEFAULT_COUNT, ListQuery, MAX_COUNT, Page, Signals, SortOrder, signals};
 
 use crate::config::Settings;

@@ -27,14 +27,23 @@ impl App {
         expect: Expect,
     ) -> Result<UserView, AppError> {
         let content = serde_json::to_vec(&patch).map_err(AppError::internal)?;
+        // `department` moves the user between groups, in the statement that records the change.
+        let joins = match &patch.department {
+            Some(department) => self.department_changes(meta, id, department).await?,
+            None => Vec::new(),
+        };
         let command = UserCommand::Update(Box::new(UpdateUser {
             patch,
             by: meta.actor.editor(),
             at: now(),
         }));
-        let decided = self
-            .user_change(meta, "people.user.update", id, command, &[&content], expect)
-            .await?;
+        let name = "people.user.update";
+        let work = async {
+            let order = self.user_change_order(meta, name, id, command, &[&content], expect)?;
+            self.execute_with(&self.inner.user_services, order, &(), joins).await
+        };
+        let (decided, joined) = self.observed(meta, name, work).await?;
+        self.groups_projected(&joined).await?;
         self.user_answer(id, decided).await
     }
 
@@ -183,6 +192,20 @@ impl App {
         content: &[&[u8]],
         expect: Expect,
     ) -> Result<Decided<User>, AppError> {
+        let order = self.user_change_order(meta, name, id, command, content, expect)?;
+        self.execute(&self.inner.user_services, order).await
+    }
+
+    /// The write path's order for one change of user `id`, with its idempotency key checked.
+    fn user_change_order(
+        &self,
+        meta: &RequestMeta,
+        name: &'static str,
+        id: Uuid,
+        command: UserCommand,
+        content: &[&[u8]],
+        expect: Expect,
+    ) -> Result<Order<User>, AppError> {
         let subject = id.to_string();
         let key = match self.idempotency_key(meta)? {
             Some(key) => {
@@ -195,8 +218,7 @@ impl App {
             }
             None => None,
         };
-        let order = user_order(meta, id, command, expect, key);
-        self.execute(&self.inner.user_services, order).await
+        Ok(user_order(meta, id, command, expect, key))
     }
 
     /// The user once the read model shows `decided`'s version (read-your-writes), else built from the

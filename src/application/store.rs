@@ -13,7 +13,7 @@ use futures::StreamExt;
 use super::error::CLAIM_LOST;
 use super::{Actor, App, AppError, RequestMeta};
 use crate::backoff::Backoff;
-use crate::persistence::events::{self, NewEvent, NewPhoto, StoredEvent};
+use crate::persistence::events::{self, NewEvent, NewPhoto, StoredEvent, ViewRows};
 use crate::read_model::inline::{Collected, InlineRow};
 
 /// Commands of a batch that fell back to one by one, run at once.
@@ -81,7 +81,24 @@ enum Failed {
     Error(AppError),
 }
 
-type Outcome<A> = Result<Decided<A>, AppError>;
+pub(super) type Outcome<A> = Result<Decided<A>, AppError>;
+
+/// Orders decided but not appended yet: the rows, photos and view rows to append, and each order's
+/// outcome.
+struct DecidedBatch<A> {
+    rows: Vec<NewEvent>,
+    photos: Vec<NewPhoto>,
+    views: Vec<ViewRows>,
+    outcomes: Vec<Outcome<A>>,
+}
+
+/// A failure that deciding again cannot help, as an error (a lost race cannot happen before the append).
+fn failed(f: Failed) -> AppError {
+    match f {
+        Failed::Error(e) => e,
+        Failed::Lost => AppError::Conflict("concurrent update, retry"),
+    }
+}
 
 impl App {
     /// Decides and appends every order; one outcome per order, in order.
@@ -145,11 +162,71 @@ impl App {
 
     /// The lock commands on stream (`kind`, `id`) of this instance queue on.
     fn stripe(&self, kind: &str, id: &str) -> &tokio::sync::Mutex<()> {
+        &self.inner.stripes[self.stripe_index(kind, id)]
+    }
+
+    fn stripe_index(&self, kind: &str, id: &str) -> usize {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
         (kind, id).hash(&mut h);
-        let stripes = &self.inner.stripes;
-        &stripes[(h.finish() % stripes.len() as u64) as usize]
+        (h.finish() % self.inner.stripes.len() as u64) as usize
+    }
+
+    /// Decides and appends `order` and, in the same statement, `followers`, orders on streams of
+    /// another aggregate that go with it (a created user joining its groups). A follower its aggregate
+    /// refuses is left out, with its error in the outcomes; a lost race of any stream decides everything
+    /// again. Every stream's lock is held throughout, taken in one order (so two such commands never
+    /// wait for each other), so commands of this instance that share a follower queue instead of racing.
+    pub(super) async fn execute_with<A, B>(
+        &self,
+        services: &A::Services,
+        order: Order<A>,
+        follower_services: &B::Services,
+        followers: Vec<Order<B>>,
+    ) -> Result<(Decided<A>, Vec<Outcome<B>>), AppError>
+    where
+        A: Stream,
+        B: Stream,
+        AppError: From<A::Error> + From<B::Error>,
+        A::Command: Clone,
+        B::Command: Clone,
+    {
+        let mut stripes: Vec<usize> = followers.iter().map(|f| self.stripe_index(B::TYPE, &f.id)).collect();
+        stripes.push(self.stripe_index(A::TYPE, &order.id));
+        stripes.sort_unstable();
+        stripes.dedup();
+        let mut _queued = Vec::with_capacity(stripes.len());
+        for i in stripes {
+            _queued.push(self.inner.stripes[i].lock().await);
+        }
+        let mut backoff = Backoff::CONFLICT.start();
+        loop {
+            let reload = backoff.failures() > 0;
+            let mut batch = self
+                .decide_orders(services, std::slice::from_ref(&order), reload)
+                .await
+                .map_err(failed)?;
+            let decided = batch
+                .outcomes
+                .pop()
+                .unwrap_or_else(|| Err(AppError::Internal("no outcome".into())))?;
+            let then = self
+                .decide_orders(follower_services, &followers, reload)
+                .await
+                .map_err(failed)?;
+            // Two aggregate types: their view rows are of different tables.
+            batch.rows.extend(then.rows);
+            batch.photos.extend(then.photos);
+            batch.views.extend(then.views);
+            match self.append_decided(&batch).await {
+                Ok(()) => return Ok((decided, then.outcomes)),
+                Err(Failed::Error(e)) => return Err(e),
+                Err(Failed::Lost) => match backoff.next_delay() {
+                    Some(delay) => tokio::time::sleep(delay).await,
+                    None => return Err(AppError::Conflict("concurrent update, retry")),
+                },
+            }
+        }
     }
 
     /// One try: load, decide every order, append everything decided in one statement.
@@ -159,6 +236,23 @@ impl App {
         orders: &[Order<A>],
         reload: bool,
     ) -> Result<Vec<Outcome<A>>, Failed>
+    where
+        A: Stream,
+        AppError: From<A::Error>,
+        A::Command: Clone,
+    {
+        let batch = self.decide_orders(services, orders, reload).await?;
+        self.append_decided(&batch).await?;
+        Ok(batch.outcomes)
+    }
+
+    /// Loads what `orders` need (one query) and decides each: the rows to append and every outcome.
+    async fn decide_orders<A>(
+        &self,
+        services: &A::Services,
+        orders: &[Order<A>],
+        reload: bool,
+    ) -> Result<DecidedBatch<A>, Failed>
     where
         A: Stream,
         AppError: From<A::Error>,
@@ -236,12 +330,24 @@ impl App {
                 views.push(A::TYPE, row);
             }
         }
-        match events::append(self.pool(), &rows, &photos, &views.into_views()).await {
+        Ok(DecidedBatch {
+            rows,
+            photos,
+            views: views.into_views(),
+            outcomes,
+        })
+    }
+
+    /// Appends decided rows, with the view rows they make, in one statement (nothing to do without
+    /// rows) and wakes the projector.
+    async fn append_decided(&self, batch: &DecidedBatch<impl Sized>) -> Result<(), Failed> {
+        let (rows, photos, views) = (&batch.rows, &batch.photos, &batch.views);
+        match events::append(self.pool(), rows, photos, views).await {
             Ok(()) => {
                 if !rows.is_empty() {
                     self.inner.signals.wake.notify_one();
                 }
-                Ok(outcomes)
+                Ok(())
             }
             Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("23505") => Err(Failed::Lost),
             Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some(CLAIM_LOST) => {

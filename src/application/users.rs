@@ -11,7 +11,7 @@ use super::{Actor, App, AppError, RequestError, RequestMeta};
 use crate::domain::user::{CreateUser, User, UserCommand, UserDraft, UserRecord, UserRole};
 use crate::domain::values::{Email, UserName, parse_guid};
 use crate::persistence::claims::{self, Claim};
-use crate::read_model::users::{self, UserKey, UserView};
+use crate::read_model::users::{self, UserFilter, UserKey, UserView};
 use crate::read_model::{ListQuery, Page};
 
 const COMMAND: &str = "people.user.create";
@@ -64,6 +64,8 @@ impl App {
             .parse()
             .map_err(|_| AppError::Internal("corrupt idempotency row".into()))?;
         let user_name = self.claim_identity(&email, id).await?;
+        // The user joins the groups its `department` names, in the statement that creates it.
+        let joins = self.department_orders(meta, id, &draft.department);
         let created_by = (!meta.actor.is_system()).then_some(meta.actor.id);
         let command = UserCommand::Create(Box::new(CreateUser {
             id,
@@ -84,7 +86,7 @@ impl App {
             authorize: false,
             key: None,
         };
-        let decided = match self.execute(&self.inner.user_services, order).await {
+        let (decided, joined) = match self.execute_with(&self.inner.user_services, order, &(), joins).await {
             Ok(decided) => decided,
             Err(e) => {
                 // Requests sharing a key share the id and its claims: only a definitive rejection (which
@@ -97,6 +99,7 @@ impl App {
             }
         };
         tracing::info!(user_id = %id, keyed = target.keyed, "user created");
+        self.groups_projected(&joined).await?;
         let from_event = || {
             decided
                 .aggregate
@@ -170,14 +173,20 @@ impl App {
             .ok_or(AppError::NotFound("user"))
     }
 
-    /// Active users filtered, sorted and paged; the default order is by first name.
-    pub async fn list_users(&self, _actor: &Actor, query: &ListQuery) -> Result<Page<UserView>, AppError> {
+    /// Active users filtered (`filter`: the members of a group), sorted and paged; the default order is
+    /// by first name.
+    pub async fn list_users(
+        &self,
+        _actor: &Actor,
+        query: &ListQuery,
+        filter: &UserFilter,
+    ) -> Result<Page<UserView>, AppError> {
         if users::sort_column(query.sort_by.as_deref()).is_none() {
             return Err(
                 RequestError::SortByUnknown("firstname, lastname, displayName, userName, email, created").into(),
             );
         }
-        Ok(users::list(self.pool(), query).await?)
+        Ok(users::list(self.pool(), query, filter).await?)
     }
 
     /// A user as their events make them (the source of truth, not the read model), deleted or not.

@@ -48,4 +48,8 @@ pub enum Field {
     Count,
     FilterValue,
     IdempotencyKey,
+    /// Groups: `groupName`, `groupManager` (or `userid` of `PUT group/{id}/manager`), `members`.
+    GroupName,
+    GroupManager,
+    Members,
 }

@@ -6,6 +6,7 @@ pub mod contact;
 pub mod contact_info;
 pub mod datetime;
 pub mod field;
+pub mod group;
 pub mod person;
 pub mod size;
 pub mod text;

@@ -9,7 +9,9 @@ use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
 use super::companies::Companies;
+use super::groups::Groups;
 use super::pb::company_service_server::CompanyServiceServer;
+use super::pb::group_service_server::GroupServiceServer;
 use super::pb::person_service_server::PersonServiceServer;
 use super::pb::user_service_server::UserServiceServer;
 use super::persons::Persons;
@@ -17,11 +19,12 @@ use super::users::Users;
 use crate::ops::Ops;
 
 /// The names health answers for.
-const SERVICES: [&str; 4] = [
+const SERVICES: [&str; 5] = [
     "",
     <PersonServiceServer<Persons> as NamedService>::NAME,
     <UserServiceServer<Users> as NamedService>::NAME,
     <CompanyServiceServer<Companies> as NamedService>::NAME,
+    <GroupServiceServer<Groups> as NamedService>::NAME,
 ];
 
 /// Checks readiness every `interval` until `shutdown`, and reports each change.

@@ -4,6 +4,7 @@ mod auth;
 pub mod codec;
 mod companies;
 mod convert;
+mod groups;
 mod health;
 mod observe;
 mod persons;
@@ -23,6 +24,7 @@ pub use crate::proto::pb;
 use crate::shutdown::TaskError;
 
 use pb::company_service_server::CompanyServiceServer;
+use pb::group_service_server::GroupServiceServer;
 use pb::person_service_server::PersonServiceServer;
 use pb::user_service_server::UserServiceServer;
 
@@ -41,6 +43,7 @@ pub async fn serve(listener: TcpListener, app: App, ops: Ops, shutdown: Cancella
     let users = UserServiceServer::new(users::Users::new(app.clone())).max_decoding_message_size(MAX_REQUEST_BYTES);
     let companies =
         CompanyServiceServer::new(companies::Companies::new(app.clone())).max_decoding_message_size(MAX_REQUEST_BYTES);
+    let groups = GroupServiceServer::new(groups::Groups::new(app.clone())).max_decoding_message_size(MAX_REQUEST_BYTES);
     let metrics = app.metrics();
     let monitor = tokio::spawn(health::monitor(ops, reporter, HEALTH_INTERVAL, shutdown.clone()));
     let served = tonic::transport::Server::builder()
@@ -51,6 +54,7 @@ pub async fn serve(listener: TcpListener, app: App, ops: Ops, shutdown: Cancella
         .add_service(persons)
         .add_service(users)
         .add_service(companies)
+        .add_service(groups)
         // TCP_NODELAY: without it, every small answer waits for the client's delayed ACK (~40 ms).
         .serve_with_incoming_shutdown(
             TcpIncoming::from(listener).with_nodelay(Some(true)),

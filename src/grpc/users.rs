@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::auth::caller;
 use super::convert::{command, meta};
 use super::observe::correlation;
-use crate::application::{App, RequestMeta};
+use crate::application::{App, RequestMeta, UserFilter};
 use crate::proto::pb::user_service_server::UserService;
 use crate::proto::pb::{
     self, ChangeUserEmailRequest, ChangeUserPasswordRequest, CreateUserRequest, DeleteUserRequest, GetUserRequest,
@@ -16,7 +16,8 @@ use crate::proto::pb::{
     SetUserTypeRequest, SetUserTypeResponse, UpdateUserRequest,
 };
 use crate::proto::{
-    administrator, expect, list_query, user, user_draft, user_ids, user_key, user_patch, user_status_in, user_type_in,
+    administrator, expect, guid, list_query, user, user_draft, user_ids, user_key, user_patch, user_status_in,
+    user_type_in,
 };
 
 pub struct Users {
@@ -63,8 +64,11 @@ impl UserService for Users {
     async fn list_users(&self, request: Request<ListUsersRequest>) -> Result<Response<ListUsersResponse>, Status> {
         let actor = caller(&self.app, &request).await?;
         let r = request.into_inner();
+        let filter = UserFilter {
+            group: r.group_id.as_deref().map(|g| guid("group_id", g.trim())).transpose()?,
+        };
         let query = list_query(r.start_index, r.count, r.filter_value, r.sort_by, r.sort_order)?;
-        let page = self.app.list_users(&actor, &query).await?;
+        let page = self.app.list_users(&actor, &query, &filter).await?;
         Ok(Response::new(ListUsersResponse {
             items: page.items.into_iter().map(user).collect(),
             total: page.total,

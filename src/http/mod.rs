@@ -11,6 +11,7 @@ mod body;
 mod companies;
 mod contacts;
 mod error;
+mod groups;
 mod negotiate;
 mod openapi;
 mod ops;
@@ -81,6 +82,19 @@ pub fn router(app: App) -> Router {
             "/api/2.0/settings/security/administrator",
             put(people_changes::administrator),
         )
+        .route("/api/2.0/group", get(groups::list).post(groups::create))
+        .route(
+            "/api/2.0/group/{groupid}",
+            get(groups::get).put(groups::update).delete(groups::delete),
+        )
+        .route(
+            "/api/2.0/group/{groupid}/members",
+            put(groups::add_members)
+                .post(groups::set_members)
+                .delete(groups::remove_members),
+        )
+        .route("/api/2.0/group/{groupid}/manager", put(groups::set_manager))
+        .route("/api/2.0/group/user/{userid}", get(groups::of_user))
         .route("/api/2.0/openapi.json", get(openapi::document))
         .route("/healthz", get(|| async { "ok" }))
         .route_layer(from_fn(trace::matched_route))

@@ -9,7 +9,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
 use super::negotiate::JSON;
-use super::{authentication, companies, contacts, people, people_changes, persons};
+use super::{authentication, companies, contacts, groups, people, people_changes, persons};
+use crate::wire::groups::{EmployeeDto, GroupFullDto};
 use crate::wire::output::{
     CompanyDto, ContactDto, ContactInfoDto, CreatorDto, ErrorBody, FullCompanyDto, GroupDto, PersonDto, UserDto,
 };
@@ -33,16 +34,18 @@ use crate::wire::output::{
         people::create, people::get, people::by_email, people::me, people::all, people::filter,
         people_changes::update, people_changes::status, people_changes::retype, people_changes::email,
         people_changes::password, people_changes::delete, people_changes::administrator,
+        groups::list, groups::create, groups::get, groups::update, groups::delete, groups::add_members,
+        groups::set_members, groups::remove_members, groups::set_manager, groups::of_user,
     ),
     components(schemas(
         PersonDto, CompanyDto, FullCompanyDto, CreatorDto, UserDto, ContactDto, GroupDto, ContactInfoDto, ErrorBody,
-        authentication::TokenDto,
+        authentication::TokenDto, GroupFullDto, EmployeeDto,
     )),
     modifiers(&TokenAuth),
     tags(
         (name = "authentication", description = "log in"),
         (name = "crm", description = "CRM persons and companies"),
-        (name = "people", description = "portal users"),
+        (name = "people", description = "portal users and their groups (departments)"),
     )
 )]
 pub struct ApiDoc;
@@ -242,4 +245,47 @@ pub struct ListParams {
     sort_by: Option<String>,
     /// `ascending` or `descending` (any case); anything else is a 400
     sort_order: Option<String>,
+}
+
+/// `POST group`, `PUT group/{groupid}`.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct GroupRequest {
+    /// required on create; at most 128 characters
+    group_name: Option<String>,
+    /// the head (made a member too); on `PUT`, `null` or the nil GUID clears it
+    group_manager: Option<uuid::Uuid>,
+    /// on `PUT`, replaces the members
+    members: Option<Vec<uuid::Uuid>>,
+}
+
+/// `PUT`, `POST`, `DELETE group/{groupid}/members`.
+#[derive(ToSchema)]
+pub struct GroupMembersRequest {
+    members: Vec<uuid::Uuid>,
+}
+
+/// `PUT group/{groupid}/manager`.
+#[derive(ToSchema)]
+pub struct ManagerRequest {
+    userid: uuid::Uuid,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct GroupReply {
+    count: i64,
+    status: i32,
+    status_code: u16,
+    response: GroupFullDto,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct GroupListReply {
+    count: Option<i64>,
+    total: i64,
+    status: i32,
+    status_code: u16,
+    response: Vec<GroupDto>,
 }

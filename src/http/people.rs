@@ -14,7 +14,8 @@ use super::negotiate::{list as list_reply, single};
 use super::openapi::{ErrorReply, ListParams, UserListReply, UserReply, UserRequest};
 use super::params;
 use super::xml::Booleans::Title;
-use crate::application::{App, UserView};
+use crate::application::{App, UserFilter, UserView};
+use crate::domain::values::parse_guid;
 use crate::wire::{input, output};
 
 /// 200 with a user and its `ETag: "<version>"`.
@@ -93,13 +94,18 @@ pub async fn me(State(app): State<App>, caller: Caller) -> Result<Response, ApiE
 
 /// Active users filtered, sorted and paged, with `total` (`GET people` and `GET people/filter`).
 #[utoipa::path(
-    get, path = "/api/2.0/people/filter", tag = "people", params(ListParams),
+    get, path = "/api/2.0/people/filter", tag = "people",
+    params(ListParams, ("groupId" = Option<uuid::Uuid>, Query, description = "only the members of this group")),
     responses((status = 200, body = UserListReply), (status = 400, body = ErrorReply), (status = 401, body = ErrorReply)),
     security(("token" = []))
 )]
 pub async fn filter(State(app): State<App>, caller: Caller, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
+    let group = params::value(&params::pairs(q.as_deref())?, "groupId")
+        .filter(|g| !g.trim().is_empty())
+        .map(|g| parse_guid(g.trim()).ok_or_else(|| ApiError::invalid("groupId", "must be a GUID")))
+        .transpose()?;
     let page = app
-        .list_users(&caller.actor, &params::list_query(q.as_deref())?)
+        .list_users(&caller.actor, &params::list_query(q.as_deref())?, &UserFilter { group })
         .await?;
     let items: Vec<_> = page.items.iter().map(output::user).collect();
     Ok(list_reply(&items, page.start_index, page.total, Title))
@@ -107,7 +113,8 @@ pub async fn filter(State(app): State<App>, caller: Caller, RawQuery(q): RawQuer
 
 /// `GET people`: the same list as `people/filter`.
 #[utoipa::path(
-    get, path = "/api/2.0/people", tag = "people", params(ListParams),
+    get, path = "/api/2.0/people", tag = "people",
+    params(ListParams, ("groupId" = Option<uuid::Uuid>, Query, description = "only the members of this group")),
     responses((status = 200, body = UserListReply), (status = 400, body = ErrorReply), (status = 401, body = ErrorReply)),
     security(("token" = []))
 )]

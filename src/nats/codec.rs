@@ -34,8 +34,11 @@ pub use users::{
     UserChange, UserTarget,
 };
 
+mod groups;
+pub use groups::{GroupChange, Target};
+
 /// Every command a subject can name.
-pub const COMMANDS: [&str; 17] = [
+pub const COMMANDS: [&str; 22] = [
     CREATE_PERSON,
     CREATE_COMPANY,
     CREATE_USER,
@@ -53,6 +56,11 @@ pub const COMMANDS: [&str; 17] = [
     CHANGE_PASSWORD,
     DELETE_USER,
     SET_ADMINISTRATOR,
+    groups::CREATE_GROUP,
+    groups::UPDATE_GROUP,
+    groups::DELETE_GROUP,
+    groups::ADD_MEMBERS,
+    groups::REMOVE_MEMBERS,
 ];
 
 /// A decoded command, ready for the application.
@@ -72,6 +80,8 @@ pub enum Command {
     RemoveData(Change<i64>),
     /// `people.user.*` but the create.
     User(UserChange),
+    /// `people.group.*`.
+    Group(GroupChange),
 }
 
 /// A change of the contact `id`, expected at a version or not.
@@ -154,6 +164,9 @@ pub fn decode(command: &str, headers: Option<&HeaderMap>, payload: &[u8]) -> Res
 
 /// A JSON payload: the REST body, plus the contact's `id` (and the entry's `dataid`) for a change.
 fn decode_json(command: &str, expect: Expect, body: &Value) -> Result<Command, BindError> {
+    if groups::GROUP_COMMANDS.contains(&command) {
+        return groups::json(command, expect, body).map(Command::Group);
+    }
     let id = || changes::contact_id(body);
     Ok(match command {
         CREATE_PERSON => Command::CreatePerson(input::person_draft(body)?),
@@ -237,6 +250,10 @@ fn decode_protobuf(command: &str, expect: Option<Expect>, payload: &[u8]) -> Res
         user if USER_COMMANDS.contains(&user) => {
             let (change, request_id) = users::protobuf(user, expect, payload)?;
             (change.map(Command::User), request_id)
+        }
+        group if groups::GROUP_COMMANDS.contains(&group) => {
+            let (change, request_id) = groups::protobuf(group, expect, payload)?;
+            (change.map(Command::Group), request_id)
         }
         CREATE_PERSON => {
             let mut req: pb::CreatePersonRequest = message(payload, "rollcall.v1.CreatePersonRequest")?;

@@ -1,6 +1,7 @@
 //! The thin adapter shared by ingestion and request-reply: decode, authenticate, call the App, and
 //! describe the result (a REST envelope, or a rejection with the REST status codes).
 
+mod groups;
 mod users;
 
 use async_nats::HeaderMap;
@@ -8,7 +9,7 @@ use async_nats::HeaderMap;
 use super::codec::{self, Change, Command, DecodeError};
 use super::headers;
 use crate::application::{
-    Actor, Actors, App, AppError, CompanyView, Contact, Field, PersonView, RequestMeta, Source, UserView,
+    Actor, Actors, App, AppError, CompanyView, Contact, Field, GroupView, PersonView, RequestMeta, Source, UserView,
 };
 use crate::domain::contact_info::ContactInfo;
 use crate::proto;
@@ -43,6 +44,12 @@ pub enum Created {
     },
     /// A user (or many) as a `people.user.*` change left them.
     UserChanged(users::Answer),
+    /// A group created (201), changed or deleted (200; a deleted one without its members).
+    Group {
+        view: Box<GroupView>,
+        status: u16,
+        members: bool,
+    },
 }
 
 impl Created {
@@ -55,6 +62,7 @@ impl Created {
             Created::Changed(contact, actor) => Envelope::single(200, output::contact(contact, actor)),
             Created::Data { info, status, .. } => Envelope::single(*status, output::contact_info(info)),
             Created::UserChanged(answer) => answer.envelope(),
+            Created::Group { view, status, members } => Envelope::single(*status, wire::groups::group(view, *members)),
         }
     }
 
@@ -70,6 +78,7 @@ impl Created {
             },
             Created::Data { contact, info, .. } => format!("contact data {} of contact {contact}", info.id),
             Created::UserChanged(answer) => answer.describe(),
+            Created::Group { view, .. } => format!("group {} at version {}", view.id, view.version),
         }
     }
 }
@@ -221,6 +230,7 @@ pub async fn run(app: &App, Prepared { meta, command, names }: Prepared) -> Resu
             .await
             .map(data(id, 200)),
         Command::User(change) => users::run(app, &meta, change).await,
+        Command::Group(change) => groups::run(app, &meta, change).await,
     }
     .map_err(|e| Failure::App(e, names))
 }

@@ -5,6 +5,7 @@
 mod companies;
 mod contacts;
 mod convert;
+mod groups;
 pub mod names;
 mod persons;
 mod users;
@@ -15,6 +16,7 @@ pub use contacts::{
     version,
 };
 pub use convert::{Invalid, guid, guids, list_query, timestamp_in, timestamp_out, user_key};
+pub use groups::{group, group_draft, group_id, group_patch, group_summary, members};
 pub use persons::{person, person_draft};
 pub use users::{MAX_USER_IDS, administrator, user, user_draft, user_ids, user_patch, user_status_in, user_type_in};
 

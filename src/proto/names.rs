@@ -42,5 +42,8 @@ pub fn proto(field: Field) -> &'static str {
         Field::Count => "count",
         Field::FilterValue => "filter_value",
         Field::IdempotencyKey => "request_id",
+        Field::GroupName => "name",
+        Field::GroupManager => "manager",
+        Field::Members => "members",
     }
 }

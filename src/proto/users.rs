@@ -196,7 +196,7 @@ pub fn user(v: UserView) -> pb::User {
         is_visitor: v.is_visitor,
         is_admin: v.is_admin,
         is_owner: v.is_owner,
-        department: v.department.iter().map(ToString::to_string).collect(),
+        department: v.groups.iter().map(|g| g.id.to_string()).collect(),
         title: v.title,
         location: v.location,
         sex: sex_out(v.sex).into(),
@@ -210,6 +210,7 @@ pub fn user(v: UserView) -> pb::User {
         activation_status: activation_out(v.activation_status).into(),
         created_by: v.created_by.map(|c| c.to_string()),
         created: Some(timestamp_out(v.created_at)),
+        groups: v.groups.into_iter().map(super::groups::group_summary).collect(),
         version: version(v.version),
         terminated: v.terminated.map(timestamp_out),
     }

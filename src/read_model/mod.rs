@@ -4,6 +4,7 @@
 pub mod companies;
 mod copy;
 mod fold;
+pub mod groups;
 pub mod inline;
 pub mod persons;
 pub mod projector;
@@ -46,6 +47,13 @@ impl Tables {
         match self {
             Tables::Live => "users",
             Tables::Shadow => "users_rebuild",
+        }
+    }
+
+    pub fn groups(self) -> &'static str {
+        match self {
+            Tables::Live => "groups",
+            Tables::Shadow => "groups_rebuild",
         }
     }
 }

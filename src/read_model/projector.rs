@@ -12,9 +12,10 @@ use cqrs_es::Aggregate;
 
 use super::copy::Copies;
 use super::fold::{Folded, fold};
-use super::{SignalSources, Tables, companies, persons, users};
+use super::{SignalSources, Tables, companies, groups, persons, users};
 use crate::backoff::Backoff;
 use crate::domain::company::Company;
+use crate::domain::group::Group;
 use crate::domain::person::Person;
 use crate::domain::user::User;
 use crate::persistence::feed::{
@@ -55,8 +56,9 @@ pub async fn apply_with(
 ) -> Result<(), ProjectionError> {
     let of = |kind: &str| rows.iter().filter(|r| r.aggregate_type == kind).collect::<Vec<_>>();
     let (person_rows, company_rows, user_rows) = (of(Person::TYPE), of(Company::TYPE), of(User::TYPE));
+    let group_rows = of(Group::TYPE);
     for row in rows {
-        if ![Person::TYPE, Company::TYPE, User::TYPE].contains(&row.aggregate_type.as_str()) {
+        if ![Person::TYPE, Company::TYPE, User::TYPE, Group::TYPE].contains(&row.aggregate_type.as_str()) {
             tracing::warn!(aggregate_type = %row.aggregate_type, position = row.global_position,
                 "no projection for this aggregate type");
         }
@@ -97,6 +99,21 @@ pub async fn apply_with(
             users::project(conn, tables, &rows).await?;
         }
         users::remove(conn, tables, &gone).await?;
+    }
+    // Groups name their members and managers by id; users are joined when read.
+    if !group_rows.is_empty() {
+        let folded = fold::<Group>(conn, &group_rows).await?;
+        let mut live = Vec::new();
+        let mut gone = Vec::new();
+        for f in &folded {
+            match f.aggregate.record() {
+                Some(r) if r.deleted => gone.push((r.id, f.position)),
+                Some(r) => live.push(groups::ProjectedRow::of(r, f.position, f.version)),
+                None => {}
+            }
+        }
+        groups::project(conn, tables, &live).await?;
+        groups::remove(conn, tables, &gone).await?;
     }
     if !person_rows.is_empty() {
         let folded = fold::<Person>(conn, &person_rows).await?;

@@ -7,6 +7,7 @@ use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+use super::groups::{GroupRef, SUMMARY};
 use super::persons::Creator;
 use super::{ListQuery, Page, SortOrder, Tables};
 use crate::domain::datetime::ApiDateTime;
@@ -24,7 +25,8 @@ pub struct UserView {
     pub is_visitor: bool,
     pub is_admin: bool,
     pub is_owner: bool,
-    pub department: Vec<Uuid>,
+    /// The groups the user is in (from the groups view), by name.
+    pub groups: Vec<GroupRef>,
     pub title: Option<String>,
     pub location: Option<String>,
     pub sex: Option<Sex>,
@@ -45,7 +47,8 @@ pub struct UserView {
 }
 
 impl UserView {
-    /// The view of a user's record at `version`, before (or instead of) the projector's row.
+    /// The view of a user's record at `version`, before (or instead of) the projector's row (no groups:
+    /// they are other streams).
     pub fn from_record(e: &UserRecord, version: i64) -> UserView {
         UserView {
             id: e.id,
@@ -56,7 +59,7 @@ impl UserView {
             is_visitor: e.is_visitor,
             is_admin: e.is_admin,
             is_owner: e.is_owner,
-            department: e.department.clone(),
+            groups: Vec::new(),
             title: e.title.clone(),
             location: e.location.clone(),
             sex: e.sex,
@@ -91,7 +94,7 @@ struct Row {
     is_visitor: bool,
     is_admin: bool,
     is_owner: bool,
-    department: Vec<Uuid>,
+    groups: Json<Vec<GroupRef>>,
     title: Option<String>,
     location: Option<String>,
     sex: Option<String>,
@@ -136,7 +139,7 @@ impl From<Row> for UserView {
             is_visitor: r.is_visitor,
             is_admin: r.is_admin,
             is_owner: r.is_owner,
-            department: r.department,
+            groups: r.groups.0,
             title: r.title,
             location: r.location,
             sex: r.sex.as_deref().and_then(Sex::parse_lenient),
@@ -156,9 +159,16 @@ impl From<Row> for UserView {
     }
 }
 
-const SELECT: &str = "SELECT id, user_name, email, first_name, last_name, is_visitor, is_admin, is_owner,
-        department, title, location, sex, birthday, works_from, notes, contacts, avatar_url, lead, status,
-        activation_status, created_by, created_at, terminated, version FROM users u";
+/// Every column of the view `u`, and the user's groups (`groups_by_member`).
+fn select() -> String {
+    format!(
+        "SELECT id, user_name, email, first_name, last_name, is_visitor, is_admin, is_owner,
+                COALESCE((SELECT json_agg({SUMMARY} ORDER BY lower(g.name), g.id) FROM groups g
+                           WHERE g.members @> ARRAY[u.id]), '[]') AS groups,
+                title, location, sex, birthday, works_from, notes, contacts, avatar_url, lead, status,
+                activation_status, created_by, created_at, terminated, version FROM users u"
+    )
+}
 
 /// A `users` row as the projection writes it (field names are the column names).
 #[derive(Debug, Serialize)]
@@ -300,7 +310,7 @@ pub async fn creators(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<Creator>, sqlx:
 
 /// The user `id`.
 pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<UserView>, sqlx::Error> {
-    let sql = format!("{SELECT} WHERE id = $1");
+    let sql = format!("{} WHERE id = $1", select());
     let row: Option<Row> = sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?;
     Ok(row.map(UserView::from))
 }
@@ -308,8 +318,8 @@ pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<UserView>, sqlx::Erro
 /// The user with this user name or email (case-insensitive).
 pub async fn find(pool: &PgPool, by: UserKey<'_>) -> Result<Option<UserView>, sqlx::Error> {
     let (sql, key) = match by {
-        UserKey::UserName(n) => (format!("{SELECT} WHERE lower(user_name) = lower($1)"), n),
-        UserKey::Email(e) => (format!("{SELECT} WHERE lower(email) = lower($1)"), e),
+        UserKey::UserName(n) => (format!("{} WHERE lower(user_name) = lower($1)", select()), n),
+        UserKey::Email(e) => (format!("{} WHERE lower(email) = lower($1)", select()), e),
     };
     let row: Option<Row> = sqlx::query_as(&sql).bind(key.trim()).fetch_optional(pool).await?;
     Ok(row.map(UserView::from))
@@ -334,11 +344,33 @@ pub fn sort_column(sort_by: Option<&str>) -> Option<&'static str> {
     }
 }
 
+/// Which users a list holds, beyond its search words.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UserFilter {
+    /// Only the members of this group (`people/filter?groupId=`); none when there is no such group.
+    pub group: Option<Uuid>,
+}
+
+impl UserFilter {
+    /// The SQL condition on the view `u` (a `Uuid` prints as hex and dashes only: safe as a literal).
+    fn condition(&self) -> String {
+        let mut condition = "u.status = 1".to_string();
+        if let Some(group) = self.group {
+            condition.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM groups g WHERE g.id = '{group}' AND g.members @> ARRAY[u.id])"
+            ));
+        }
+        condition
+    }
+}
+
 /// A page of active users. `sort_by` must have passed [`sort_column`]; default: first name.
-pub async fn list(pool: &PgPool, q: &ListQuery) -> Result<Page<UserView>, sqlx::Error> {
+pub async fn list(pool: &PgPool, q: &ListQuery, filter: &UserFilter) -> Result<Page<UserView>, sqlx::Error> {
     let column = sort_column(q.sort_by.as_deref()).unwrap_or("lower(u.first_name)");
     let order = (column, q.sort_order.unwrap_or(SortOrder::Ascending));
-    let (rows, total): (Vec<Row>, i64) = super::page(pool, (SELECT, "users", "u"), "u.status = 1", order, q).await?;
+    let select = select();
+    let condition = filter.condition();
+    let (rows, total): (Vec<Row>, i64) = super::page(pool, (&select, "users", "u"), &condition, order, q).await?;
     Ok(Page {
         items: rows.into_iter().map(UserView::from).collect(),
         total,

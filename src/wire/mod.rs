@@ -4,6 +4,7 @@
 
 pub mod changes;
 pub mod error;
+pub mod groups;
 pub mod input;
 pub mod names;
 pub mod output;

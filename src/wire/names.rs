@@ -43,5 +43,8 @@ pub fn rest(field: Field) -> &'static str {
         Field::Count => "count",
         Field::FilterValue => "filterValue",
         Field::IdempotencyKey => "Idempotency-Key",
+        Field::GroupName => "groupName",
+        Field::GroupManager => "groupManager",
+        Field::Members => "members",
     }
 }

@@ -6,11 +6,11 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::application::{Actor, CompanyRef, CompanyView, Contact, Creator, PersonView, UserView};
+use crate::application::{Actor, CompanyRef, CompanyView, Contact, Creator, GroupRef, PersonView, UserView};
 use crate::domain::contact_info::ContactInfo;
 use crate::domain::values::ShareType;
 
-const AVATAR_SMALL: &str = "/skins/default/images/default_user_photo_size_32-32.png";
+pub const AVATAR_SMALL: &str = "/skins/default/images/default_user_photo_size_32-32.png";
 const AVATAR_MEDIUM: &str = "/skins/default/images/default_user_photo_size_48-48.png";
 const AVATAR: &str = "/skins/default/images/default_user_photo_size_82-82.png";
 
@@ -246,12 +246,22 @@ pub struct ContactDto {
     pub value: String,
 }
 
+/// ONLYOFFICE's `GroupWrapperSummary`: a group in a user's `Groups` and in `GET group`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct GroupDto {
     pub id: Uuid,
-    pub name: Option<String>,
+    pub name: String,
+    /// The manager's user name; `null` when the group has none.
     pub manager: Option<String>,
+}
+
+pub fn group_summary(g: &GroupRef) -> GroupDto {
+    GroupDto {
+        id: g.id,
+        name: g.name.clone(),
+        manager: g.manager.clone(),
+    }
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -307,7 +317,8 @@ pub fn user(v: &UserView) -> UserDto {
         status: v.status as i32,
         activation_status: v.activation_status as i32,
         terminated: v.terminated.map(|t| t.to_api_string()),
-        department: v.department.iter().map(Uuid::to_string).collect::<Vec<_>>().join(", "),
+        // ONLYOFFICE joins the names with ", " ("" in no group); like every name here, not HTML-encoded.
+        department: v.groups.iter().map(|g| g.name.as_str()).collect::<Vec<_>>().join(", "),
         work_from: v.works_from.to_api_string(),
         location: v.location.clone(),
         notes: v.notes.clone(),
@@ -323,15 +334,7 @@ pub fn user(v: &UserView) -> UserDto {
                 value: c.value.clone(),
             })
             .collect(),
-        groups: v
-            .department
-            .iter()
-            .map(|id| GroupDto {
-                id: *id,
-                name: None,
-                manager: None,
-            })
-            .collect(),
+        groups: v.groups.iter().map(group_summary).collect(),
         lead: v.lead,
         avatar_medium: avatar(AVATAR_MEDIUM),
         avatar: avatar(AVATAR),

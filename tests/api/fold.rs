@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
 use rollcall::domain::company::Company;
+use rollcall::domain::group::Group;
 use rollcall::domain::person::Person;
 use rollcall::domain::user::User;
 use serde_json::{Value, json};
@@ -66,6 +67,7 @@ async fn fold(pool: &PgPool) -> Result<BTreeMap<&'static str, Table>, String> {
     let mut persons: BTreeMap<String, (Person, i64, i64)> = BTreeMap::new();
     let mut companies: BTreeMap<String, (Company, i64, i64)> = BTreeMap::new();
     let mut users: BTreeMap<String, (User, i64, i64)> = BTreeMap::new();
+    let mut groups: BTreeMap<String, (Group, i64, i64)> = BTreeMap::new();
     for (aggregate, id, sequence, payload, position) in events {
         let unknown = |e: serde_json::Error| format!("the fold cannot read a {aggregate} event ({e}): {payload}");
         match aggregate.as_str() {
@@ -90,10 +92,19 @@ async fn fold(pool: &PgPool) -> Result<BTreeMap<&'static str, Table>, String> {
                 sequence,
                 position,
             ),
+            "Group" => apply(
+                &mut groups,
+                id,
+                serde_json::from_value(payload.clone()).map_err(unknown)?,
+                sequence,
+                position,
+            ),
             other => return Err(format!("the fold knows no aggregate {other}")),
         }
     }
-    let mut tables: BTreeMap<&'static str, Table> = ["persons", "companies", "users"].map(|t| (t, Table::new())).into();
+    let mut tables: BTreeMap<&'static str, Table> = ["persons", "companies", "users", "groups"]
+        .map(|t| (t, Table::new()))
+        .into();
     for (id, (person, version, position)) in persons {
         let Some(r) = person.record().filter(|r| !r.deleted) else {
             continue;
@@ -142,6 +153,17 @@ async fn fold(pool: &PgPool) -> Result<BTreeMap<&'static str, Table>, String> {
             "position": position, "version": version, "terminated": e.terminated.map(|t| t.as_utc()),
         });
         tables.get_mut("users").expect("users").insert(id, row);
+    }
+    for (id, (group, version, position)) in groups {
+        let Some(r) = group.record().filter(|r| !r.deleted) else {
+            continue;
+        };
+        let row = json!({
+            "id": r.id, "name": r.name, "manager": r.manager, "members": r.members,
+            "created_by": r.created_by, "created_at": r.created_at.as_utc(),
+            "position": position, "version": version,
+        });
+        tables.get_mut("groups").expect("groups").insert(id, row);
     }
     Ok(tables)
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 use rollcall::application::{Actor, App, Expect, RequestMeta, Source};
 use rollcall::domain::company::CompanyDraft;
 use rollcall::domain::datetime::ApiDateTime;
+use rollcall::domain::group::{GroupDraft, GroupPatch};
 use rollcall::domain::person::{CustomFieldInput, PersonCreated, PersonDraft, PersonEvent, PersonPatch};
 use rollcall::domain::user::{ContactInput, UserDraft};
 use rollcall::domain::values::{Patch, Sex, ShareType};
@@ -63,8 +64,8 @@ async fn converges(pool: &sqlx::PgPool) -> Result<(), String> {
 }
 
 /// The `i`-th of a mixed load that fills every column of every read model: a company every third
-/// step (with `companies`), a user every fifth, and a person each time (in the last company, with
-/// every field).
+/// step (with `companies`), a group every tenth, a user every fifth (in every group), and a person
+/// each time (in the last company, with every field).
 async fn create_mixed(app: &App, meta: &RequestMeta, i: usize, company: &mut Option<i64>, companies: bool) {
     if companies && i.is_multiple_of(3) {
         let draft = CompanyDraft {
@@ -76,8 +77,37 @@ async fn create_mixed(app: &App, meta: &RequestMeta, i: usize, company: &mut Opt
         };
         *company = Some(app.create_company(meta, draft, None).await.unwrap().id);
     }
+    // Groups: one every tenth step, headed by the caller; users join every group there is; one is
+    // renamed and one deleted now and then.
+    if i.is_multiple_of(10) {
+        let draft = GroupDraft {
+            name: Some(format!("Team {i}")),
+            // The service itself (a system actor) is no user to head a group.
+            manager: (!meta.actor.is_system()).then_some(meta.actor.id),
+            members: vec![],
+        };
+        app.create_group(meta, draft).await.unwrap();
+    }
+    let groups = app.list_groups(&meta.actor).await.unwrap();
+    if i % 40 == 25
+        && let Some(first) = groups.first()
+    {
+        let rename = GroupPatch {
+            name: Some(format!("Renamed {i}")),
+            ..GroupPatch::default()
+        };
+        app.update_group(meta, first.id, rename, Expect::default())
+            .await
+            .unwrap();
+    }
+    if i % 40 == 35
+        && let Some(last) = groups.last()
+    {
+        app.delete_group(meta, last.id, Expect::default()).await.unwrap();
+    }
     if i.is_multiple_of(5) {
         let draft = UserDraft {
+            department: groups.iter().map(|g| g.id).collect(),
             title: Some("Engineer".into()),
             location: Some("Riga".into()),
             sex: Some(Sex::Female),
@@ -247,7 +277,7 @@ async fn a_rebuild_while_companies_are_created_ends_equal_to_the_events() {
 async fn indexes(pool: &sqlx::PgPool) -> Vec<(String, String)> {
     sqlx::query_as(
         "SELECT indexname::text, indexdef FROM pg_indexes
-          WHERE tablename IN ('persons', 'companies', 'users') ORDER BY indexname",
+          WHERE tablename IN ('persons', 'companies', 'users', 'groups') ORDER BY indexname",
     )
     .fetch_all(pool)
     .await

@@ -105,7 +105,18 @@ fn user_view() -> UserView {
         is_visitor: false,
         is_admin: false,
         is_owner: false,
-        department: vec![Uuid::from_u128(3)],
+        groups: vec![
+            crate::application::GroupRef {
+                id: Uuid::from_u128(3),
+                name: "Marketing".into(),
+                manager: Some("Jake.Zazhitski".into()),
+            },
+            crate::application::GroupRef {
+                id: Uuid::from_u128(5),
+                name: "Sales & Co".into(),
+                manager: None,
+            },
+        ],
         title: Some("Manager".into()),
         location: Some("Palo Alto".into()),
         sex: Some(crate::domain::values::Sex::Male),
@@ -178,6 +189,25 @@ fn a_user_has_the_seed_fields_in_the_seed_order() {
     }
     assert_eq!(keys(&got["Contacts"][0]), keys(&seed["Contacts"]));
     assert_eq!(keys(&got["Groups"][0]), keys(&seed["Groups"]));
+    let marketing = json!({"Id": Uuid::from_u128(3), "Name": "Marketing", "Manager": "Jake.Zazhitski"});
+    assert_eq!(
+        got["Groups"][0], marketing,
+        "the seed's group, named as the seed names it"
+    );
+    assert_eq!(got["Groups"][1]["Manager"], Value::Null, "a group without a manager");
+    assert_eq!(
+        got["Department"], "Marketing, Sales & Co",
+        "the names of the user's groups"
+    );
+    let alone = UserView {
+        groups: vec![],
+        ..user_view()
+    };
+    let alone = serde_json::to_value(user(&alone)).unwrap();
+    assert_eq!(
+        (alone["Department"].clone(), alone["Groups"].clone()),
+        (json!(""), json!([]))
+    );
     assert_eq!(got["Birthday"], "2008-04-10T00:00:00.0000000Z");
     assert_eq!(got["ProfileUrl"], "/Products/People/Profile.aspx?user=Mike.Zanyatski");
 }

@@ -2,6 +2,7 @@
 
 mod companies;
 mod contacts;
+mod groups;
 mod hardening;
 mod health;
 pub mod people_lifecycle;

@@ -7,10 +7,11 @@ use tonic_reflection::pb::{v1, v1alpha};
 use super::channel;
 use crate::helpers::TestApp;
 
-const EXPECTED: [&str; 4] = [
+const EXPECTED: [&str; 5] = [
     "rollcall.v1.PersonService",
     "rollcall.v1.UserService",
     "rollcall.v1.CompanyService",
+    "rollcall.v1.GroupService",
     "grpc.health.v1.Health",
 ];
 

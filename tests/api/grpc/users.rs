@@ -63,7 +63,11 @@ async fn a_user_created_over_grpc_carries_every_field_and_reads_back_by_guid_and
         (created.is_visitor, created.is_admin, created.is_owner),
         (false, false, false)
     );
-    assert_eq!(created.department, [DEPARTMENT]);
+    // The GUID names no group: ignored (department and groups list real groups only).
+    assert!(
+        created.department.is_empty() && created.groups.is_empty(),
+        "{created:?}"
+    );
     assert_eq!(created.title.as_deref(), Some("Manager"));
     assert_eq!(created.location.as_deref(), Some("Palo Alto"));
     assert_eq!(created.sex(), Sex::Male);
@@ -110,6 +114,7 @@ async fn listing_users_pages_by_start_index_and_count_and_reports_the_total() {
         filter_value: None,
         sort_by: Some("first_name".into()),
         sort_order: SortOrder::Descending.into(),
+        group_id: None,
     };
     // The owner ("Portal") is listed too.
     let first = c

@@ -7,6 +7,7 @@ mod changes;
 mod commands;
 mod companies;
 mod crash;
+mod groups;
 mod hardening;
 mod idempotency;
 mod limits;

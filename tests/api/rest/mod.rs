@@ -5,6 +5,7 @@ mod authentication;
 mod companies;
 mod contacts;
 mod errors;
+mod groups;
 pub mod hardening;
 mod people;
 mod people_lifecycle;

@@ -5,7 +5,7 @@ use std::future::Future;
 
 use chrono::Utc;
 
-use super::store::Stream;
+use super::store::{KeyCheck, Stream};
 use super::{Actor, App, AppError, RequestError, RequestMeta};
 use crate::domain::company::{Company, CompanyError};
 use crate::domain::datetime::ApiDateTime;
@@ -133,6 +133,25 @@ impl App {
             Some(k) if crate::domain::text::check(k).is_err() => Err(RequestError::IdempotencyKeyControl.into()),
             Some(k) => Ok(Some(k)),
         }
+    }
+
+    /// The idempotency check of a change to the stream `subject` by command `name`: `None` without a
+    /// key; otherwise the key and the fingerprint of the request (`content` is only built then).
+    pub(super) fn key_check(
+        &self,
+        meta: &RequestMeta,
+        name: &str,
+        subject: &str,
+        content: impl FnOnce() -> Result<Vec<u8>, AppError>,
+    ) -> Result<Option<KeyCheck>, AppError> {
+        let Some(key) = self.idempotency_key(meta)? else {
+            return Ok(None);
+        };
+        let body = content()?;
+        Ok(Some(KeyCheck {
+            key: key.to_string(),
+            fingerprint: self.fingerprint(name, meta, &[subject.as_bytes(), &body]),
+        }))
     }
 
     /// A keyed hash of the command name, the actor and the content.

@@ -8,7 +8,7 @@ use serde::Serialize;
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::store::{Decided, KeyCheck, Order, Stream};
+use super::store::{Decided, Order, Stream};
 use super::visibility::{crm_viewer, person_for, viewer_of};
 use super::{Actor, App, AppError, Contact, PhotoUpload, RequestMeta};
 use crate::domain::company::{Company, CompanyCommand, CompanyPatch};
@@ -409,17 +409,9 @@ impl App {
         if id <= 0 {
             return Err(super::RequestError::IdNotPositive.into());
         }
-        let key = match self.idempotency_key(meta)? {
-            Some(key) => {
-                let body = serde_json::to_vec(content).map_err(AppError::internal)?;
-                let subject = id.to_string();
-                Some(KeyCheck {
-                    key: key.to_string(),
-                    fingerprint: self.fingerprint(name, meta, &[subject.as_bytes(), &body]),
-                })
-            }
-            None => None,
-        };
+        let key = self.key_check(meta, name, &id.to_string(), || {
+            serde_json::to_vec(content).map_err(AppError::internal)
+        })?;
         let order = Order {
             id: id.to_string(),
             command,

@@ -12,7 +12,7 @@ use tracing::instrument;
 use uuid::Uuid;
 
 use super::commands::now;
-use super::store::{Decided, KeyCheck, Order, Outcome, Stream};
+use super::store::{Decided, Order, Outcome, Stream};
 use super::{Actor, App, AppError, Expect, RequestMeta};
 use crate::domain::group::{CreateGroup, Group, GroupCommand, GroupDraft, GroupError, GroupPatch};
 use crate::domain::user::User;
@@ -309,17 +309,9 @@ impl App {
     ) -> Result<Decided<Group>, AppError> {
         let work = async {
             may_edit_groups(&meta.actor)?;
-            let key = match self.idempotency_key(meta)? {
-                Some(key) => {
-                    let body = serde_json::to_vec(content).map_err(AppError::internal)?;
-                    let subject = id.to_string();
-                    Some(KeyCheck {
-                        key: key.to_string(),
-                        fingerprint: self.fingerprint(name, meta, &[subject.as_bytes(), &body]),
-                    })
-                }
-                None => None,
-            };
+            let key = self.key_check(meta, name, &id.to_string(), || {
+                serde_json::to_vec(content).map_err(AppError::internal)
+            })?;
             let order = Order {
                 id: id.to_string(),
                 command,

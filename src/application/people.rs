@@ -206,18 +206,7 @@ impl App {
         content: &[&[u8]],
         expect: Expect,
     ) -> Result<Order<User>, AppError> {
-        let subject = id.to_string();
-        let key = match self.idempotency_key(meta)? {
-            Some(key) => {
-                let mut parts: Vec<&[u8]> = vec![subject.as_bytes()];
-                parts.extend_from_slice(content);
-                Some(KeyCheck {
-                    key: key.to_string(),
-                    fingerprint: self.fingerprint(name, meta, &parts),
-                })
-            }
-            None => None,
-        };
+        let key = self.key_check(meta, name, &id.to_string(), || Ok(content.concat()))?;
         Ok(user_order(meta, id, command, expect, key))
     }
 

@@ -26,8 +26,11 @@ use crate::telemetry::sane_correlation_id;
 
 /// Commands other than person creates handled at once by one instance.
 pub const CONCURRENCY: usize = 16;
-/// Messages asked for per pull request, and most messages handled as one batch.
+/// Messages asked for per pull request.
 const BATCH: usize = 1_000;
+/// Most messages handled as one batch: with [`PIPELINE`] batches in flight, well under the consumer's
+/// `max_ack_pending`, and short enough that a batch does not hold its first command long.
+const CHUNK: usize = 250;
 /// Batches in flight at once: one can be decided while the previous one commits.
 const PIPELINE: usize = 4;
 /// How long one pull request waits for messages. Short, because at shutdown the last pull must be
@@ -39,7 +42,7 @@ const PULL_EXPIRY: Duration = Duration::from_millis(500);
 const PULL_GUARD: Duration = Duration::from_millis(250);
 /// Once a chunk has its first message, how long it waits for more to fill it (while the pull still
 /// brings them): fuller batches mean fewer commits per command.
-const FILL_WAIT: Duration = Duration::from_millis(3);
+const FILL_WAIT: Duration = Duration::from_millis(1);
 /// Messages handed back at shutdown are redelivered after this, once our last pull has ended.
 const HAND_BACK_DELAY: Duration = Duration::from_secs(1);
 /// How long a rejection may take to reach the server.
@@ -338,7 +341,7 @@ enum PullEnd {
 }
 
 /// Fills `chunk` from the pull: waits for a first message, then takes what else arrives until
-/// `filled_by` ([`FILL_WAIT`] after the first), up to `BATCH`. Returns when the chunk is ready (`None`)
+/// `filled_by` ([`FILL_WAIT`] after the first), up to [`CHUNK`]. Returns when the chunk is ready (`None`)
 /// or the pull gave its last message (`Some`). Every message is in `chunk` as soon as it is taken, so
 /// this can be cancelled at any await and called again.
 async fn fill_chunk(
@@ -347,7 +350,7 @@ async fn fill_chunk(
     filled_by: &mut Option<tokio::time::Instant>,
 ) -> Option<PullEnd> {
     loop {
-        if chunk.len() >= BATCH {
+        if chunk.len() >= CHUNK {
             return None;
         }
         let next = match *filled_by {

@@ -11,7 +11,7 @@ use super::Tables;
 use super::copy::Copies;
 use super::projector::{self, CHECKPOINT, ProjectionError};
 use crate::backoff::Backoff;
-use crate::persistence::feed::{self, Cursor};
+use crate::persistence::feed::{self, Cursor, EventRow};
 
 /// Events read and applied per transaction while filling the shadow tables.
 const BATCH: i64 = 10_000;
@@ -35,7 +35,8 @@ impl Progress {
     }
 }
 
-/// Applies every final event after `cursor` to the shadow tables, batch by batch.
+/// Applies every final event after `cursor` to the shadow tables, batch by batch. The next batch is
+/// read (on a connection of its own) while the current one is applied.
 async fn fill(
     pool: &PgPool,
     mut cursor: Cursor,
@@ -43,25 +44,45 @@ async fn fill(
     start: Instant,
     report: &mut impl FnMut(Progress),
 ) -> Result<Cursor, ProjectionError> {
-    let mut copies = Copies::bulk();
-    loop {
-        let mut tx = pool.begin().await?;
-        let xmin = feed::snapshot_xmin(&mut tx).await?;
-        let rows = feed::read_after(&mut tx, cursor, xmin, BATCH).await?;
-        projector::apply_with(&mut tx, Tables::Shadow, &mut copies, &rows).await?;
-        copies.flush(&mut tx).await?;
-        tx.commit().await?;
-        let Some(last) = rows.last() else {
-            return Ok(cursor);
-        };
-        cursor = last.cursor();
-        *done += rows.len() as u64;
-        report(Progress {
-            events: *done,
-            elapsed: start.elapsed(),
-            ..Progress::default()
-        });
-    }
+    let (ahead, mut batches) = tokio::sync::mpsc::channel::<Vec<EventRow>>(1);
+    let read = async move {
+        let mut conn = pool.acquire().await?;
+        let mut at = cursor;
+        loop {
+            // Outside a transaction: every event of an older transaction is final, and visible to
+            // the read that follows.
+            let xmin = feed::snapshot_xmin(&mut conn).await?;
+            let rows = feed::read_after(&mut conn, at, xmin, BATCH).await?;
+            let Some(last) = rows.last() else {
+                return Ok::<_, ProjectionError>(());
+            };
+            at = last.cursor();
+            if ahead.send(rows).await.is_err() {
+                return Ok(()); // the writer stopped (with its error)
+            }
+        }
+    };
+    let write = async {
+        let mut copies = Copies::bulk();
+        while let Some(rows) = batches.recv().await {
+            let mut tx = pool.begin().await?;
+            projector::apply_with(&mut tx, Tables::Shadow, &mut copies, &rows).await?;
+            copies.flush(&mut tx).await?;
+            tx.commit().await?;
+            if let Some(last) = rows.last() {
+                cursor = last.cursor();
+            }
+            *done += rows.len() as u64;
+            report(Progress {
+                events: *done,
+                elapsed: start.elapsed(),
+                ..Progress::default()
+            });
+        }
+        Ok::<_, ProjectionError>(cursor)
+    };
+    let ((), cursor) = futures::try_join!(read, write)?;
+    Ok(cursor)
 }
 
 /// How long the swap waits for a table lock before it gives way to readers and tries again.

@@ -2,19 +2,18 @@
 //! then all are decided and appended together by the write path (`store`), which falls back to one by
 //! one when the batch loses a race.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use tracing::instrument;
 
 use super::commands::now;
 use super::persons::COMMAND;
-use super::store::{Decided, Order};
+use super::store::{Decided, KeyClaim, Order};
 use super::{App, AppError, Rejection, RequestMeta};
 use crate::domain::company::Company;
 use crate::domain::person::{CreatePerson, Person, PersonCommand, PersonDraft, PersonError};
 use crate::persistence::events::NewPhoto;
-use crate::persistence::idempotency::{self, KeyOutcome, KeyRequest};
-use crate::persistence::next_contact_ids;
+use crate::read_model::persons::CompanyRef;
 
 /// One person create: who asks, what, and the photo its draft refers to.
 pub(super) struct PersonRequest {
@@ -23,7 +22,7 @@ pub(super) struct PersonRequest {
     pub photo: Option<NewPhoto>,
 }
 
-/// Rounds of fresh ids tried for an unkeyed create whose id turns out to be taken.
+/// Rounds of fresh ids tried for a create whose id turns out to be taken.
 const ID_ROUNDS: u32 = 3;
 
 /// One result per create, in order: the person's id once its event is committed.
@@ -36,16 +35,17 @@ struct Item {
     company: Option<i64>,
 }
 
-/// A create bound to its aggregate id.
+/// A create bound to a fresh aggregate id, with the idempotency key it records.
 struct Bound<'a> {
     item: &'a Item,
     id: i64,
-    keyed: bool,
-    /// An earlier request with the key may have created the person already.
-    replay: bool,
+    claim: Option<KeyClaim>,
 }
 
 type Slots = Vec<Option<Result<Decided<Person>, AppError>>>;
+
+/// Companies by id, as a person's answer shows its company.
+pub(super) type Companies = HashMap<i64, CompanyRef>;
 
 impl App {
     /// Creates many persons (each for its own caller and key), as [`App::create_person`] would one by one,
@@ -65,6 +65,7 @@ impl App {
         let outcomes: Outcomes = self
             .append_persons(requests)
             .await
+            .0
             .into_iter()
             .map(|r| r.and_then(|d| person_id(&d)))
             .collect();
@@ -73,8 +74,11 @@ impl App {
     }
 
     /// [`App::create_persons`] without the metrics (a single create records its own): each person as
-    /// its event made it.
-    pub(super) async fn append_persons(&self, requests: Vec<PersonRequest>) -> Vec<Result<Decided<Person>, AppError>> {
+    /// its event made it, and the companies they name as persons show them.
+    pub(super) async fn append_persons(
+        &self,
+        requests: Vec<PersonRequest>,
+    ) -> (Vec<Result<Decided<Person>, AppError>>, Companies) {
         let mut slots: Slots = requests.iter().map(|_| None).collect();
         let mut items = Vec::with_capacity(requests.len());
         for (index, request) in requests.into_iter().enumerate() {
@@ -87,20 +91,26 @@ impl App {
                 Err(e) => slots[index] = Some(Err(e)),
             }
         }
-        if let Err(e) = self.decide_batch(&items, &mut slots).await {
-            for item in &items {
-                slots[item.index].get_or_insert_with(|| Err(replicate(&e)));
+        let companies = match self.decide_batch(&items, &mut slots).await {
+            Ok(companies) => companies,
+            Err(e) => {
+                for item in &items {
+                    slots[item.index].get_or_insert_with(|| Err(replicate(&e)));
+                }
+                Companies::new()
             }
-        }
-        slots
+        };
+        let outcomes = slots
             .into_iter()
             .map(|s| s.unwrap_or_else(|| Err(AppError::Internal("a batched create was never settled".into()))))
-            .collect()
+            .collect();
+        (outcomes, companies)
     }
 
-    /// Checks companies and keys, then decides and appends every create still pending.
-    async fn decide_batch(&self, items: &[Item], slots: &mut Slots) -> Result<(), AppError> {
-        self.check_companies(items, slots).await?;
+    /// Checks companies and keys, then decides and appends every create still pending; the companies
+    /// the persons name.
+    async fn decide_batch(&self, items: &[Item], slots: &mut Slots) -> Result<Companies, AppError> {
+        let companies = self.check_companies(items, slots).await?;
         let mut bound = self.bind_ids(items, slots).await?;
         let created_at = now();
         let order = |b: &Bound<'_>| Order {
@@ -112,26 +122,27 @@ impl App {
                 created_at,
             }),
             meta: b.item.request.meta.clone(),
-            keyed: b.keyed,
-            fresh: !b.replay,
+            // A fresh id that turns out to be taken is someone else's (the sequence was reset), never
+            // this request's: only an id its key recorded before is (`App::claimed`).
+            keyed: false,
+            fresh: true,
             photo: b.item.request.photo.clone(),
             expected: None,
             authorize: false,
             key: None,
+            claim: b.claim.clone(),
         };
         for round in 1..=ID_ROUNDS {
             let outcomes = self.execute_all(&(), bound.iter().map(order).collect()).await;
             let mut squatted = Vec::new();
             for (b, outcome) in bound.into_iter().zip(outcomes) {
                 match outcome {
-                    // An unkeyed id someone else wrote first (the sequence was reset): take another.
-                    Err(AppError::Invalid(Rejection::Person(PersonError::AlreadyCreated)))
-                        if !b.keyed && round < ID_ROUNDS =>
-                    {
+                    // A fresh id someone else wrote first (the sequence was reset): take another.
+                    Err(AppError::Invalid(Rejection::Person(PersonError::AlreadyCreated))) if round < ID_ROUNDS => {
                         squatted.push(b);
                     }
                     outcome => {
-                        tracing::debug!(person_id = b.id, keyed = b.keyed, ok = outcome.is_ok(),
+                        tracing::debug!(person_id = b.id, keyed = b.claim.is_some(), ok = outcome.is_ok(),
                             correlation_id = %b.item.request.meta.correlation_id, "person create decided");
                         slots[b.item.index] = Some(outcome);
                     }
@@ -146,19 +157,19 @@ impl App {
                 ids = squatted.len(),
                 "fresh contact ids were taken already; allocating others"
             );
-            let fresh = next_contact_ids(self.pool(), squatted.len()).await?;
+            let fresh = self.contact_ids(squatted.len()).await?;
             bound = squatted
                 .into_iter()
                 .zip(fresh)
                 .map(|(b, id)| Bound { id, ..b })
                 .collect();
         }
-        Ok(())
+        Ok(companies)
     }
 
     /// Refuses the creates whose company does not exist in the event store, was deleted, or is
-    /// invisible to the create's caller (one query for all).
-    async fn check_companies(&self, items: &[Item], slots: &mut Slots) -> Result<(), AppError> {
+    /// invisible to the create's caller (one query for all); the companies found, as persons show them.
+    async fn check_companies(&self, items: &[Item], slots: &mut Slots) -> Result<Companies, AppError> {
         let wanted: Vec<String> = items
             .iter()
             .filter_map(|i| i.company)
@@ -167,95 +178,60 @@ impl App {
             .map(|c| c.to_string())
             .collect();
         if wanted.is_empty() {
-            return Ok(());
+            return Ok(Companies::new());
         }
         let found = self.load_all::<Company>(&wanted).await?;
+        let companies: Companies = found
+            .values()
+            .filter_map(|c| c.aggregate.live())
+            .map(|r| {
+                let f = &r.fields;
+                let company = CompanyRef {
+                    id: r.id,
+                    name: Some(f.company_name.clone()),
+                    share_type: f.share_type,
+                    managers: f.managers.clone(),
+                };
+                (r.id, company)
+            })
+            .collect();
         for item in items {
             let Some(company) = item.company else { continue };
             let actor = &item.request.meta.actor;
-            let visible = found
-                .get(&company.to_string())
-                .and_then(|c| c.aggregate.live())
-                .is_some_and(|r| actor.may_see(r.fields.share_type, &r.fields.managers));
+            let visible = companies
+                .get(&company)
+                .is_some_and(|c| actor.may_see(c.share_type, &c.managers));
             if !visible {
                 slots[item.index] = Some(Err(AppError::NotFound("company")));
             }
         }
-        Ok(())
+        Ok(companies)
     }
 
-    /// The id of every create still pending: a fresh one, or what its idempotency key recorded
-    /// (the same semantics as [`App::target`], with one statement for all keys).
+    /// A fresh id for every create still pending, and the idempotency key each records with its event
+    /// (the write path does again, for the id an earlier request recorded, a create whose key turns out
+    /// to be recorded: the semantics of [`App::target`], without a round trip before the append).
     async fn bind_ids<'a>(&self, items: &'a [Item], slots: &mut Slots) -> Result<Vec<Bound<'a>>, AppError> {
-        let mut keyed: Vec<(&Item, &str, String)> = Vec::new();
-        let mut unkeyed: Vec<&Item> = Vec::new();
+        let mut pending = Vec::with_capacity(items.len());
         for item in items {
             if slots[item.index].is_some() {
                 continue;
             }
-            match self.idempotency_key(&item.request.meta) {
+            let meta = &item.request.meta;
+            let claim = self.key_claim(meta, COMMAND, || {
+                serde_json::to_vec(&item.request.draft).map_err(AppError::internal)
+            });
+            match claim {
+                Ok(claim) => pending.push((item, claim)),
                 Err(e) => slots[item.index] = Some(Err(e)),
-                Ok(None) => unkeyed.push(item),
-                Ok(Some(key)) => {
-                    let content = serde_json::to_vec(&item.request.draft).map_err(AppError::internal)?;
-                    keyed.push((item, key, self.fingerprint(COMMAND, &item.request.meta, &[&content])));
-                }
             }
         }
-        let mut candidates = next_contact_ids(self.pool(), keyed.len() + unkeyed.len())
-            .await?
-            .into_iter();
-        let mut next = || {
-            candidates
-                .next()
-                .ok_or_else(|| AppError::Internal("too few ids allocated".into()))
-        };
-        let mut bound = Vec::with_capacity(keyed.len() + unkeyed.len());
-        for item in unkeyed {
-            bound.push(Bound {
-                item,
-                id: next()?,
-                keyed: false,
-                replay: false,
-            });
-        }
-        let candidate_ids: Vec<String> = keyed
-            .iter()
-            .map(|_| next().map(|id| id.to_string()))
-            .collect::<Result<_, _>>()?;
-        let requests: Vec<KeyRequest<'_>> = keyed
-            .iter()
-            .zip(&candidate_ids)
-            .map(|((item, key, fingerprint), candidate_id)| KeyRequest {
-                actor: item.request.meta.actor.id,
-                key,
-                command: COMMAND,
-                fingerprint,
-                candidate_id,
-            })
-            .collect();
-        let outcomes = idempotency::begin_many(self.pool(), &requests).await?;
-        for ((item, _, _), outcome) in keyed.iter().zip(outcomes) {
-            let (id, replay) = match outcome {
-                KeyOutcome::Fresh(id) => (id, false),
-                KeyOutcome::Replay(id) => (id, true),
-                KeyOutcome::Mismatch => {
-                    slots[item.index] = Some(Err(AppError::KeyReused));
-                    continue;
-                }
-            };
-            let id = id
-                .parse()
-                .map_err(|_| AppError::Internal("corrupt idempotency row".into()))?;
-            bound.push(Bound {
-                item,
-                id,
-                keyed: true,
-                replay,
-            });
-        }
-        bound.sort_by_key(|b| b.item.index);
-        Ok(bound)
+        let ids = self.contact_ids(pending.len()).await?;
+        Ok(pending
+            .into_iter()
+            .zip(ids)
+            .map(|((item, claim), id)| Bound { item, id, claim })
+            .collect())
     }
 }
 

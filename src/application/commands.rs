@@ -5,15 +5,16 @@ use std::future::Future;
 
 use chrono::Utc;
 
-use super::store::{KeyCheck, Stream};
+use super::store::{KeyCheck, KeyClaim, Stream};
 use super::{Actor, App, AppError, RequestError, RequestMeta};
-use crate::domain::company::{Company, CompanyError};
+use crate::domain::company::{Company, CompanyCommand, CompanyError, CreateCompany};
 use crate::domain::datetime::ApiDateTime;
-use crate::domain::person::{Person, PersonError};
+use crate::domain::person::{CreatePerson, Person, PersonCommand, PersonError};
 use crate::domain::user::{User, UserError};
 use crate::domain::values::ShareType;
 use crate::persistence::idempotency::{self, KeyOutcome};
 use crate::read_model::inline::{self, InlineRow};
+use crate::read_model::persons::Creator;
 
 /// "Now", at the precision the read models keep (microseconds, as every `ApiDateTime`).
 pub(super) fn now() -> ApiDateTime {
@@ -33,6 +34,16 @@ impl Stream for Person {
     fn inline_row(&self, version: i64) -> Option<InlineRow> {
         inline::person(self, version)
     }
+
+    fn retarget(command: &PersonCommand, id: &str) -> Option<PersonCommand> {
+        match command {
+            PersonCommand::Create(create) => Some(PersonCommand::Create(CreatePerson {
+                id: id.parse().ok()?,
+                ..create.clone()
+            })),
+            _ => None,
+        }
+    }
 }
 
 impl Stream for Company {
@@ -48,6 +59,16 @@ impl Stream for Company {
     fn inline_row(&self, version: i64) -> Option<InlineRow> {
         inline::company(self, version)
     }
+
+    fn retarget(command: &CompanyCommand, id: &str) -> Option<CompanyCommand> {
+        match command {
+            CompanyCommand::Create(create) => Some(CompanyCommand::Create(CreateCompany {
+                id: id.parse().ok()?,
+                ..create.clone()
+            })),
+            _ => None,
+        }
+    }
 }
 
 impl Stream for User {
@@ -59,6 +80,18 @@ impl Stream for User {
     /// user's own rules with each command (`domain/user/decide.rs`), on this same state.
     fn permits(&self, _actor: &Actor) -> Result<(), AppError> {
         self.live().map(|_| ()).ok_or(AppError::NotFound("user"))
+    }
+}
+
+/// The creator of what `actor` creates, as the views show it (`createBy`): the actor's user, or no
+/// details for the service itself (no user behind it, as the users view would say).
+pub(super) fn creator(actor: &Actor) -> Creator {
+    let known = !actor.id.is_nil();
+    Creator {
+        id: actor.id,
+        user_name: known.then(|| actor.user_name.clone()),
+        display_name: known.then(|| actor.display_name.clone()),
+        title: actor.title.clone().filter(|_| known),
     }
 }
 
@@ -122,6 +155,26 @@ impl App {
             }),
             KeyOutcome::Mismatch => Err(AppError::KeyReused),
         }
+    }
+
+    /// The key a create records with its event (`Order::claim`): `None` without a key; otherwise the key,
+    /// `command` and the fingerprint of the request (`content` is only built then), as [`App::target`]
+    /// records them, so a retry meets either's record.
+    pub(super) fn key_claim(
+        &self,
+        meta: &RequestMeta,
+        command: &'static str,
+        content: impl FnOnce() -> Result<Vec<u8>, AppError>,
+    ) -> Result<Option<KeyClaim>, AppError> {
+        let Some(key) = self.idempotency_key(meta)? else {
+            return Ok(None);
+        };
+        let body = content()?;
+        Ok(Some(KeyClaim {
+            key: key.to_string(),
+            command,
+            fingerprint: self.fingerprint(command, meta, &[&body]),
+        }))
     }
 
     /// The request's idempotency key, checked for length and control characters (a NATS header or a

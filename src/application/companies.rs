@@ -2,12 +2,11 @@
 
 use tracing::instrument;
 
-use super::commands::now;
+use super::commands::{creator, now};
 use super::store::Order;
 use super::visibility::{company_for, crm_viewer, person_for, viewer_of};
 use super::{Actor, App, AppError, PhotoUpload, RequestError, RequestMeta};
 use crate::domain::company::{Company, CompanyCommand, CompanyDraft, CreateCompany};
-use crate::persistence::next_contact_id;
 use crate::read_model::companies::{self, CompanyView};
 use crate::read_model::persons::{self, PersonView};
 use crate::read_model::{ListQuery, Page};
@@ -55,38 +54,45 @@ impl App {
         }
         let photo = PhotoUpload::attach(photo, &mut draft.photo)?;
         draft.validate()?;
-        let content = serde_json::to_vec(&draft).map_err(AppError::internal)?;
-        let candidate = next_contact_id(self.pool()).await?.to_string();
-        let target = self.target(meta, COMMAND, &[&content], candidate).await?;
-        let id: i64 = target
-            .id
-            .parse()
-            .map_err(|_| AppError::Internal("corrupt idempotency row".into()))?;
+        let candidate = self.contact_id().await?;
+        let claim = self.key_claim(meta, COMMAND, || serde_json::to_vec(&draft).map_err(AppError::internal))?;
         let command = CompanyCommand::Create(CreateCompany {
-            id,
+            id: candidate,
             draft,
             created_by: meta.actor.id,
             created_at: now(),
         });
         let order: Order<Company> = Order {
-            id: target.id.clone(),
+            id: candidate.to_string(),
             command,
             meta: meta.clone(),
-            keyed: target.keyed,
-            fresh: !target.replay,
+            keyed: false,
+            fresh: true,
             photo,
             expected: None,
             authorize: false,
             key: None,
+            claim,
         };
         let decided = self.execute(&(), order).await?;
-        tracing::info!(company_id = id, keyed = target.keyed, "company created");
-        let from_event = || {
-            decided
-                .aggregate
-                .record()
-                .map(|r| CompanyView::from_record(r, decided.version))
-        };
+        let record = decided
+            .aggregate
+            .record()
+            .ok_or_else(|| AppError::Internal("a created company without its record".into()))?;
+        let id = record.id;
+        tracing::info!(
+            company_id = id,
+            keyed = meta.idempotency_key.is_some(),
+            "company created"
+        );
+        if id == candidate {
+            // Created now, its row written with its event: the event is the whole answer.
+            let mut view = CompanyView::from_record(record, decided.version);
+            view.created_by = creator(&meta.actor);
+            return Ok(view);
+        }
+        // An earlier request's company (a keyed retry): as the read model shows it now.
+        let from_event = || Some(CompanyView::from_record(record, decided.version));
         let viewer = viewer_of(&meta.actor);
         self.created_view(|| companies::get(self.pool(), id, viewer), from_event)
             .await

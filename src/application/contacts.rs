@@ -422,6 +422,7 @@ impl App {
             expected: expect.version,
             authorize: true,
             key,
+            claim: None,
         };
         self.observed(meta, name, self.execute(&(), order)).await
     }
@@ -441,6 +442,7 @@ impl App {
                 expected: None,
                 authorize: false,
                 key: None,
+                claim: None,
             })
             .collect();
         for (person, outcome) in linked.iter().zip(self.execute_all::<Person>(&(), orders).await) {

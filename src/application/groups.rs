@@ -82,6 +82,7 @@ impl App {
             expected: None,
             authorize: false,
             key: None,
+            claim: None,
         };
         let decided = self.execute(&(), order).await?;
         tracing::info!(group_id = %id, keyed = target.keyed, "group created");
@@ -236,6 +237,7 @@ impl App {
                 expected: None,
                 authorize: false,
                 key: None,
+                claim: None,
             })
             .collect()
     }
@@ -280,6 +282,7 @@ impl App {
                 expected: None,
                 authorize: true,
                 key: None,
+                claim: None,
             })
             .collect())
     }
@@ -322,6 +325,7 @@ impl App {
                 expected: expect.version,
                 authorize: true,
                 key,
+                claim: None,
             };
             self.execute(&(), order).await
         };

@@ -9,6 +9,7 @@ mod companies;
 mod contacts;
 mod error;
 mod groups;
+mod ids;
 mod metadata;
 mod observe;
 mod people;
@@ -67,6 +68,7 @@ struct Inner {
     /// Commands on one stream queue here rather than race each other to the append (striped by
     /// stream, a fixed number of locks); other instances' writers are met by the version check.
     stripes: Vec<tokio::sync::Mutex<()>>,
+    contact_ids: ids::ContactIds,
 }
 
 /// How many stream locks an instance keeps.
@@ -86,6 +88,7 @@ impl App {
                 signals,
                 metrics: Arc::new(Metrics::new()),
                 stripes: (0..STRIPES).map(|_| tokio::sync::Mutex::new(())).collect(),
+                contact_ids: ids::ContactIds::default(),
                 pool,
             }),
         }

@@ -244,5 +244,6 @@ pub(super) fn user_order(
         expected: expect.version,
         authorize: true,
         key,
+        claim: None,
     }
 }

@@ -3,6 +3,7 @@
 use tracing::instrument;
 
 use super::batch::{PersonRequest, person_id};
+use super::commands::creator;
 use super::visibility::{crm_viewer, person_for};
 use super::{Actor, App, AppError, PhotoUpload, RequestError, RequestMeta};
 use crate::domain::person::PersonDraft;
@@ -41,19 +42,32 @@ impl App {
             photo,
         };
         // A batch of one: the same path as batched NATS creates.
-        let decided = self
-            .append_persons(vec![request])
-            .await
+        let (mut outcomes, companies) = self.append_persons(vec![request]).await;
+        let decided = outcomes
             .pop()
             .unwrap_or_else(|| Err(AppError::Internal("a create without an outcome".into())))?;
         let id = person_id(&decided)?;
         tracing::info!(person_id = id, "person created");
-        let from_event = || {
-            decided
-                .aggregate
-                .record()
-                .map(|r| PersonView::from_record(r, decided.version))
+        let record = decided
+            .aggregate
+            .record()
+            .ok_or_else(|| AppError::Internal("a created person without its record".into()))?;
+        // Its company as the check the create passed found it (`Some(None)`: no company).
+        let company = match record.fields.company_id {
+            None => Some(None),
+            Some(c) => companies.get(&c).cloned().map(Some),
         };
+        if decided.version == 1
+            && record.created_by == meta.actor.id
+            && let Some(company) = company
+        {
+            // Only its create in its stream, and its row written with it: the event is the answer.
+            let mut view = PersonView::from_record(record, decided.version);
+            view.company = company;
+            view.created_by = creator(&meta.actor);
+            return Ok(view);
+        }
+        let from_event = || Some(PersonView::from_record(record, decided.version));
         self.created_view(|| persons::get(self.pool(), id), from_event).await
     }
 

@@ -13,7 +13,8 @@ use futures::StreamExt;
 use super::error::CLAIM_LOST;
 use super::{Actor, App, AppError, RequestMeta};
 use crate::backoff::Backoff;
-use crate::persistence::events::{self, NewEvent, NewPhoto, StoredEvent, ViewRows};
+use crate::persistence::events::{self, NewEvent, NewKey, NewPhoto, StoredEvent, ViewRows};
+use crate::persistence::idempotency;
 use crate::read_model::inline::{Collected, InlineRow};
 
 /// Commands of a batch that fell back to one by one, run at once.
@@ -31,6 +32,12 @@ pub(super) trait Stream: Aggregate + Clone {
     /// The view row to write with the aggregate's events (`read_model::inline`); `None` leaves it to
     /// the projector.
     fn inline_row(&self, _version: i64) -> Option<InlineRow> {
+        None
+    }
+
+    /// The same create as `command`, for the aggregate `id` instead (a keyed create whose key an earlier
+    /// request recorded for `id`); `None` for commands that are not creates bound to their id.
+    fn retarget(_command: &Self::Command, _id: &str) -> Option<Self::Command> {
         None
     }
 }
@@ -54,6 +61,19 @@ pub(super) struct Order<A: Aggregate> {
     /// A change bound to an idempotency key: if the stream already holds an event its actor wrote with
     /// this key, the change was made (the same request) or the key was reused (another request).
     pub key: Option<KeyCheck>,
+    /// A create's idempotency key, recorded with its events in the same statement. When the actor's key
+    /// is recorded already, the earlier request's record decides: the same request is done again for
+    /// the id it recorded (`Stream::retarget`), another one is refused (`AppError::KeyReused`).
+    pub claim: Option<KeyClaim>,
+}
+
+/// A create's idempotency key: the command and the request's fingerprint are recorded with it, so a
+/// retry is told apart from another request that reuses the key.
+#[derive(Debug, Clone)]
+pub(super) struct KeyClaim {
+    pub key: String,
+    pub command: &'static str,
+    pub fingerprint: String,
 }
 
 /// An idempotency key of a change and the fingerprint of its request, both stored in the metadata of
@@ -78,6 +98,8 @@ pub(super) struct Decided<A> {
 enum Failed {
     /// Another writer appended to one of the streams first: deciding again can succeed.
     Lost,
+    /// An idempotency key of the batch was recorded already (by an earlier request, or twice in it).
+    KeyTaken,
     Error(AppError),
 }
 
@@ -89,6 +111,7 @@ struct DecidedBatch<A> {
     rows: Vec<NewEvent>,
     photos: Vec<NewPhoto>,
     views: Vec<ViewRows>,
+    keys: Vec<NewKey>,
     outcomes: Vec<Outcome<A>>,
 }
 
@@ -96,7 +119,7 @@ struct DecidedBatch<A> {
 fn failed(f: Failed) -> AppError {
     match f {
         Failed::Error(e) => e,
-        Failed::Lost => AppError::Conflict("concurrent update, retry"),
+        Failed::Lost | Failed::KeyTaken => AppError::Conflict("concurrent update, retry"),
     }
 }
 
@@ -112,7 +135,14 @@ impl App {
             let order = orders.into_iter().next().expect("one order");
             return vec![self.execute(services, order).await];
         }
-        match self.attempt(services, &orders, false).await {
+        // A key claimed twice in the batch would fail its append: the orders go one by one at once.
+        let repeated = repeated_claims(&orders);
+        let first_try = if repeated.iter().any(|r| *r) {
+            Err(Failed::KeyTaken)
+        } else {
+            self.attempt(services, &orders, false).await
+        };
+        match first_try {
             Ok(outcomes) => outcomes,
             Err(Failed::Error(AppError::Unavailable(why))) => {
                 orders.iter().map(|_| Err(AppError::Unavailable(why))).collect()
@@ -121,14 +151,46 @@ impl App {
                 if let Failed::Error(e) = &failed {
                     tracing::warn!(error = %e, "a batch could not be appended; deciding its commands one by one");
                 }
-                // Futures collected first: a stream of closures here defeats the `Send` proof of callers.
-                let each: Vec<_> = orders.into_iter().map(|o| self.execute(services, o)).collect();
-                futures::stream::iter(each)
-                    .buffered(FALLBACK_CONCURRENCY)
-                    .collect()
-                    .await
+                self.one_by_one(services, orders, &repeated).await
             }
         }
+    }
+
+    /// Executes each order on its own, several at once, except that an order whose key an earlier
+    /// order of the batch claims runs after the others, in batch order: it is then judged against the
+    /// first one's record, as if they had come one after another.
+    async fn one_by_one<A>(&self, services: &A::Services, orders: Vec<Order<A>>, repeated: &[bool]) -> Vec<Outcome<A>>
+    where
+        A: Stream,
+        AppError: From<A::Error>,
+        A::Command: Clone,
+    {
+        let (mut firsts, mut repeats) = (Vec::new(), Vec::new());
+        for (i, order) in orders.into_iter().enumerate() {
+            if repeated[i] {
+                repeats.push((i, order));
+            } else {
+                firsts.push((i, order));
+            }
+        }
+        let (first_places, firsts): (Vec<usize>, Vec<_>) = firsts.into_iter().unzip();
+        // Futures collected first: a stream of closures here defeats the `Send` proof of callers.
+        let each: Vec<_> = firsts.into_iter().map(|o| self.execute(services, o)).collect();
+        let done: Vec<Outcome<A>> = futures::stream::iter(each)
+            .buffered(FALLBACK_CONCURRENCY)
+            .collect()
+            .await;
+        let mut outcomes: Vec<Option<Outcome<A>>> = (0..repeated.len()).map(|_| None).collect();
+        for (i, outcome) in first_places.into_iter().zip(done) {
+            outcomes[i] = Some(outcome);
+        }
+        for (i, order) in repeats.drain(..) {
+            outcomes[i] = Some(self.execute(services, order).await);
+        }
+        outcomes
+            .into_iter()
+            .map(|o| o.unwrap_or_else(|| Err(AppError::Internal("an order without an outcome".into()))))
+            .collect()
     }
 
     /// Decides and appends one order, deciding again (on a reloaded history) after a lost race.
@@ -138,17 +200,25 @@ impl App {
         AppError: From<A::Error>,
         A::Command: Clone,
     {
-        let orders = std::slice::from_ref(&order);
-        let _queued = self.stripe(A::TYPE, &order.id).lock().await;
+        let mut order = order;
+        let mut _queued = self.stripe(A::TYPE, &order.id).lock().await;
         let mut backoff = Backoff::CONFLICT.start();
         loop {
-            match self.attempt(services, orders, backoff.failures() > 0).await {
+            match self
+                .attempt(services, std::slice::from_ref(&order), backoff.failures() > 0)
+                .await
+            {
                 Ok(mut outcomes) => {
                     return outcomes
                         .pop()
                         .unwrap_or_else(|| Err(AppError::Internal("no outcome".into())));
                 }
                 Err(Failed::Error(e)) => return Err(e),
+                Err(Failed::KeyTaken) => {
+                    order = self.claimed(order).await?;
+                    drop(_queued);
+                    _queued = self.stripe(A::TYPE, &order.id).lock().await;
+                }
                 Err(Failed::Lost) => match backoff.next_delay() {
                     Some(delay) => {
                         tracing::debug!(failures = backoff.failures(), "concurrent append, deciding again");
@@ -218,9 +288,11 @@ impl App {
             batch.rows.extend(then.rows);
             batch.photos.extend(then.photos);
             batch.views.extend(then.views);
+            batch.keys.extend(then.keys);
             match self.append_decided(&batch).await {
                 Ok(()) => return Ok((decided, then.outcomes)),
                 Err(Failed::Error(e)) => return Err(e),
+                Err(taken @ Failed::KeyTaken) => return Err(failed(taken)),
                 Err(Failed::Lost) => match backoff.next_delay() {
                     Some(delay) => tokio::time::sleep(delay).await,
                     None => return Err(AppError::Conflict("concurrent update, retry")),
@@ -270,6 +342,7 @@ impl App {
         let mut streams = fold::<A>(stored).map_err(Failed::Error)?;
         let mut rows = Vec::new();
         let mut photos = Vec::new();
+        let mut keys = Vec::new();
         let mut touched: Vec<&str> = Vec::new();
         let mut outcomes = Vec::with_capacity(orders.len());
         for order in orders {
@@ -316,6 +389,13 @@ impl App {
                         stream.aggregate.apply(event);
                     }
                     photos.extend(order.photo.clone());
+                    keys.extend(order.claim.as_ref().map(|c| NewKey {
+                        actor_id: order.meta.actor.id,
+                        key: c.key.clone(),
+                        command: c.command,
+                        fingerprint: c.fingerprint.clone(),
+                        aggregate_id: order.id.clone(),
+                    }));
                     outcomes.push(Ok(stream.clone()));
                 }
                 Err(e) if order.keyed && A::already_created(&e) => outcomes.push(Ok(stream.clone())),
@@ -334,6 +414,7 @@ impl App {
             rows,
             photos,
             views: views.into_views(),
+            keys,
             outcomes,
         })
     }
@@ -341,20 +422,52 @@ impl App {
     /// Appends decided rows, with the view rows they make, in one statement (nothing to do without
     /// rows) and wakes the projector.
     async fn append_decided(&self, batch: &DecidedBatch<impl Sized>) -> Result<(), Failed> {
-        let (rows, photos, views) = (&batch.rows, &batch.photos, &batch.views);
-        match events::append(self.pool(), rows, photos, views).await {
+        let (rows, photos, views, keys) = (&batch.rows, &batch.photos, &batch.views, &batch.keys);
+        match events::append(self.pool(), rows, photos, views, keys).await {
             Ok(()) => {
                 if !rows.is_empty() {
                     self.inner.signals.wake.notify_one();
                 }
                 Ok(())
             }
-            Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("23505") => Err(Failed::Lost),
+            Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("23505") => {
+                if db.constraint() == Some(events::KEYS_CONSTRAINT) {
+                    Err(Failed::KeyTaken)
+                } else {
+                    Err(Failed::Lost)
+                }
+            }
             Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some(CLAIM_LOST) => {
                 Err(Failed::Error(AppError::EmailTaken))
             }
             Err(e) => Err(Failed::Error(e.into())),
         }
+    }
+
+    /// `order` after its claimed key turned out to be recorded already: the same create for the id the
+    /// earlier request recorded (bound to the key, no claim), or `KeyReused` for another request.
+    async fn claimed<A: Stream>(&self, order: Order<A>) -> Result<Order<A>, AppError> {
+        let claim = order
+            .claim
+            .as_ref()
+            .ok_or_else(|| AppError::Internal("a key conflict without a key".into()))?;
+        let row = idempotency::stored(self.pool(), order.meta.actor.id, &claim.key)
+            .await?
+            .ok_or_else(|| AppError::Internal("a recorded idempotency key is gone".into()))?;
+        if row.command != claim.command || row.fingerprint != claim.fingerprint {
+            return Err(AppError::KeyReused);
+        }
+        let command = A::retarget(&order.command, &row.aggregate_id)
+            .ok_or_else(|| AppError::Internal("a keyed command that cannot be done again".into()))?;
+        tracing::debug!(aggregate_id = %row.aggregate_id, "idempotency key recorded before; the create is done again");
+        Ok(Order {
+            id: row.aggregate_id,
+            command,
+            keyed: true,
+            fresh: false,
+            claim: None,
+            ..order
+        })
     }
 
     /// The aggregates `ids` as their events make them (those without events are absent), in one query.
@@ -368,6 +481,19 @@ impl App {
         let stored = events::load_many(self.pool(), A::TYPE, &[id.to_string()]).await?;
         Ok(fold::<A>(stored)?.remove(id))
     }
+}
+
+/// For each order, whether an earlier order of the batch claims the same key of the same actor.
+fn repeated_claims<A: Aggregate>(orders: &[Order<A>]) -> Vec<bool> {
+    let mut seen = std::collections::HashSet::new();
+    orders
+        .iter()
+        .map(|o| {
+            o.claim
+                .as_ref()
+                .is_some_and(|c| !seen.insert((o.meta.actor.id, c.key.as_str())))
+        })
+        .collect()
 }
 
 /// What a stream shows of a keyed order's key.

@@ -85,6 +85,7 @@ impl App {
             expected: None,
             authorize: false,
             key: None,
+            claim: None,
         };
         let (decided, joined) = match self.execute_with(&self.inner.user_services, order, &(), joins).await {
             Ok(decided) => decided,

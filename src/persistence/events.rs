@@ -48,6 +48,19 @@ pub struct ViewRows {
     pub rows: Vec<Value>,
 }
 
+/// A create's idempotency key, recorded in the append statement of its events (`idempotency_keys`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewKey {
+    pub actor_id: uuid::Uuid,
+    pub key: String,
+    pub command: &'static str,
+    pub fingerprint: String,
+    pub aggregate_id: String,
+}
+
+/// The constraint a key recorded already breaks (SQLSTATE 23505): the whole append is undone.
+pub const KEYS_CONSTRAINT: &str = "idempotency_keys_pkey";
+
 /// Every event of the aggregates `ids`, by aggregate and sequence.
 pub async fn load_many(pool: &PgPool, aggregate_type: &str, ids: &[String]) -> Result<Vec<StoredEvent>, sqlx::Error> {
     if ids.is_empty() {
@@ -91,12 +104,14 @@ pub async fn load_before(
 /// order (so their global positions follow it), with the `photos` they refer to (a photo is stored
 /// exactly when its event is) and the `views` rows they make. A unique violation (SQLSTATE 23505) means
 /// another writer appended one of these (aggregate, sequence) pairs first: nothing of the statement is
-/// kept.
+/// kept. The `keys` of the creates among them are recorded too; one recorded already (by an earlier
+/// request, or twice here) breaks [`KEYS_CONSTRAINT`] and likewise undoes everything.
 pub async fn append(
     pool: &PgPool,
     events: &[NewEvent],
     photos: &[NewPhoto],
     views: &[ViewRows],
+    keys: &[NewKey],
 ) -> Result<(), sqlx::Error> {
     if events.is_empty() {
         return Ok(());
@@ -105,7 +120,7 @@ pub async fn append(
     for e in events {
         columns.push(e);
     }
-    let sql = statement(views);
+    let sql = statement(views, !keys.is_empty());
     let mut query = sqlx::query(&sql)
         .bind(columns.aggregate_types)
         .bind(columns.aggregate_ids)
@@ -117,6 +132,17 @@ pub async fn append(
         .bind(photos.iter().map(|p| p.sha256.as_str()).collect::<Vec<_>>())
         .bind(photos.iter().map(|p| p.content_type.as_str()).collect::<Vec<_>>())
         .bind(photos.iter().map(|p| p.bytes.as_slice()).collect::<Vec<_>>());
+    if !keys.is_empty() {
+        // In one order, so concurrent appends that share keys wait for each other without deadlocking.
+        let mut keys: Vec<&NewKey> = keys.iter().collect();
+        keys.sort_by(|a, b| (a.actor_id, &a.key).cmp(&(b.actor_id, &b.key)));
+        query = query
+            .bind(keys.iter().map(|k| k.actor_id).collect::<Vec<_>>())
+            .bind(keys.iter().map(|k| k.key.as_str()).collect::<Vec<_>>())
+            .bind(keys.iter().map(|k| k.command).collect::<Vec<_>>())
+            .bind(keys.iter().map(|k| k.fingerprint.as_str()).collect::<Vec<_>>())
+            .bind(keys.iter().map(|k| k.aggregate_id.as_str()).collect::<Vec<_>>());
+    }
     for view in views {
         // As text: `json` parses faster than `jsonb`.
         let rows = serde_json::to_string(&view.rows).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
@@ -126,8 +152,9 @@ pub async fn append(
     Ok(())
 }
 
-/// The append statement for `views` (their rows are parameters `$11`, `$12`, …).
-fn statement(views: &[ViewRows]) -> String {
+/// The append statement for `views` (their rows are the parameters after the events', the photos' and,
+/// with `keys`, the five columns of the keys `$11`–`$15`).
+fn statement(views: &[ViewRows], keys: bool) -> String {
     let mut sql = String::from(
         "WITH stored_photos AS (
              INSERT INTO photos (sha256, content_type, size, bytes)
@@ -146,6 +173,18 @@ fn statement(views: &[ViewRows]) -> String {
              SELECT aggregate_type, aggregate_id, max(global_position) AS position
                FROM appended GROUP BY aggregate_type, aggregate_id)",
     );
+    if keys {
+        sql.push_str(
+            ",
+         recorded_keys AS (
+             INSERT INTO idempotency_keys (actor_id, key, command, fingerprint, aggregate_id)
+             SELECT actor_id, key, command, fingerprint, aggregate_id
+               FROM UNNEST($11::uuid[], $12::text[], $13::text[], $14::text[], $15::text[])
+                    WITH ORDINALITY AS k(actor_id, key, command, fingerprint, aggregate_id, n)
+              ORDER BY n)",
+        );
+    }
+    let first_view = if keys { 16 } else { 11 };
     for (n, view) in views.iter().enumerate() {
         let ViewRows {
             aggregate_type,
@@ -153,7 +192,7 @@ fn statement(views: &[ViewRows]) -> String {
             upsert,
             ..
         } = view;
-        let param = 11 + n;
+        let param = first_view + n;
         sql.push_str(&format!(
             ",
          view_{n} AS (

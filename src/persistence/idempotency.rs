@@ -62,6 +62,18 @@ pub struct KeyRow {
     pub aggregate_id: String,
 }
 
+/// What `actor`'s `key` recorded, if it was recorded.
+pub async fn stored(pool: &PgPool, actor: Uuid, key: &str) -> Result<Option<KeyRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT actor_id, key, command, fingerprint, aggregate_id FROM idempotency_keys
+          WHERE actor_id = $1 AND key = $2",
+    )
+    .bind(actor)
+    .bind(key)
+    .fetch_optional(pool)
+    .await
+}
+
 /// An actor's key.
 pub type Scoped = (Uuid, String);
 

@@ -23,13 +23,6 @@ pub fn is_unavailable(err: &sqlx::Error) -> bool {
     }
 }
 
-/// Allocates the next CRM contact id (persons and companies share the sequence).
-pub async fn next_contact_id(pool: &sqlx::PgPool) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT nextval('crm_contact_id_seq')")
-        .fetch_one(pool)
-        .await
-}
-
 /// Allocates `n` CRM contact ids in one round trip.
 pub async fn next_contact_ids(pool: &sqlx::PgPool, n: usize) -> Result<Vec<i64>, sqlx::Error> {
     sqlx::query_scalar("SELECT nextval('crm_contact_id_seq') FROM generate_series(1, $1)")

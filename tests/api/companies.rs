@@ -149,3 +149,20 @@ async fn a_company_create_is_idempotent() {
     assert_eq!(first, again);
     assert_eq!(t.count_events("Company", "CompanyCreated").await, 1);
 }
+
+#[tokio::test]
+async fn a_replayed_company_create_answers_as_the_company_reads_now() {
+    let t = TestApp::spawn().await;
+    let meta = t.owner_meta().await.with_idempotency_key("company-replay");
+    let first = t.app.create_company(&meta, company("Acme"), None).await.unwrap();
+    assert_eq!(first.persons_count, 0);
+    let owner = t.owner_meta().await;
+    t.app
+        .create_person(&owner, person("Ann", Some(first.id)), None)
+        .await
+        .unwrap();
+    // The retry is answered from the read model, not from the create's event: the person counts.
+    let again = t.app.create_company(&meta, company("Acme"), None).await.unwrap();
+    assert_eq!((again.id, again.persons_count), (first.id, 1));
+    assert_eq!(t.count_events("Company", "CompanyCreated").await, 1);
+}

@@ -145,3 +145,80 @@ async fn a_retry_after_a_crash_between_the_key_and_the_events_creates_the_same_p
     assert_eq!(healed.id, first.id, "the retry reuses the recorded id");
     assert_eq!(t.count_events("Person", "PersonCreated").await, 1);
 }
+
+#[tokio::test]
+async fn a_keyed_create_that_is_refused_leaves_its_key_unused() {
+    let t = TestApp::spawn().await;
+    let meta = t.owner_meta().await.with_idempotency_key("person-refused-first");
+    let unknown_company = PersonDraft {
+        company_id: Some(999_999),
+        ..seed()
+    };
+    assert!(matches!(
+        t.app.create_person(&meta, unknown_company, None).await,
+        Err(AppError::NotFound("company"))
+    ));
+    let keys: i64 = sqlx::query_scalar("SELECT count(*) FROM idempotency_keys")
+        .fetch_one(&t.pool)
+        .await
+        .unwrap();
+    assert_eq!(keys, 0, "a key is recorded only with the events of its create");
+    // So the key is free for the corrected request, which a retry then replays.
+    let created = t.app.create_person(&meta, seed(), None).await.unwrap();
+    let again = t.app.create_person(&meta, seed(), None).await.unwrap();
+    assert_eq!(again, created);
+    assert_eq!(t.count_events("Person", "PersonCreated").await, 1);
+}
+
+#[tokio::test]
+async fn a_members_person_of_a_company_answers_exactly_as_it_reads_back() {
+    let t = TestApp::spawn().await;
+    let member = t.member("maker@example.com", false).await;
+    let meta = RequestMeta::new(member.clone(), Source::Test);
+    let company = rollcall::domain::company::CompanyDraft {
+        company_name: Some("Food and Culture Project".into()),
+        share_type: ShareType::Read,
+        ..Default::default()
+    };
+    let company = t.app.create_company(&meta, company, None).await.unwrap();
+    assert_eq!(t.app.get_company(&member, company.id).await.unwrap(), company);
+    let draft = PersonDraft {
+        company_id: Some(company.id),
+        manager_list: vec![member.id],
+        ..seed()
+    };
+    let created = t.app.create_person(&meta, draft, None).await.unwrap();
+    let linked = created.company.as_ref().expect("the company is nested");
+    assert_eq!(linked.name.as_deref(), Some("Food and Culture Project"));
+    assert_eq!(created.created_by.user_name.as_deref(), Some("maker"));
+    assert_eq!(t.app.get_person(&member, created.id).await.unwrap(), created);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_creating_at_once_never_share_a_contact_id() {
+    let t = TestApp::spawn().await;
+    let meta = t.owner_meta().await;
+    let other = rollcall::application::App::new(t.pool.clone(), &t.settings, rollcall::read_model::signals().0);
+    let run = |app: rollcall::application::App, meta: RequestMeta| {
+        tokio::spawn(async move {
+            let mut ids = Vec::new();
+            for _ in 0..80 {
+                ids.push(app.create_person(&meta, seed(), None).await.unwrap().id);
+            }
+            ids
+        })
+    };
+    let (a, b) = (run(t.app.clone(), meta.clone()), run(other, meta));
+    let (a, b) = (a.await.unwrap(), b.await.unwrap());
+    for ids in [&a, &b] {
+        assert!(
+            ids.windows(2).all(|w| w[0] < w[1]),
+            "one instance hands ids out in order: {ids:?}"
+        );
+    }
+    let mut all: Vec<i64> = a.iter().chain(&b).copied().collect();
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all.len(), 160, "no id is handed out twice");
+    assert_eq!(t.count_events("Person", "PersonCreated").await, 160);
+}

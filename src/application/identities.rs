@@ -137,12 +137,7 @@ impl Identities {
             .users
             .retain(|_, e| now.saturating_duration_since(e.fetched) < ttl);
         if state.users.len() >= self.capacity {
-            let drop: Vec<Uuid> = state
-                .users
-                .keys()
-                .take((self.capacity / 8).max(1))
-                .copied()
-                .collect();
+            let drop: Vec<Uuid> = state.users.keys().take((self.capacity / 8).max(1)).copied().collect();
             for id in drop {
                 state.users.remove(&id);
             }
@@ -263,7 +258,10 @@ mod tests {
         let during = ticket(&cache, Uuid::new_v4(), now);
         cache.lost();
         assert!(matches!(cache.lookup(id, now), Lookup::Bypass));
-        assert!(!cache.insert(during, id, actor(id)), "a load across the loss keeps nothing");
+        assert!(
+            !cache.insert(during, id, actor(id)),
+            "a load across the loss keeps nothing"
+        );
         cache.listening();
         assert!(cache.is_empty());
         assert!(!cache.insert(during, id, actor(id)), "nor after listening again");
@@ -274,8 +272,14 @@ mod tests {
         let (cache, id, now) = (listening(), Uuid::new_v4(), Instant::now());
         let t = ticket(&cache, id, now);
         cache.insert(t, id, actor(id));
-        assert!(matches!(cache.lookup(id, now + Duration::from_secs(59)), Lookup::Hit(_)));
-        assert!(matches!(cache.lookup(id, now + Duration::from_secs(60)), Lookup::Miss(_)));
+        assert!(matches!(
+            cache.lookup(id, now + Duration::from_secs(59)),
+            Lookup::Hit(_)
+        ));
+        assert!(matches!(
+            cache.lookup(id, now + Duration::from_secs(60)),
+            Lookup::Miss(_)
+        ));
         assert!(cache.is_empty());
     }
 

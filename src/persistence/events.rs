@@ -123,7 +123,9 @@ pub async fn append(
     for e in events {
         columns.push(e);
     }
-    let users = events.iter().any(|e| e.aggregate_type == identity_channel::AGGREGATE_TYPE);
+    let users = events
+        .iter()
+        .any(|e| e.aggregate_type == identity_channel::AGGREGATE_TYPE);
     let sql = statement(views, !keys.is_empty(), users);
     let mut query = sqlx::query(&sql)
         .bind(columns.aggregate_types)

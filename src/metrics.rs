@@ -302,6 +302,23 @@ mod tests {
     }
 
     #[test]
+    fn identity_cache_answers_are_counted_by_outcome() {
+        let m = Metrics::new();
+        m.identity_cache.with_label_values(&["hit"]).inc();
+        m.identity_cache.with_label_values(&["hit"]).inc();
+        m.identity_cache.with_label_values(&["bypass"]).inc();
+        let text = m.render();
+        assert!(
+            text.contains(r#"rollcall_identity_cache_total{outcome="hit"} 2"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"rollcall_identity_cache_total{outcome="bypass"} 1"#),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn two_registries_do_not_share_counts() {
         let (a, b) = (Metrics::new(), Metrics::new());
         a.nats_redeliveries.inc();

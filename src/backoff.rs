@@ -52,6 +52,14 @@ impl Backoff {
         attempts: None,
         jitter: false,
     };
+    /// Listening for user changes again after the connection was lost (the identity cache is bypassed
+    /// meanwhile): 100 ms, doubling, at most 5 s, forever.
+    pub const IDENTITY_CHANNEL: Backoff = Backoff {
+        first: Duration::from_millis(100),
+        max: Duration::from_secs(5),
+        attempts: None,
+        jitter: false,
+    };
     /// A NATS command that failed transiently, by delivery: 1 s, doubling, at most 30 s.
     pub const REDELIVERY: Backoff = Backoff {
         first: Duration::from_secs(1),

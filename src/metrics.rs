@@ -30,6 +30,9 @@ pub struct Metrics {
     /// gRPC calls by method and status code.
     pub grpc_requests: IntCounterVec,
     pub grpc_seconds: HistogramVec,
+    /// Authentications by what the identity cache answered: hit (no database read), miss (read, then
+    /// kept), bypass (read; the cache is not trusted while its eviction channel is not listening).
+    pub identity_cache: IntCounterVec,
     /// JetStream deliveries of commands that were not the first delivery.
     pub nats_redeliveries: IntCounter,
     /// Pull requests taken as ended without the server's timeout status (issue 18).
@@ -123,6 +126,12 @@ impl Metrics {
                 "grpc_request_duration_seconds",
                 "gRPC call latency, by method.",
                 &["method"],
+            ),
+            identity_cache: counter(
+                &r,
+                "identity_cache_total",
+                "Authentications by the identity cache's answer: hit, miss or bypass.",
+                &["outcome"],
             ),
             nats_redeliveries: registered(
                 &r,
@@ -288,6 +297,23 @@ mod tests {
         assert!(text.contains(r#"rollcall_http_requests_total{method="other",route="unmatched",status="405"} 4"#));
         assert!(
             !text.contains("FOOBAR") && !text.contains("XXX") && !text.contains("PROPFIND"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn identity_cache_answers_are_counted_by_outcome() {
+        let m = Metrics::new();
+        m.identity_cache.with_label_values(&["hit"]).inc();
+        m.identity_cache.with_label_values(&["hit"]).inc();
+        m.identity_cache.with_label_values(&["bypass"]).inc();
+        let text = m.render();
+        assert!(
+            text.contains(r#"rollcall_identity_cache_total{outcome="hit"} 2"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"rollcall_identity_cache_total{outcome="bypass"} 1"#),
             "{text}"
         );
     }

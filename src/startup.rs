@@ -1,5 +1,5 @@
-//! The composition root: database, migrations, the application, the projector, the owner, and every
-//! server, all run under one cancellation token.
+//! The composition root: database, migrations, the application, the projector, the identity channel,
+//! the owner, and every server, all run under one cancellation token.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -14,7 +14,7 @@ use crate::config::Settings;
 use crate::nats::events::Publisher;
 use crate::nats::names::Names;
 use crate::ops::Ops;
-use crate::persistence::pool;
+use crate::persistence::{identity_channel, pool};
 use crate::read_model::{self, projector::Projector};
 use crate::shutdown::TaskError;
 use crate::{grpc, http, nats};
@@ -108,6 +108,12 @@ pub async fn start(settings: &Settings, shutdown: CancellationToken) -> Result<R
     let token = shutdown.clone();
     running.spawn("event publisher", async move {
         publisher.run(token).await;
+        Ok::<_, TaskError>(())
+    });
+    // Until it listens, the identity cache is bypassed: requests read the user's stream.
+    let (identities, token, pool_for_identities) = (running.app.identities(), shutdown.clone(), pool.clone());
+    running.spawn("identity channel", async move {
+        identity_channel::run(pool_for_identities, identities, token).await;
         Ok::<_, TaskError>(())
     });
     let projector = Projector::new(pool.clone(), sources);

@@ -9,6 +9,7 @@ mod companies;
 mod contacts;
 mod error;
 mod groups;
+mod identities;
 mod ids;
 mod metadata;
 mod observe;
@@ -29,6 +30,7 @@ use sqlx::PgPool;
 pub use companies::Contact;
 pub use contacts::Expect;
 pub use error::{AppError, CLAIM_LOST, Rejection, RequestError};
+pub use identities::Identities;
 pub use metadata::{Actor, MAX_IDEMPOTENCY_KEY, RequestMeta, Source};
 pub use photos::PhotoUpload;
 pub use sessions::{Actors, IssuedToken};
@@ -69,6 +71,8 @@ struct Inner {
     /// stream, a fixed number of locks); other instances' writers are met by the version check.
     stripes: Vec<tokio::sync::Mutex<()>>,
     contact_ids: ids::ContactIds,
+    /// Who each token's user is, kept exact by the user lifecycle (`identities`).
+    identities: Arc<Identities>,
 }
 
 /// How many stream locks an instance keeps.
@@ -89,6 +93,7 @@ impl App {
                 metrics: Arc::new(Metrics::new()),
                 stripes: (0..STRIPES).map(|_| tokio::sync::Mutex::new(())).collect(),
                 contact_ids: ids::ContactIds::default(),
+                identities: Arc::new(Identities::default()),
                 pool,
             }),
         }
@@ -96,6 +101,11 @@ impl App {
 
     pub fn pool(&self) -> &PgPool {
         &self.inner.pool
+    }
+
+    /// The identity cache, for the channel that keeps it exact (`startup`) and for tests.
+    pub fn identities(&self) -> Arc<Identities> {
+        self.inner.identities.clone()
     }
 
     /// Polls `fetch` until the projector has written what it looks for, waking the projector and

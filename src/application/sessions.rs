@@ -1,12 +1,14 @@
 //! Logging in, checking tokens, and the bootstrap owner.
 
 use std::collections::HashMap;
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use tracing::instrument;
 use uuid::Uuid;
 
+use super::identities::{Known, Lookup};
 use super::{Actor, App, AppError, RequestMeta, Source};
 use crate::config::AdminSettings;
 use crate::domain::user::{UserDraft, UserRole};
@@ -24,7 +26,7 @@ pub struct IssuedToken {
 /// with the session generation each is in: every token is still checked against it.
 #[derive(Debug, Default)]
 pub struct Actors {
-    users: HashMap<Uuid, Option<(Actor, u32)>>,
+    users: HashMap<Uuid, Known>,
 }
 
 /// The owner's id is fixed, so concurrent or repeated bootstraps can only ever create one owner.
@@ -62,15 +64,18 @@ impl App {
 
     /// The actor behind an `Authorization` value as it arrived on any transport (`<token>` or
     /// `Bearer <token>`): a genuine, unexpired token of an existing, active user, issued in the user's
-    /// current session generation. The user's stream is read on every call, so a termination, deletion
-    /// or password change refuses the user's tokens on every instance from the moment it commits, and a
-    /// reactivation never revives a token issued before the termination.
+    /// current session generation, so a reactivation never revives a token issued before the
+    /// termination. The user comes from the identity cache when it holds them (no database round
+    /// trip), else from their stream. The cache is exact on this instance as soon as a termination,
+    /// deletion or password change commits, and on every other instance once its notification arrives
+    /// (milliseconds; never later than the cache's 60 s TTL); it is bypassed while it cannot be trusted
+    /// (docs/DESIGN-NOTES.md §11).
     pub async fn authenticate(&self, authorization: Option<&str>) -> Result<Actor, AppError> {
         self.authenticate_cached(authorization, &mut Actors::default()).await
     }
 
     /// `authenticate` for many messages at once: every token is still checked (signature and expiry),
-    /// but each user is looked up once per `Actors` cache (which lives for one batch of messages).
+    /// but each user is looked up once per `Actors` (which lives for one batch of messages).
     pub async fn authenticate_cached(
         &self,
         authorization: Option<&str>,
@@ -84,10 +89,7 @@ impl App {
         let known = match cache.users.get(&bearer.user) {
             Some(known) => known.clone(),
             None => {
-                let user = self.load_user(bearer.user).await?;
-                let known = user
-                    .filter(|u| u.is_active())
-                    .map(|u| (Actor::from_user(&u), u.session_generation));
+                let known = self.identity(bearer.user).await?;
                 cache.users.insert(bearer.user, known.clone());
                 known
             }
@@ -102,13 +104,40 @@ impl App {
         }
     }
 
-    /// Creates the portal owner unless one exists. Safe to run on every start and on many instances.
-    #[instrument(skip_all)]
+    /// What the identity cache knows of `user`, or what their stream says (kept unless the cache
+    /// changed meanwhile, see `identities`).
+    async fn identity(&self, user: Uuid) -> Result<Known, AppError> {
+        let identities = &self.inner.identities;
+        let lookup = identities.lookup(user, Instant::now());
+        let outcome = match &lookup {
+            Lookup::Hit(_) => "hit",
+            Lookup::Miss(_) => "miss",
+            Lookup::Bypass => "bypass",
+        };
+        self.inner.metrics.identity_cache.with_label_values(&[outcome]).inc();
+        let ticket = match lookup {
+            Lookup::Hit(known) => return Ok(known),
+            Lookup::Miss(ticket) => Some(ticket),
+            Lookup::Bypass => None,
+        };
+        let known = self
+            .load_user(user)
+            .await?
+            .filter(|u| u.is_active())
+            .map(|u| (Actor::from_user(&u), u.session_generation));
+        if let Some(ticket) = ticket {
+            identities.insert(ticket, user, known.clone());
+        }
+        Ok(known)
+    }
+
     /// Whether the portal owner has been created (by this or any other instance).
     pub async fn owner_exists(&self) -> Result<bool, AppError> {
         Ok(self.load_user(owner_id()).await?.is_some())
     }
 
+    /// Creates the portal owner unless one exists. Safe to run on every start and on many instances.
+    #[instrument(skip_all)]
     pub async fn ensure_owner(&self, admin: &AdminSettings) -> Result<(), AppError> {
         let id = owner_id();
         if let Some(owner) = self.load_user(id).await? {

@@ -14,7 +14,7 @@ use super::error::CLAIM_LOST;
 use super::{Actor, App, AppError, RequestMeta};
 use crate::backoff::Backoff;
 use crate::persistence::events::{self, NewEvent, NewKey, NewPhoto, StoredEvent, ViewRows};
-use crate::persistence::idempotency;
+use crate::persistence::{idempotency, identity_channel};
 use crate::read_model::inline::{Collected, InlineRow};
 
 /// Commands of a batch that fell back to one by one, run at once.
@@ -420,13 +420,22 @@ impl App {
     }
 
     /// Appends decided rows, with the view rows they make, in one statement (nothing to do without
-    /// rows) and wakes the projector.
+    /// rows), wakes the projector and forgets the users it changed: this instance refuses a terminated
+    /// user's token from the next request on (other instances once the append's notification arrives).
     async fn append_decided(&self, batch: &DecidedBatch<impl Sized>) -> Result<(), Failed> {
         let (rows, photos, views, keys) = (&batch.rows, &batch.photos, &batch.views, &batch.keys);
         match events::append(self.pool(), rows, photos, views, keys).await {
             Ok(()) => {
                 if !rows.is_empty() {
                     self.inner.signals.wake.notify_one();
+                }
+                let users: Vec<uuid::Uuid> = rows
+                    .iter()
+                    .filter(|r| r.aggregate_type == identity_channel::AGGREGATE_TYPE)
+                    .filter_map(|r| uuid::Uuid::parse_str(&r.aggregate_id).ok())
+                    .collect();
+                if !users.is_empty() {
+                    self.inner.identities.evict_all(users);
                 }
                 Ok(())
             }

@@ -5,6 +5,8 @@
 use serde_json::Value;
 use sqlx::PgPool;
 
+use super::identity_channel;
+
 /// One event to append, serialized as postgres-es serializes it (`payload` is the event enum as JSON,
 /// `metadata` the command's string map).
 #[derive(Debug, Clone, PartialEq)]
@@ -105,7 +107,8 @@ pub async fn load_before(
 /// exactly when its event is) and the `views` rows they make. A unique violation (SQLSTATE 23505) means
 /// another writer appended one of these (aggregate, sequence) pairs first: nothing of the statement is
 /// kept. The `keys` of the creates among them are recorded too; one recorded already (by an earlier
-/// request, or twice here) breaks [`KEYS_CONSTRAINT`] and likewise undoes everything.
+/// request, or twice here) breaks [`KEYS_CONSTRAINT`] and likewise undoes everything. When users are
+/// among the aggregates, each one's id is notified on [`identity_channel::CHANNEL`], delivered at commit.
 pub async fn append(
     pool: &PgPool,
     events: &[NewEvent],
@@ -120,7 +123,10 @@ pub async fn append(
     for e in events {
         columns.push(e);
     }
-    let sql = statement(views, !keys.is_empty());
+    let users = events
+        .iter()
+        .any(|e| e.aggregate_type == identity_channel::AGGREGATE_TYPE);
+    let sql = statement(views, !keys.is_empty(), users);
     let mut query = sqlx::query(&sql)
         .bind(columns.aggregate_types)
         .bind(columns.aggregate_ids)
@@ -153,8 +159,9 @@ pub async fn append(
 }
 
 /// The append statement for `views` (their rows are the parameters after the events', the photos' and,
-/// with `keys`, the five columns of the keys `$11`–`$15`).
-fn statement(views: &[ViewRows], keys: bool) -> String {
+/// with `keys`, the five columns of the keys `$11`–`$15`); with `users`, it notifies each user appended
+/// to (only then: the contacts' appends stay as they are).
+fn statement(views: &[ViewRows], keys: bool, users: bool) -> String {
     let mut sql = String::from(
         "WITH stored_photos AS (
              INSERT INTO photos (sha256, content_type, size, bytes)
@@ -204,7 +211,20 @@ fn statement(views: &[ViewRows], keys: bool) -> String {
              {upsert})"
         ));
     }
-    sql.push_str("\n         SELECT count(*) FROM appended");
+    if users {
+        // A CTE without a write runs only when read: the final select reads it.
+        sql.push_str(&format!(
+            ",
+         notified AS (
+             SELECT pg_notify('{channel}', u.aggregate_id)
+               FROM (SELECT DISTINCT aggregate_id FROM appended WHERE aggregate_type = '{user}') u)
+         SELECT (SELECT count(*) FROM appended), (SELECT count(*) FROM notified)",
+            channel = identity_channel::CHANNEL,
+            user = identity_channel::AGGREGATE_TYPE,
+        ));
+    } else {
+        sql.push_str("\n         SELECT count(*) FROM appended");
+    }
     sql
 }
 

@@ -1,11 +1,12 @@
 //! Postgres plumbing: the pool and migrations, the event store (its write side in `events`, its
-//! commit-ordered feed in `feed`), and the tables that events cannot replace (idempotency keys, email
-//! and user-name claims, the id sequence, photo bytes).
+//! commit-ordered feed in `feed`, the user changes it announces in `identity_channel`), and the tables
+//! that events cannot replace (idempotency keys, email and user-name claims, the id sequence, photo bytes).
 
 pub mod claims;
 pub mod events;
 pub mod feed;
 pub mod idempotency;
+pub mod identity_channel;
 pub mod photos;
 pub mod pool;
 

@@ -7,6 +7,7 @@ mod contacts;
 mod errors;
 mod groups;
 pub mod hardening;
+mod identities;
 mod people;
 mod people_lifecycle;
 mod people_lifecycle_access;

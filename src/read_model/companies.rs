@@ -181,10 +181,7 @@ pub(super) const UPSERT: &str =
 /// Writes the rows in one statement; a row is skipped where the table already reflects its position
 /// or a later one. `rows` holds each id at most once.
 pub async fn project(conn: &mut PgConnection, tables: Tables, rows: &[ProjectedRow<'_>]) -> Result<(), sqlx::Error> {
-    let sql = format!(
-        "INSERT INTO {t} AS t SELECT * FROM json_populate_recordset(NULL::{t}, $1::json) {UPSERT}",
-        t = tables.companies()
-    );
+    let sql = super::newer_rows_upsert(tables.companies(), UPSERT);
     // As text: `json` parses faster than `jsonb`, and the rows are only read once.
     let rows = serde_json::to_string(rows).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     sqlx::query(&sql).bind(rows).execute(conn).await?;

@@ -177,6 +177,20 @@ struct Listing<'a> {
 }
 
 /// `AND`s every search word of `q` on `alias.search` to a query whose `WHERE` is open.
+/// The projector's write of the rows in `$1` (a JSON array with `table`'s columns) into `table`, which
+/// `upsert` resolves by position. Rows the table already holds at their position or a later one
+/// (mostly written with their events, `inline`) are left out before the insert: a conflicting insert
+/// whose update is refused still locks the row, which writes the tuple and a WAL record, while the
+/// probe only reads the primary key.
+fn newer_rows_upsert(table: &str, upsert: &str) -> String {
+    format!(
+        "INSERT INTO {table} AS t
+         SELECT r.* FROM json_populate_recordset(NULL::{table}, $1::json) AS r
+          WHERE NOT EXISTS (SELECT 1 FROM {table} c WHERE c.id = r.id AND c.position >= r.position)
+         {upsert}"
+    )
+}
+
 fn push_search(qb: &mut sqlx::QueryBuilder<'_, sqlx::Postgres>, alias: &str, patterns: &[String]) {
     for p in patterns {
         qb.push(format!(" AND {alias}.search LIKE ")).push_bind(p.clone());

@@ -404,3 +404,40 @@ async fn a_projector_commit_is_announced_to_listeners() {
     let heard = tokio::time::timeout(Duration::from_secs(10), listener.recv()).await;
     assert!(matches!(heard, Ok(Ok(_))), "no announcement: {heard:?}");
 }
+
+/// A row written with its events is left alone when the projector reaches those events: no row lock
+/// (which would set the tuple's `xmax` and write a WAL record) for a write that changes nothing.
+#[tokio::test]
+async fn the_projector_leaves_rows_written_with_their_events_untouched() {
+    let t = TestApp::spawn().await;
+    let meta = t.owner_meta().await;
+    let company = CompanyDraft {
+        company_name: Some("Untouched Ltd".into()),
+        ..CompanyDraft::default()
+    };
+    let company = t.app.create_company(&meta, company, None).await.unwrap();
+    let person = t.app.create_person(&meta, draft("Untouched"), None).await.unwrap();
+    let last: i64 = sqlx::query_scalar("SELECT max(global_position) FROM events")
+        .fetch_one(&t.pool)
+        .await
+        .unwrap();
+    let projected = eventually(Duration::from_secs(10), || async {
+        let at: i64 =
+            sqlx::query_scalar("SELECT global_position FROM projector_checkpoints WHERE name = 'read_models'")
+                .fetch_one(&t.pool)
+                .await
+                .unwrap();
+        (at >= last).then_some(())
+    })
+    .await;
+    assert!(projected.is_some(), "the projector did not reach the creates");
+    for (table, id) in [("persons", person.id), ("companies", company.id)] {
+        let xmax: String = sqlx::query_scalar(&format!("SELECT xmax::text FROM {table} WHERE id = $1"))
+            .bind(id)
+            .fetch_one(&t.pool)
+            .await
+            .unwrap();
+        assert_eq!(xmax, "0", "the projector locked the {table} row {id}");
+    }
+    converges(&t.pool).await.unwrap();
+}

@@ -9,38 +9,14 @@ use std::time::Duration;
 use rollcall::application::{App, RequestMeta, Source};
 use rollcall::domain::user::UserStatus;
 use rollcall::persistence::identity_channel::Evictions;
-use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use super::Rest;
 use super::people_lifecycle::{member, set_many};
+use super::{Rest, second_instance};
 use crate::helpers::{MEMBER_PASSWORD, eventually};
 
 /// How long another instance may take to hear of a change.
 const NOTIFIED_WITHIN: Duration = Duration::from_secs(5);
-
-/// Another instance of the service on the same database and auth secret, with its application.
-struct Instance {
-    app: App,
-    http: SocketAddr,
-    shutdown: CancellationToken,
-}
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-    }
-}
-
-async fn second_instance(r: &Rest) -> Instance {
-    let shutdown = CancellationToken::new();
-    let running = rollcall::startup::start(&r.t.settings, shutdown.clone())
-        .await
-        .expect("a second instance starts");
-    let (app, http) = (running.app.clone(), running.http_addr);
-    tokio::spawn(running.stopped());
-    Instance { app, http, shutdown }
-}
 
 /// Waits until `app`'s identity cache is trusted (its channel listens).
 async fn listening(app: &App) {

@@ -274,3 +274,27 @@ pub fn response(status: StatusCode, body: &Value, code: u16) -> &Value {
     assert_eq!(body["statusCode"], code, "{body}");
     &body["response"]
 }
+
+/// Another instance of the service on the same database, NATS prefix and auth secret, with its
+/// application; it stops when dropped.
+pub struct Instance {
+    pub app: rollcall::application::App,
+    pub http: std::net::SocketAddr,
+    shutdown: tokio_util::sync::CancellationToken,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+pub async fn second_instance(r: &Rest) -> Instance {
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let running = rollcall::startup::start(&r.t.settings, shutdown.clone())
+        .await
+        .expect("a second instance starts");
+    let (app, http) = (running.app.clone(), running.http_addr);
+    tokio::spawn(running.stopped());
+    Instance { app, http, shutdown }
+}

@@ -7,35 +7,12 @@ use std::time::Duration;
 
 use async_nats::jetstream;
 use serde_json::json;
-use tokio_util::sync::CancellationToken;
 
 use super::people_lifecycle::{delete, etag, member, put, send, set_many, user};
-use super::{Rest, error_message, read, response};
+use super::{Rest, error_message, read, response, second_instance};
 use crate::events_out::published_ids;
 use crate::fold::{count_events, read_model_difference};
 use crate::helpers::{MEMBER_PASSWORD, eventually, secret, user_draft};
-
-/// Another instance of the service on the same database, NATS prefix and auth secret.
-struct Instance {
-    http: SocketAddr,
-    shutdown: CancellationToken,
-}
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-    }
-}
-
-async fn second_instance(r: &Rest) -> Instance {
-    let shutdown = CancellationToken::new();
-    let running = rollcall::startup::start(&r.t.settings, shutdown.clone())
-        .await
-        .expect("a second instance starts");
-    let http = running.http_addr;
-    tokio::spawn(running.stopped());
-    Instance { http, shutdown }
-}
 
 /// `GET people/@self` on the instance at `http`: its status.
 async fn whoami(r: &Rest, http: SocketAddr, token: &str) -> u16 {

@@ -4,7 +4,7 @@
 # PostgreSQL), print the summary (also written to <target dir>/bench/latest.md), stop the service with
 # SIGTERM and remove what this run created (its databases and JetStream streams).
 #
-# Usage: scripts/bench.sh [--quick] [--scenarios ceiling,peer,grpc,rest,rebuild,nats,bursts,visible] [-- TOOL ARGS]
+# Usage: scripts/bench.sh [--quick] [--scenarios ceiling,peer,grpc,rest,update,rebuild,nats,bursts,visible] [-- TOOL ARGS]
 #   --quick            short runs (3 s per scenario, 10k NATS commands, 100k rebuild events)
 #   --scenarios LIST   only these scenarios (default: all but soak and visibility, which run only by name)
 #   -- TOOL ARGS       passed to rollcall-bench (see `--help` there), e.g. -- --rate 2000 --secs 20

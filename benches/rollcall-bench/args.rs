@@ -17,6 +17,8 @@ pub enum Scenario {
     Grpc,
     /// REST POST /api/2.0/crm/contact/person at each of --rest-clients.
     Rest,
+    /// gRPC PersonService/UpdatePerson at each of --update-clients (each client changes its own persons).
+    Update,
     /// `rollcall projections rebuild` over --rebuild-events synthetic events, in its own database.
     Rebuild,
     /// CRM person lists (REST and gRPC) for a non-admin and an admin over --visibility-contacts persons,
@@ -36,11 +38,12 @@ pub enum Scenario {
 }
 
 /// Every scenario, in the order they run.
-pub const ALL: [Scenario; 10] = [
+pub const ALL: [Scenario; 11] = [
     Scenario::Ceiling,
     Scenario::Peer,
     Scenario::Grpc,
     Scenario::Rest,
+    Scenario::Update,
     Scenario::Rebuild,
     Scenario::Visibility,
     Scenario::Nats,
@@ -109,7 +112,7 @@ pub struct Args {
     pub peer_pool: u32,
     #[arg(long, env = "BENCH_PGBENCH", default_value = "pgbench")]
     pub pgbench: PathBuf,
-    /// The pgbench scripts (create_one.sql, create_batch100.sql).
+    /// The pgbench scripts (create_one.sql, create_batch100.sql, create_minimal.sql, update_one.sql).
     #[arg(long, env = "BENCH_PGBENCH_DIR", default_value = "benches/pgbench")]
     pub pgbench_dir: PathBuf,
     /// Where the summary table is written as Markdown.
@@ -129,6 +132,9 @@ pub struct Args {
     pub grpc_clients: Vec<usize>,
     #[arg(long, env = "BENCH_REST_CLIENTS", value_delimiter = ',', default_value = "8,32")]
     pub rest_clients: Vec<usize>,
+    /// Client counts of the update scenario and of its ceiling (one update per transaction).
+    #[arg(long, env = "BENCH_UPDATE_CLIENTS", value_delimiter = ',', default_value = "32")]
+    pub update_clients: Vec<usize>,
     /// Client counts of the single-transaction ceiling (the union of gRPC and REST counts when unset).
     #[arg(long, env = "BENCH_CEILING_CLIENTS", value_delimiter = ',')]
     pub ceiling_clients: Vec<usize>,

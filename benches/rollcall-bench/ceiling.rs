@@ -9,6 +9,33 @@ use crate::stats::{self, Ceiling, Outcome, plural};
 pub const SINGLE: &str = "create_one.sql";
 pub const BATCHED: &str = "create_batch100.sql";
 pub const MINIMAL: &str = "create_minimal.sql";
+pub const UPDATE: &str = "update_one.sql";
+/// Persons each client of `UPDATE` updates (its own, so clients never race for a stream), as in the
+/// gRPC update scenario.
+pub const UPDATE_PER_CLIENT: usize = 20;
+/// Seeds the persons `UPDATE` changes: ids 1,000,000,001 to 1,000,000,000 + $1, each with its
+/// PersonCreated event and its row (far above the contact sequence the create ceilings draw from).
+pub const UPDATE_SEED: &str = "
+    WITH created AS (
+        INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
+        SELECT 'Person', (1000000000 + g)::text, 1, 'PersonCreated', '1',
+               jsonb_build_object('PersonCreated', jsonb_build_object(
+                   'id', 1000000000 + g, 'first_name', 'Bench', 'last_name', 'update-' || (1000000000 + g),
+                   'title', 'Programmer', 'company_id', NULL,
+                   'about', 'Benchmark contact created by rollcall-bench; about as long as a short CRM note.',
+                   'share_type', 'None', 'managers', '[]'::jsonb, 'custom_fields', '[]'::jsonb, 'photo', NULL,
+                   'created_by', '00000000-0000-4000-8000-00000000b0b0',
+                   'created_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'))),
+               jsonb_build_object('source', 'grpc', 'actor_id', '00000000-0000-4000-8000-00000000b0b0')
+          FROM generate_series(1, $1::int) g
+        RETURNING aggregate_id, global_position)
+    INSERT INTO persons (id, first_name, last_name, title, company_id, about, share_type, managers,
+                         custom_fields, photo, created_by, created_at, search, position, version, common_data)
+    SELECT aggregate_id::bigint, 'Bench', 'update-' || aggregate_id, 'Programmer', NULL,
+           'Benchmark contact created by rollcall-bench; about as long as a short CRM note.', 0, '{}', '[]', NULL,
+           '00000000-0000-4000-8000-00000000b0b0', now(), 'bench update-' || aggregate_id || ' programmer',
+           global_position, 1, '[]'
+      FROM created";
 /// The tables of `MINIMAL`: one event row and one typed row, each with its primary key only.
 pub const MINIMAL_SCHEMA: [&str; 2] = [
     "CREATE TABLE minimal_events (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, event_type text NOT NULL,
@@ -56,6 +83,17 @@ impl Pgbench<'_> {
         self.run(MINIMAL, clients, 1.0, o).await
     }
 
+    /// One update per transaction at `clients` clients (each on its own `UPDATE_PER_CLIENT` persons,
+    /// seeded with `UPDATE_SEED` for at least this many clients): updates/s.
+    pub async fn update(&self, clients: usize) -> Outcome {
+        let mut o = Outcome::new(
+            format!("ceiling: pgbench 1 update/tx, {clients} client{}", plural(clients)),
+            "updates/s",
+        );
+        o.is_ceiling = Some(Ceiling::Update(clients));
+        self.run(UPDATE, clients, 1.0, o).await
+    }
+
     /// 100 creates per transaction at `clients` clients: rows/s.
     pub async fn batched(&self, clients: usize) -> Outcome {
         let mut o = Outcome::new(
@@ -73,7 +111,9 @@ impl Pgbench<'_> {
             .join(format!("{}-c{clients}", script.trim_end_matches(".sql")));
         let protocol = if script == MINIMAL { "prepared" } else { "simple" };
         let out = tokio::process::Command::new(self.bin)
-            .args(["-n", "-M", protocol, "-f"])
+            .args(["-n", "-M", protocol, "-D"])
+            .arg(format!("per={UPDATE_PER_CLIENT}"))
+            .arg("-f")
             .arg(self.scripts.join(script))
             .args(["-c", &clients.to_string(), "-j", &clients.to_string()])
             .args(["-T", &self.duration.as_secs().max(1).to_string(), "-l"])

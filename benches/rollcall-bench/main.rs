@@ -18,6 +18,7 @@ mod scratch;
 mod session;
 mod soak;
 mod stats;
+mod update;
 mod visibility;
 mod visible;
 
@@ -128,6 +129,14 @@ async fn service_scenario(args: &Args, tag: &str, svc: &Service, scenario: Scena
             }
             rows
         }
+        Scenario::Update => {
+            let mut rows = Vec::new();
+            for &n in &args.update_clients {
+                let r = update::run(&args.grpc_url, token, n, secs, tag, pid).await;
+                rows.push(r.unwrap_or_else(|e| Outcome::failed(format!("gRPC UpdatePerson, {n} clients"), e)));
+            }
+            rows
+        }
         Scenario::Nats => {
             let cfg = nats::Ingest {
                 nats_url: &args.nats_url,
@@ -230,6 +239,15 @@ async fn ceilings(args: &Args, tag: &str) -> Vec<Outcome> {
             }
             Err(e) => rows.push(Outcome::failed("ceiling: minimal SQL", e)),
         }
+        let most = args.update_clients.iter().copied().max().unwrap_or(0);
+        match seed_updates(&db, most * ceiling::UPDATE_PER_CLIENT).await {
+            Ok(()) => {
+                for &n in &args.update_clients {
+                    rows.push(pgbench.update(n).await);
+                }
+            }
+            Err(e) => rows.push(Outcome::failed("ceiling: 1 update/tx", e)),
+        }
         for &n in &args.batch_clients {
             rows.push(pgbench.batched(n).await);
         }
@@ -248,6 +266,18 @@ async fn minimal_tables(db: &ScratchDb) -> Result<(), String> {
             .await
             .map_err(|e| format!("minimal tables: {e}"))?;
     }
+    pool.close().await;
+    Ok(())
+}
+
+/// The persons the update ceiling changes, each with its create event and its row.
+async fn seed_updates(db: &ScratchDb, persons: usize) -> Result<(), String> {
+    let pool = db.pool().await?;
+    sqlx::query(ceiling::UPDATE_SEED)
+        .bind(persons as i32)
+        .execute(&pool)
+        .await
+        .map_err(|e| format!("seed the update ceiling's persons: {e}"))?;
     pool.close().await;
     Ok(())
 }

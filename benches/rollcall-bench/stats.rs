@@ -15,6 +15,9 @@ pub enum Ceiling {
     Peer(usize),
     /// The rebuild's COPY ceiling: read every event, COPY the rows in, build the indexes.
     Copy,
+    /// pgbench, one update per transaction (read the stream's version, append, upsert the row), at
+    /// this many clients.
+    Update(usize),
 }
 
 impl Ceiling {
@@ -26,6 +29,7 @@ impl Ceiling {
             Ceiling::Minimal(_) => "minimal SQL",
             Ceiling::Peer(_) => "cqrs-es peer",
             Ceiling::Copy => "COPY ceiling",
+            Ceiling::Update(_) => "1-update/tx ceiling",
         }
     }
 }

@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 use cqrs_es::Aggregate;
 
 use super::copy::Copies;
-use super::fold::{Folded, fold};
+use super::fold::{Folded, fold, unwritten};
 use super::{SignalSources, Tables, companies, groups, persons, users};
 use crate::backoff::Backoff;
 use crate::domain::company::Company;
@@ -64,6 +64,7 @@ pub async fn apply_with(
         }
     }
     // Companies first: persons join them when read, never when written, so the order is free.
+    let company_rows = to_write(conn, tables, tables.companies(), company_rows).await?;
     if !company_rows.is_empty() {
         let folded = fold::<Company>(conn, &company_rows).await?;
         let (live, gone) = split(&folded, |c: &Company| c.record().map(|r| (r.id, r.deleted)));
@@ -115,6 +116,7 @@ pub async fn apply_with(
         groups::project(conn, tables, &live).await?;
         groups::remove(conn, tables, &gone).await?;
     }
+    let person_rows = to_write(conn, tables, tables.persons(), person_rows).await?;
     if !person_rows.is_empty() {
         let folded = fold::<Person>(conn, &person_rows).await?;
         let (live, gone) = split(&folded, |p: &Person| p.record().map(|r| (r.id, r.deleted)));
@@ -134,6 +136,20 @@ pub async fn apply_with(
         persons::remove(conn, tables, &gone).await?;
     }
     Ok(())
+}
+
+/// `rows` less the events whose rows were written with them (`fold::unwritten`). Only the live tables
+/// get rows written with events, so a rebuild's shadow tables are not probed.
+async fn to_write<'r>(
+    conn: &mut PgConnection,
+    tables: Tables,
+    table: &str,
+    rows: Vec<&'r EventRow>,
+) -> Result<Vec<&'r EventRow>, ProjectionError> {
+    if tables != Tables::Live || rows.is_empty() {
+        return Ok(rows);
+    }
+    Ok(unwritten(conn, table, rows).await?)
 }
 
 /// The folded aggregates that still exist, and the (id, position) of those deleted.

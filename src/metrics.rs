@@ -33,6 +33,9 @@ pub struct Metrics {
     /// Authentications by what the identity cache answered: hit (no database read), miss (read, then
     /// kept), bypass (read; the cache is not trusted while its eviction channel is not listening).
     pub identity_cache: IntCounterVec,
+    /// Streams loaded to decide a command, by whether this instance kept their state (hit: only the
+    /// events after it are read) or not (miss: the whole stream is read).
+    pub kept_streams: IntCounterVec,
     /// JetStream deliveries of commands that were not the first delivery.
     pub nats_redeliveries: IntCounter,
     /// Pull requests taken as ended without the server's timeout status (issue 18).
@@ -131,6 +134,12 @@ impl Metrics {
                 &r,
                 "identity_cache_total",
                 "Authentications by the identity cache's answer: hit, miss or bypass.",
+                &["outcome"],
+            ),
+            kept_streams: counter(
+                &r,
+                "kept_streams_total",
+                "Streams loaded to decide a command, by whether their state was kept: hit or miss.",
                 &["outcome"],
             ),
             nats_redeliveries: registered(

@@ -11,6 +11,7 @@ mod error;
 mod groups;
 mod identities;
 mod ids;
+mod kept;
 mod metadata;
 mod observe;
 mod people;
@@ -73,6 +74,8 @@ struct Inner {
     contact_ids: ids::ContactIds,
     /// Who each token's user is, kept exact by the user lifecycle (`identities`).
     identities: Arc<Identities>,
+    /// Streams this instance changed lately, as their events make them (`kept`).
+    kept: kept::Kept,
 }
 
 /// How many stream locks an instance keeps.
@@ -94,6 +97,7 @@ impl App {
                 stripes: (0..STRIPES).map(|_| tokio::sync::Mutex::new(())).collect(),
                 contact_ids: ids::ContactIds::default(),
                 identities: Arc::new(Identities::default()),
+                kept: kept::Kept::default(),
                 pool,
             }),
         }

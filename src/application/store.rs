@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::{Aggregate, DomainEvent};
 use futures::StreamExt;
+use serde::Deserialize as _;
 
 use super::error::CLAIM_LOST;
 use super::{Actor, App, AppError, RequestMeta};
@@ -21,7 +22,7 @@ use crate::read_model::inline::{Collected, InlineRow};
 const FALLBACK_CONCURRENCY: usize = 8;
 
 /// An aggregate the write path runs.
-pub(super) trait Stream: Aggregate + Clone {
+pub(super) trait Stream: Aggregate + Clone + 'static {
     /// Whether `e` says the aggregate exists already: a keyed retry of its create then succeeds.
     fn already_created(e: &Self::Error) -> bool;
 
@@ -113,6 +114,9 @@ struct DecidedBatch<A> {
     views: Vec<ViewRows>,
     keys: Vec<NewKey>,
     outcomes: Vec<Outcome<A>>,
+    /// The streams that were loaded (not fresh) and decided on, as the append leaves them: kept once
+    /// it commits (`kept`).
+    kept: Vec<(String, Decided<A>)>,
 }
 
 /// A failure that deciding again cannot help, as an error (a lost race cannot happen before the append).
@@ -280,17 +284,21 @@ impl App {
                 .outcomes
                 .pop()
                 .unwrap_or_else(|| Err(AppError::Internal("no outcome".into())))?;
-            let then = self
+            let mut then = self
                 .decide_orders(follower_services, &followers, reload)
                 .await
                 .map_err(failed)?;
             // Two aggregate types: their view rows are of different tables.
-            batch.rows.extend(then.rows);
-            batch.photos.extend(then.photos);
-            batch.views.extend(then.views);
-            batch.keys.extend(then.keys);
+            batch.rows.append(&mut then.rows);
+            batch.photos.append(&mut then.photos);
+            batch.views.append(&mut then.views);
+            batch.keys.append(&mut then.keys);
             match self.append_decided(&batch).await {
-                Ok(()) => return Ok((decided, then.outcomes)),
+                Ok(()) => {
+                    self.inner.kept.put(A::TYPE, batch.kept);
+                    self.inner.kept.put(B::TYPE, then.kept);
+                    return Ok((decided, then.outcomes));
+                }
                 Err(Failed::Error(e)) => return Err(e),
                 Err(taken @ Failed::KeyTaken) => return Err(failed(taken)),
                 Err(Failed::Lost) => match backoff.next_delay() {
@@ -315,10 +323,12 @@ impl App {
     {
         let batch = self.decide_orders(services, orders, reload).await?;
         self.append_decided(&batch).await?;
+        self.inner.kept.put(A::TYPE, batch.kept);
         Ok(batch.outcomes)
     }
 
-    /// Loads what `orders` need (one query) and decides each: the rows to append and every outcome.
+    /// Loads what `orders` need (one query: for a stream this instance keeps, only the events after the
+    /// kept version) and decides each: the rows to append and every outcome.
     async fn decide_orders<A>(
         &self,
         services: &A::Services,
@@ -330,16 +340,12 @@ impl App {
         AppError: From<A::Error>,
         A::Command: Clone,
     {
-        let wanted: Vec<String> = orders
-            .iter()
-            .filter(|o| reload || !o.fresh)
-            .map(|o| o.id.clone())
-            .collect();
-        let stored = events::load_many(self.pool(), A::TYPE, &wanted)
+        let (bounds, starts) = self.load_from(orders, reload);
+        let stored = events::load_after(self.pool(), A::TYPE, &bounds)
             .await
             .map_err(|e| Failed::Error(e.into()))?;
         let keyed = earlier_keys(orders, &stored);
-        let mut streams = fold::<A>(stored).map_err(Failed::Error)?;
+        let mut streams = fold::<A>(starts, stored).map_err(Failed::Error)?;
         let mut rows = Vec::new();
         let mut photos = Vec::new();
         let mut keys = Vec::new();
@@ -385,8 +391,12 @@ impl App {
                     touched.push(&order.id);
                     for event in sink.collect().await {
                         stream.version += 1;
-                        rows.push(new_event::<A>(&order.id, stream.version, &event, metadata.clone())?);
-                        stream.aggregate.apply(event);
+                        let row = new_event::<A>(&order.id, stream.version, &event, metadata.clone())?;
+                        // As a load will read it back: the state kept and answered is the stored one.
+                        stream
+                            .aggregate
+                            .apply(A::Event::deserialize(&row.payload).map_err(internal)?);
+                        rows.push(row);
                     }
                     photos.extend(order.photo.clone());
                     keys.extend(order.claim.as_ref().map(|c| NewKey {
@@ -403,11 +413,16 @@ impl App {
             }
         }
         let mut views = Collected::default();
+        let mut kept = Vec::new();
         touched.sort_unstable();
         touched.dedup();
         for id in touched {
-            if let Some(row) = streams.get(id).and_then(|s| s.aggregate.inline_row(s.version)) {
+            let Some(stream) = streams.get(id) else { continue };
+            if let Some(row) = stream.aggregate.inline_row(stream.version) {
                 views.push(A::TYPE, row);
+            }
+            if bounds.iter().any(|(loaded, _)| loaded == id) {
+                kept.push((id.to_string(), stream.clone()));
             }
         }
         Ok(DecidedBatch {
@@ -416,7 +431,46 @@ impl App {
             views: views.into_views(),
             keys,
             outcomes,
+            kept,
         })
+    }
+
+    /// Where each stream `orders` need starts loading (each stream once): after the version this
+    /// instance keeps of it, whose state is then the start of its fold, or from its first event (a
+    /// stream not kept, or one with a keyed change, whose key may be in any of its events).
+    fn load_from<A: Stream>(
+        &self,
+        orders: &[Order<A>],
+        reload: bool,
+    ) -> (Vec<(String, i64)>, HashMap<String, Decided<A>>) {
+        let mut bounds: Vec<(String, i64)> = Vec::new();
+        let mut starts: HashMap<String, Decided<A>> = HashMap::new();
+        let mut at: HashMap<&str, usize> = HashMap::new();
+        for order in orders.iter().filter(|o| reload || !o.fresh) {
+            let kept = match order.key {
+                None => self.inner.kept.get::<Decided<A>>(A::TYPE, &order.id),
+                Some(_) => None,
+            };
+            let bound = kept.as_ref().map_or(0, |k| k.version);
+            match at.get(order.id.as_str()) {
+                Some(&i) if bound < bounds[i].1 => {
+                    bounds[i].1 = bound;
+                    starts.remove(&order.id);
+                }
+                Some(_) => {}
+                None => {
+                    at.insert(&order.id, bounds.len());
+                    bounds.push((order.id.clone(), bound));
+                    starts.extend(kept.map(|k| (order.id.clone(), k)));
+                }
+            }
+        }
+        let metrics = &self.inner.metrics.kept_streams;
+        metrics.with_label_values(&["hit"]).inc_by(starts.len() as u64);
+        metrics
+            .with_label_values(&["miss"])
+            .inc_by((bounds.len() - starts.len()) as u64);
+        (bounds, starts)
     }
 
     /// Appends decided rows, with the view rows they make, in one statement (nothing to do without
@@ -481,14 +535,14 @@ impl App {
 
     /// The aggregates `ids` as their events make them (those without events are absent), in one query.
     pub(super) async fn load_all<A: Aggregate>(&self, ids: &[String]) -> Result<HashMap<String, Decided<A>>, AppError> {
-        fold::<A>(events::load_many(self.pool(), A::TYPE, ids).await?)
+        fold::<A>(HashMap::new(), events::load_many(self.pool(), A::TYPE, ids).await?)
     }
 
     /// An aggregate as its events make it (the source of truth, not the read model); `None` when it
     /// has no events.
     pub(super) async fn load<A: Aggregate>(&self, id: &str) -> Result<Option<Decided<A>>, AppError> {
         let stored = events::load_many(self.pool(), A::TYPE, &[id.to_string()]).await?;
-        Ok(fold::<A>(stored)?.remove(id))
+        Ok(fold::<A>(HashMap::new(), stored)?.remove(id))
     }
 }
 
@@ -536,9 +590,13 @@ fn internal(e: serde_json::Error) -> Failed {
     Failed::Error(AppError::internal(e))
 }
 
-/// Each aggregate folded from its stored events, with its version.
-fn fold<A: Aggregate>(stored: Vec<StoredEvent>) -> Result<HashMap<String, Decided<A>>, AppError> {
-    let mut streams: HashMap<String, Decided<A>> = HashMap::new();
+/// Each aggregate folded from its stored events onto its state in `starts` (none: from the start),
+/// with its version.
+fn fold<A: Aggregate>(
+    starts: HashMap<String, Decided<A>>,
+    stored: Vec<StoredEvent>,
+) -> Result<HashMap<String, Decided<A>>, AppError> {
+    let mut streams = starts;
     for e in stored {
         let event: A::Event = serde_json::from_value(e.payload).map_err(AppError::internal)?;
         let stream = streams.entry(e.aggregate_id).or_insert_with(|| Decided {

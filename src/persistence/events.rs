@@ -85,21 +85,41 @@ pub async fn load_before(
     aggregate_type: &str,
     ids: &[(String, i64)],
 ) -> Result<Vec<StoredEvent>, sqlx::Error> {
+    load_bounded(conn, aggregate_type, ids, "e.sequence < b.bound").await
+}
+
+/// Every event of the aggregates `ids` after their sequence `after` (each pair is an id and the last
+/// sequence not wanted, 0 for the whole stream; each id at most once), by aggregate and sequence.
+pub async fn load_after(
+    pool: &PgPool,
+    aggregate_type: &str,
+    ids: &[(String, i64)],
+) -> Result<Vec<StoredEvent>, sqlx::Error> {
+    load_bounded(pool, aggregate_type, ids, "e.sequence > b.bound").await
+}
+
+async fn load_bounded<'e>(
+    executor: impl sqlx::PgExecutor<'e>,
+    aggregate_type: &str,
+    ids: &[(String, i64)],
+    condition: &'static str,
+) -> Result<Vec<StoredEvent>, sqlx::Error> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let (names, firsts): (Vec<&str>, Vec<i64>) = ids.iter().map(|(id, first)| (id.as_str(), *first)).unzip();
-    sqlx::query_as(
+    let (names, bounds): (Vec<&str>, Vec<i64>) = ids.iter().map(|(id, bound)| (id.as_str(), *bound)).unzip();
+    let sql = format!(
         "SELECT e.aggregate_id, e.sequence, e.event_type, e.event_version, e.payload, e.metadata
-           FROM events e JOIN UNNEST($2::text[], $3::bigint[]) AS b(id, first) ON e.aggregate_id = b.id
-          WHERE e.aggregate_type = $1 AND e.sequence < b.first
-          ORDER BY e.aggregate_id, e.sequence",
-    )
-    .bind(aggregate_type)
-    .bind(names)
-    .bind(firsts)
-    .fetch_all(conn)
-    .await
+           FROM events e JOIN UNNEST($2::text[], $3::bigint[]) AS b(id, bound) ON e.aggregate_id = b.id
+          WHERE e.aggregate_type = $1 AND {condition}
+          ORDER BY e.aggregate_id, e.sequence"
+    );
+    sqlx::query_as(&sql)
+        .bind(aggregate_type)
+        .bind(names)
+        .bind(bounds)
+        .fetch_all(executor)
+        .await
 }
 
 /// Appends `events` in one statement (atomic by itself, so no BEGIN/COMMIT round trips), in the given

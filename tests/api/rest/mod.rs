@@ -8,6 +8,7 @@ mod errors;
 mod groups;
 pub mod hardening;
 mod identities;
+mod kept;
 mod people;
 mod people_lifecycle;
 mod people_lifecycle_access;

@@ -106,6 +106,9 @@ enum Failed {
 
 pub(super) type Outcome<A> = Result<Decided<A>, AppError>;
 
+/// Aggregates by id, each with its version.
+type Streams<A> = HashMap<String, Decided<A>>;
+
 /// Orders decided but not appended yet: the rows, photos and view rows to append, and each order's
 /// outcome.
 struct DecidedBatch<A> {
@@ -438,13 +441,9 @@ impl App {
     /// Where each stream `orders` need starts loading (each stream once): after the version this
     /// instance keeps of it, whose state is then the start of its fold, or from its first event (a
     /// stream not kept, or one with a keyed change, whose key may be in any of its events).
-    fn load_from<A: Stream>(
-        &self,
-        orders: &[Order<A>],
-        reload: bool,
-    ) -> (Vec<(String, i64)>, HashMap<String, Decided<A>>) {
+    fn load_from<A: Stream>(&self, orders: &[Order<A>], reload: bool) -> (Vec<(String, i64)>, Streams<A>) {
         let mut bounds: Vec<(String, i64)> = Vec::new();
-        let mut starts: HashMap<String, Decided<A>> = HashMap::new();
+        let mut starts: Streams<A> = HashMap::new();
         let mut at: HashMap<&str, usize> = HashMap::new();
         for order in orders.iter().filter(|o| reload || !o.fresh) {
             let kept = match order.key {

@@ -7,5 +7,6 @@ pub mod error;
 pub mod groups;
 pub mod input;
 pub mod names;
+pub mod node;
 pub mod output;
 pub mod people;

@@ -1,5 +1,5 @@
 //! What the binders need from a JSON tree, so one set of rules binds both trees: REST's
-//! `serde_json::Value` (built from JSON, form and XML bodies) and NATS's borrowed `wire::json::Json`.
+//! `serde_json::Value` (built from JSON, form and XML bodies) and NATS's borrowed [`Json`](super::json::Json).
 //!
 //! An object is seen as its entries in order, each key once (as `serde_json::Map` holds them: with
 //! `preserve_order`, a repeated key keeps its first place and its last value; `Json` is built the same

@@ -204,4 +204,6 @@ fn merge_repeated_keys(entries: &mut Vec<(Cow<'_, str>, Json<'_>)>) {
 }
 
 #[cfg(test)]
+mod parity;
+#[cfg(test)]
 mod tests;

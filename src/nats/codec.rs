@@ -1,11 +1,11 @@
-//! Subject + headers + payload → a command: JSON with the REST field names (bound by `wire::input`,
-//! `wire::changes` and `wire::people`; a change adds the contact's `id` or the user's `userid`), or protobuf when `Content-Type:
+//! Subject + headers + payload → a command: JSON with the REST field names (read as a borrowed
+//! `wire::json::Json` and bound by `wire::input`, `wire::changes` and `wire::people`, by REST's rules;
+//! a change adds the contact's `id` or the user's `userid`), or protobuf when `Content-Type:
 //! application/protobuf` is set. A change may expect a version (`Rollcall-Expected-Version`, else a
 //! protobuf `expected_version`). Anything else is undecodable.
 
 use async_nats::HeaderMap;
 use prost::Message;
-use serde_json::Value;
 
 use super::headers;
 use crate::application::Expect;
@@ -16,6 +16,7 @@ use crate::domain::user::UserDraft;
 use crate::proto::{self, pb};
 use crate::wire::changes;
 use crate::wire::input::{self, BindError};
+use crate::wire::json::Json;
 
 pub const CREATE_PERSON: &str = "crm.person.create";
 pub const CREATE_USER: &str = "people.user.create";
@@ -147,7 +148,8 @@ pub fn decode(command: &str, headers: Option<&HeaderMap>, payload: &[u8]) -> Res
     if headers::is_protobuf(headers) {
         return decode_protobuf(command, expect, payload);
     }
-    let body: Value = serde_json::from_slice(payload).map_err(|e| DecodeError::Json(e.to_string()))?;
+    // Borrowed from the payload: no `Value` (a String per key and string) is built for a command.
+    let body = Json::parse(payload).map_err(|e| DecodeError::Json(e.to_string()))?;
     if USER_COMMANDS.contains(&command) {
         let change = users::json(command, expect, &body).map_err(DecodeError::Field)?;
         return Ok(Decoded {
@@ -163,7 +165,7 @@ pub fn decode(command: &str, headers: Option<&HeaderMap>, payload: &[u8]) -> Res
 }
 
 /// A JSON payload: the REST body, plus the contact's `id` (and the entry's `dataid`) for a change.
-fn decode_json(command: &str, expect: Expect, body: &Value) -> Result<Command, BindError> {
+fn decode_json(command: &str, expect: Expect, body: &Json<'_>) -> Result<Command, BindError> {
     if groups::GROUP_COMMANDS.contains(&command) {
         return groups::json(command, expect, body).map(Command::Group);
     }

@@ -1,31 +1,30 @@
 //! Binding the bodies of changes to CRM contacts: updates (a field left out keeps its value, `null` or
 //! `""` clears it), access, contact data and the `personid` of a link, with ONLYOFFICE's names.
 
-use serde_json::Value;
-
 use super::input::{BindError, Fields, custom_fields, err, share_type};
+use super::node::{Node, View};
 use crate::domain::company::CompanyPatch;
 use crate::domain::contact_info::{ContactInfoDraft, InfoType};
 use crate::domain::person::PersonPatch;
 use crate::domain::values::{Patch, ShareType};
 
 /// A text field of an update.
-fn text(f: &Fields<'_>, name: &str) -> Result<Patch<String>, BindError> {
-    match f.raw(name) {
+fn text<N: Node>(f: &Fields<'_, N>, name: &str) -> Result<Patch<String>, BindError> {
+    match f.raw(name).map(N::view) {
         None => Ok(Patch::Keep),
-        Some(Value::Null) => Ok(Patch::Clear),
-        Some(Value::String(s)) if s.is_empty() => Ok(Patch::Clear),
-        Some(Value::String(s)) => Ok(Patch::Set(s.clone())),
+        Some(View::Null) => Ok(Patch::Clear),
+        Some(View::Str("")) => Ok(Patch::Clear),
+        Some(View::Str(s)) => Ok(Patch::Set(s.to_string())),
         Some(_) => Err(err(name, "must be a string")),
     }
 }
 
 /// `companyId` of a person update: `null`, `""` or `0` unlink (ONLYOFFICE: "companyId 0 unlinks").
-fn company_id(f: &Fields<'_>) -> Result<Patch<i64>, BindError> {
+fn company_id<N: Node>(f: &Fields<'_, N>) -> Result<Patch<i64>, BindError> {
     const F: &str = "companyId";
-    match f.raw(F) {
+    match f.raw(F).map(N::view) {
         None => Ok(Patch::Keep),
-        Some(Value::Null) => Ok(Patch::Clear),
+        Some(View::Null) => Ok(Patch::Clear),
         Some(_) => match f.int(F)? {
             None | Some(0) => Ok(Patch::Clear),
             Some(id) if id < 0 => Err(err(F, "must be a positive contact id, or 0 to unlink")),
@@ -34,12 +33,12 @@ fn company_id(f: &Fields<'_>) -> Result<Patch<i64>, BindError> {
     }
 }
 
-fn present(f: &Fields<'_>, name: &str) -> bool {
+fn present<N: Node>(f: &Fields<'_, N>, name: &str) -> bool {
     f.raw(name).is_some()
 }
 
 /// Binds `PUT crm/contact/person/{id}` (the photo is bound by the adapter that receives files).
-pub fn person_patch(body: &Value) -> Result<PersonPatch, BindError> {
+pub fn person_patch<N: Node>(body: &N) -> Result<PersonPatch, BindError> {
     let f = Fields::new(body)?;
     Ok(PersonPatch {
         first_name: text(&f, "firstName")?,
@@ -55,7 +54,7 @@ pub fn person_patch(body: &Value) -> Result<PersonPatch, BindError> {
 }
 
 /// Binds `PUT crm/contact/company/{id}`.
-pub fn company_patch(body: &Value) -> Result<CompanyPatch, BindError> {
+pub fn company_patch<N: Node>(body: &N) -> Result<CompanyPatch, BindError> {
     let f = Fields::new(body)?;
     Ok(CompanyPatch {
         company_name: text(&f, "companyName")?,
@@ -69,7 +68,7 @@ pub fn company_patch(body: &Value) -> Result<CompanyPatch, BindError> {
 
 /// Binds `PUT crm/contact/{id}/access`: `isShared` (read/write for everyone, or private), or an exact
 /// `shareType`, and `managerList`. What is left out keeps its value.
-pub fn access(body: &Value) -> Result<(Option<ShareType>, Option<Vec<uuid::Uuid>>), BindError> {
+pub fn access<N: Node>(body: &N) -> Result<(Option<ShareType>, Option<Vec<uuid::Uuid>>), BindError> {
     let f = Fields::new(body)?;
     let share = if present(&f, "shareType") {
         Some(share_type(&f)?)
@@ -88,13 +87,13 @@ pub fn access(body: &Value) -> Result<(Option<ShareType>, Option<Vec<uuid::Uuid>
 
 /// Binds `POST crm/contact/{id}/data` and `PUT …/data/{dataid}`: `infoType` by name or number,
 /// `category` by number, `data`, `isPrimary`.
-pub fn contact_info(body: &Value) -> Result<ContactInfoDraft, BindError> {
+pub fn contact_info<N: Node>(body: &N) -> Result<ContactInfoDraft, BindError> {
     let f = Fields::new(body)?;
-    let info_type = match f.raw("infoType") {
-        None | Some(Value::Null) => None,
-        Some(Value::Number(n)) => Some(n.to_string()),
-        Some(Value::String(s)) if s.trim().is_empty() => None,
-        Some(Value::String(s)) => Some(s.clone()),
+    let info_type = match f.raw("infoType").map(N::view) {
+        None | Some(View::Null) => None,
+        Some(View::Number(n)) => Some(n.to_string()),
+        Some(View::Str(s)) if s.trim().is_empty() => None,
+        Some(View::Str(s)) => Some(s.to_string()),
         Some(_) => return Err(err("infoType", "must be a name (Phone, Email, …) or a number")),
     }
     .map(|t| {
@@ -119,7 +118,7 @@ pub fn contact_info(body: &Value) -> Result<ContactInfoDraft, BindError> {
 }
 
 /// A required positive integer of a body.
-fn required_id(body: &Value, name: &str) -> Result<i64, BindError> {
+fn required_id<N: Node>(body: &N, name: &str) -> Result<i64, BindError> {
     let f = Fields::new(body)?;
     match f.int(name)? {
         Some(id) if id > 0 => Ok(id),
@@ -129,17 +128,17 @@ fn required_id(body: &Value, name: &str) -> Result<i64, BindError> {
 }
 
 /// The `personid` of a link or unlink body (or query).
-pub fn person_id(body: &Value) -> Result<i64, BindError> {
+pub fn person_id<N: Node>(body: &N) -> Result<i64, BindError> {
     required_id(body, "personid")
 }
 
 /// The `id` of the contact a NATS payload changes (REST has it in the path).
-pub fn contact_id(body: &Value) -> Result<i64, BindError> {
+pub fn contact_id<N: Node>(body: &N) -> Result<i64, BindError> {
     required_id(body, "id")
 }
 
 /// The `dataid` of the entry of contact data a NATS payload changes (REST has it in the path).
-pub fn data_id(body: &Value) -> Result<i64, BindError> {
+pub fn data_id<N: Node>(body: &N) -> Result<i64, BindError> {
     required_id(body, "dataid")
 }
 

@@ -3,22 +3,22 @@
 //! The summary (`{Id, Name, Manager}`, also a user's `Groups`) is `output::GroupDto`.
 
 use serde::Serialize;
-use serde_json::Value;
 use uuid::Uuid;
 
 use super::input::{BindError, Fields, err};
+use super::node::Node;
 use super::output::{AVATAR_SMALL, profile_url};
 use crate::application::{Creator, GroupView};
 use crate::domain::group::{GroupDraft, GroupPatch};
 use crate::domain::values::Patch;
 
 /// A GUID where the nil GUID (what ONLYOFFICE sends for "none") counts as absent.
-fn someone(f: &Fields<'_>, name: &str) -> Result<Option<Uuid>, BindError> {
+fn someone<N: Node>(f: &Fields<'_, N>, name: &str) -> Result<Option<Uuid>, BindError> {
     Ok(f.guid(name)?.filter(|id| !id.is_nil()))
 }
 
 /// Binds `POST group`.
-pub fn group_draft(body: &Value) -> Result<GroupDraft, BindError> {
+pub fn group_draft<N: Node>(body: &N) -> Result<GroupDraft, BindError> {
     let f = Fields::new(body)?;
     Ok(GroupDraft {
         name: f.string("groupName")?,
@@ -29,15 +29,15 @@ pub fn group_draft(body: &Value) -> Result<GroupDraft, BindError> {
 
 /// Binds `PUT group/{id}`: a field left out (or `null`) keeps its value, except `groupManager`, which
 /// `null`, `""` or the nil GUID clears; `members` replaces the members.
-pub fn group_patch(body: &Value) -> Result<GroupPatch, BindError> {
+pub fn group_patch<N: Node>(body: &N) -> Result<GroupPatch, BindError> {
     let f = Fields::new(body)?;
     let manager = match f.raw("groupManager") {
         None => Patch::Keep,
         Some(_) => someone(&f, "groupManager")?.map_or(Patch::Clear, Patch::Set),
     };
     let members = match f.raw("members") {
-        None | Some(Value::Null) => None,
-        Some(_) => Some(f.guids("members")?),
+        Some(v) if !v.is_null() => Some(f.guids("members")?),
+        _ => None,
     };
     Ok(GroupPatch {
         name: f.string("groupName")?,
@@ -47,16 +47,16 @@ pub fn group_patch(body: &Value) -> Result<GroupPatch, BindError> {
 }
 
 /// Binds the `members` of `PUT`, `POST` and `DELETE group/{id}/members` (required, may be empty).
-pub fn members(body: &Value) -> Result<Vec<Uuid>, BindError> {
+pub fn members<N: Node>(body: &N) -> Result<Vec<Uuid>, BindError> {
     let f = Fields::new(body)?;
     match f.raw("members") {
-        None | Some(Value::Null) => Err(err("members", "is required: the users' GUIDs")),
-        Some(_) => f.guids("members"),
+        Some(v) if !v.is_null() => f.guids("members"),
+        _ => Err(err("members", "is required: the users' GUIDs")),
     }
 }
 
 /// Binds the `userid` of `PUT group/{id}/manager` (required).
-pub fn manager(body: &Value) -> Result<Uuid, BindError> {
+pub fn manager<N: Node>(body: &N) -> Result<Uuid, BindError> {
     someone(&Fields::new(body)?, "userid")?.ok_or_else(|| err("userid", "is required: the manager's GUID"))
 }
 
@@ -116,7 +116,7 @@ pub fn group(v: &GroupView, with_members: bool) -> GroupFullDto {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::*;
 

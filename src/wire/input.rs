@@ -2,9 +2,13 @@
 //! case-insensitively, nested ones as `Name`/`name`, scalars may arrive as strings (forms), `null`
 //! means absent, and every failure names the field. Every string bound is checked against the
 //! control-character rule (`domain::text`), so no transport can carry one into a command or a query.
+//!
+//! The binders read any [`Node`]: REST's `serde_json::Value` and NATS's borrowed `wire::json::Json`
+//! bind by the same rules, with the same errors.
 
-use serde_json::{Map, Value};
 use uuid::Uuid;
+
+use super::node::{self, Node, View};
 
 use crate::domain::company::CompanyDraft;
 use crate::domain::datetime::ApiDateTime;
@@ -29,33 +33,31 @@ pub(super) fn err(field: &str, message: impl Into<String>) -> BindError {
 }
 
 /// A body's fields, looked up case-insensitively.
-pub struct Fields<'a> {
-    map: &'a Map<String, Value>,
+pub struct Fields<'a, N: Node + 'a> {
+    entries: N::Entries<'a>,
 }
 
-impl<'a> Fields<'a> {
-    pub fn new(body: &'a Value) -> Result<Self, BindError> {
-        match body {
-            Value::Object(map) => Ok(Fields { map }),
+impl<'a, N: Node + 'a> Fields<'a, N> {
+    pub fn new(body: &'a N) -> Result<Self, BindError> {
+        match body.view() {
+            View::Object(entries) => Ok(Fields { entries }),
             _ => Err(err("body", "the request body must be an object")),
         }
     }
 
     /// The value named `name` in any case, `null` included (an update tells absent from `null`).
-    pub(super) fn raw(&self, name: &str) -> Option<&'a Value> {
-        self.map
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
+    pub(super) fn raw(&self, name: &str) -> Option<&'a N> {
+        node::find(self.entries.clone(), name)
     }
 
     /// The value named `name` in any case; `null` counts as absent.
-    fn get(&self, name: &str) -> Option<&'a Value> {
-        self.map
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
-            .filter(|v| !v.is_null())
+    fn get(&self, name: &str) -> Option<&'a N> {
+        self.raw(name).filter(|v| !v.is_null())
+    }
+
+    /// What the value named `name` is, `null` counting as absent.
+    fn view(&self, name: &str) -> Option<View<'a, N>> {
+        self.get(name).map(N::view)
     }
 
     pub fn string(&self, name: &str) -> Result<Option<String>, BindError> {
@@ -64,22 +66,22 @@ impl<'a> Fields<'a> {
 
     /// An integer; `""` counts as absent.
     pub fn int(&self, name: &str) -> Result<Option<i64>, BindError> {
-        match self.get(name) {
+        match self.view(name) {
             None => Ok(None),
-            Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| err(name, "must be an integer")),
-            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-            Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| err(name, "must be an integer")),
+            Some(View::Number(n)) => n.as_i64().map(Some).ok_or_else(|| err(name, "must be an integer")),
+            Some(View::Str(s)) if s.trim().is_empty() => Ok(None),
+            Some(View::Str(s)) => s.trim().parse().map(Some).map_err(|_| err(name, "must be an integer")),
             Some(_) => Err(err(name, "must be an integer")),
         }
     }
 
     /// `true`/`false` (any case, also as strings); absent is `false`, as in ONLYOFFICE.
     pub fn bool(&self, name: &str) -> Result<bool, BindError> {
-        match self.get(name) {
+        match self.view(name) {
             None => Ok(false),
-            Some(Value::Bool(b)) => Ok(*b),
-            Some(Value::String(s)) if s.trim().eq_ignore_ascii_case("true") => Ok(true),
-            Some(Value::String(s)) if s.trim().eq_ignore_ascii_case("false") || s.trim().is_empty() => Ok(false),
+            Some(View::Bool(b)) => Ok(b),
+            Some(View::Str(s)) if s.trim().eq_ignore_ascii_case("true") => Ok(true),
+            Some(View::Str(s)) if s.trim().eq_ignore_ascii_case("false") || s.trim().is_empty() => Ok(false),
             Some(_) => Err(err(name, "must be true or false")),
         }
     }
@@ -110,24 +112,27 @@ impl<'a> Fields<'a> {
     }
 
     /// A list: a JSON array, a single value (one-element list), or a form-style object `{"0":…,"1":…}`.
-    pub fn list(&self, name: &str) -> Result<Vec<&'a Value>, BindError> {
-        match self.get(name) {
-            None => Ok(vec![]),
-            Some(Value::Array(items)) => Ok(items.iter().filter(|v| !v.is_null()).collect()),
-            Some(Value::Object(map)) if !map.is_empty() && map.keys().all(|k| k.parse::<usize>().is_ok()) => {
-                let mut entries: Vec<_> = map.iter().map(|(k, v)| (k.parse::<usize>().unwrap_or(0), v)).collect();
+    pub fn list(&self, name: &str) -> Result<Vec<&'a N>, BindError> {
+        let Some(v) = self.get(name) else {
+            return Ok(vec![]);
+        };
+        match v.view() {
+            View::Array(items) => Ok(items.iter().filter(|v| !v.is_null()).collect()),
+            View::Object(map)
+                if map.clone().next().is_some() && map.clone().all(|(k, _)| k.parse::<usize>().is_ok()) =>
+            {
+                let mut entries: Vec<_> = map.map(|(k, v)| (k.parse::<usize>().unwrap_or(0), v)).collect();
                 entries.sort_by_key(|(i, _)| *i);
                 Ok(entries.into_iter().map(|(_, v)| v).collect())
             }
-            Some(v @ Value::Object(_)) => Ok(vec![v]),
-            Some(v) => Ok(vec![v]),
+            _ => Ok(vec![v]),
         }
     }
 }
 
-fn string(field: &str, v: &Value) -> Result<String, BindError> {
-    match v {
-        Value::String(s) => checked(field, s),
+fn string<N: Node>(field: &str, v: &N) -> Result<String, BindError> {
+    match v.view() {
+        View::Str(s) => checked(field, s),
         _ => Err(err(field, "must be a string")),
     }
 }
@@ -140,42 +145,40 @@ fn checked(field: &str, s: &str) -> Result<String, BindError> {
 }
 
 /// A nested property, matched as `Name` or `name` (ONLYOFFICE's binder), here in any case.
-fn nested<'v>(item: &'v Value, field: &str, name: &str) -> Result<Option<&'v Value>, BindError> {
-    match item {
-        Value::Object(map) => Ok(map
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
-            .filter(|v| !v.is_null())),
+fn nested<'v, N: Node>(item: &'v N, field: &str, name: &str) -> Result<Option<&'v N>, BindError> {
+    match item.view() {
+        View::Object(entries) => Ok(node::find::<N>(entries, name).filter(|v| !v.is_null())),
         _ => Err(err(field, "each entry must be an object")),
     }
 }
 
-pub(super) fn share_type(fields: &Fields<'_>) -> Result<ShareType, BindError> {
-    let raw = match fields.get("shareType") {
+pub(super) fn share_type<N: Node>(fields: &Fields<'_, N>) -> Result<ShareType, BindError> {
+    let raw = match fields.view("shareType") {
         None => return Ok(ShareType::None),
-        Some(Value::Number(n)) => n.to_string(),
-        Some(Value::String(s)) if s.trim().is_empty() => return Ok(ShareType::None),
-        Some(Value::String(s)) => s.clone(),
+        Some(View::Number(n)) => n.to_string(),
+        Some(View::Str(s)) if s.trim().is_empty() => return Ok(ShareType::None),
+        Some(View::Str(s)) => s.to_string(),
         Some(_) => return Err(err("shareType", "must be 0, 1, 2, none, readWrite or read")),
     };
     ShareType::parse(&raw).ok_or_else(|| err("shareType", "must be 0, 1, 2, none, readWrite or read"))
 }
 
-pub(super) fn custom_fields(fields: &Fields<'_>) -> Result<Vec<CustomFieldInput>, BindError> {
+pub(super) fn custom_fields<N: Node>(fields: &Fields<'_, N>) -> Result<Vec<CustomFieldInput>, BindError> {
     const F: &str = "customFieldList";
     let mut out = Vec::new();
     for item in fields.list(F)? {
-        let key = match nested(item, F, "Key")? {
-            Some(Value::Number(n)) => n.as_i64(),
-            Some(Value::String(s)) => s.trim().parse().ok(),
+        let key = match nested(item, F, "Key")?.map(N::view) {
+            Some(View::Number(n)) => n.as_i64(),
+            Some(View::Str(s)) => s.trim().parse().ok(),
             _ => None,
         }
         .ok_or_else(|| err(F, "each entry needs an integer Key"))?;
-        let value = match nested(item, F, "Value")? {
+        let value = match nested(item, F, "Value")?.map(N::view) {
             None => None,
-            Some(Value::String(s)) => Some(checked(F, s)?),
-            Some(v @ (Value::Number(_) | Value::Bool(_))) => Some(v.to_string()),
+            Some(View::Str(s)) => Some(checked(F, s)?),
+            // As `Value`'s `to_string` writes them.
+            Some(View::Number(n)) => Some(n.to_string()),
+            Some(View::Bool(b)) => Some(b.to_string()),
             Some(_) => return Err(err(F, "a Value must be a string")),
         };
         out.push(CustomFieldInput { key, value });
@@ -184,7 +187,7 @@ pub(super) fn custom_fields(fields: &Fields<'_>) -> Result<Vec<CustomFieldInput>
 }
 
 /// Binds `POST crm/contact/person` (the photo is bound by the adapter that receives files).
-pub fn person_draft(body: &Value) -> Result<PersonDraft, BindError> {
+pub fn person_draft<N: Node>(body: &N) -> Result<PersonDraft, BindError> {
     let f = Fields::new(body)?;
     Ok(PersonDraft {
         first_name: f.string("firstName")?,
@@ -200,7 +203,7 @@ pub fn person_draft(body: &Value) -> Result<PersonDraft, BindError> {
 }
 
 /// Binds `POST crm/contact/company` (the photo is bound by the adapter that receives files).
-pub fn company_draft(body: &Value) -> Result<CompanyDraft, BindError> {
+pub fn company_draft<N: Node>(body: &N) -> Result<CompanyDraft, BindError> {
     let f = Fields::new(body)?;
     Ok(CompanyDraft {
         company_name: f.string("companyName")?,
@@ -212,7 +215,7 @@ pub fn company_draft(body: &Value) -> Result<CompanyDraft, BindError> {
     })
 }
 
-pub(super) fn contacts(fields: &Fields<'_>) -> Result<Vec<ContactInput>, BindError> {
+pub(super) fn contacts<N: Node>(fields: &Fields<'_, N>) -> Result<Vec<ContactInput>, BindError> {
     const F: &str = "contacts";
     fields
         .list(F)?
@@ -233,7 +236,7 @@ pub(super) fn contacts(fields: &Fields<'_>) -> Result<Vec<ContactInput>, BindErr
 }
 
 /// Binds `POST people`.
-pub fn user_draft(body: &Value) -> Result<UserDraft, BindError> {
+pub fn user_draft<N: Node>(body: &N) -> Result<UserDraft, BindError> {
     let f = Fields::new(body)?;
     Ok(UserDraft {
         is_visitor: f.bool("isVisitor")?,
@@ -253,6 +256,10 @@ pub fn user_draft(body: &Value) -> Result<UserDraft, BindError> {
         lead: f.guid("lead")?,
     })
 }
+
+// The seed tests bind `Value`s, as REST does.
+#[cfg(test)]
+use serde_json::Value;
 
 #[cfg(test)]
 mod tests;

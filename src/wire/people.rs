@@ -2,10 +2,10 @@
 //! update rule for people: a field left out or sent as `null` keeps its value, `""` clears it (a
 //! date of `1900-01-01` too, as ONLYOFFICE resets dates with it), and an unknown `sex` keeps it.
 
-use serde_json::Value;
 use uuid::Uuid;
 
 use super::input::{BindError, Fields, contacts, err};
+use super::node::Node;
 use crate::domain::datetime::ApiDateTime;
 use crate::domain::user::{UserPatch, UserStatus, UserType};
 use crate::domain::values::{Patch, Sex, parse_guid};
@@ -14,7 +14,7 @@ use crate::domain::values::{Patch, Sex, parse_guid};
 pub const MAX_USER_IDS: usize = 1000;
 
 /// A text field of a profile update.
-fn text(f: &Fields<'_>, name: &str) -> Result<Patch<String>, BindError> {
+fn text<N: Node>(f: &Fields<'_, N>, name: &str) -> Result<Patch<String>, BindError> {
     Ok(match f.string(name)? {
         None => Patch::Keep,
         Some(s) if s.is_empty() => Patch::Clear,
@@ -23,7 +23,7 @@ fn text(f: &Fields<'_>, name: &str) -> Result<Patch<String>, BindError> {
 }
 
 /// A date of a profile update; ONLYOFFICE's reset date `1900-01-01` clears it.
-fn date(f: &Fields<'_>, name: &str) -> Result<Patch<ApiDateTime>, BindError> {
+fn date<N: Node>(f: &Fields<'_, N>, name: &str) -> Result<Patch<ApiDateTime>, BindError> {
     let reset = chrono::NaiveDate::from_ymd_opt(1900, 1, 1);
     Ok(match f.string(name)? {
         None => Patch::Keep,
@@ -37,13 +37,13 @@ fn date(f: &Fields<'_>, name: &str) -> Result<Patch<ApiDateTime>, BindError> {
 }
 
 /// Whether `name` is in the body with a value other than `null`.
-fn given(f: &Fields<'_>, name: &str) -> bool {
+fn given<N: Node>(f: &Fields<'_, N>, name: &str) -> bool {
     f.raw(name).is_some_and(|v| !v.is_null())
 }
 
 /// Binds `PUT people/{userid}`: the fields of `POST people` but `email` and `password` (which have
 /// routes of their own and are ignored here, as ONLYOFFICE ignores them), and `disable`.
-pub fn user_patch(body: &Value) -> Result<UserPatch, BindError> {
+pub fn user_patch<N: Node>(body: &N) -> Result<UserPatch, BindError> {
     let f = Fields::new(body)?;
     let sex = match f.string("sex")? {
         None => Patch::Keep,
@@ -74,7 +74,7 @@ pub fn user_patch(body: &Value) -> Result<UserPatch, BindError> {
 }
 
 /// The `userIds` of `PUT people/status/{status}` and `PUT people/type/{type}` (required; GUIDs).
-pub fn user_ids(body: &Value) -> Result<Vec<Uuid>, BindError> {
+pub fn user_ids<N: Node>(body: &N) -> Result<Vec<Uuid>, BindError> {
     const F: &str = "userIds";
     let f = Fields::new(body)?;
     if !given(&f, F) {
@@ -88,7 +88,7 @@ pub fn user_ids(body: &Value) -> Result<Vec<Uuid>, BindError> {
 }
 
 /// A required string field (`email` of an email change, `password` of a password change).
-pub fn required(body: &Value, name: &str) -> Result<String, BindError> {
+pub fn required<N: Node>(body: &N, name: &str) -> Result<String, BindError> {
     Fields::new(body)?
         .string(name)?
         .filter(|s| !s.trim().is_empty())
@@ -124,7 +124,7 @@ pub struct AdministratorChange {
 /// Binds `PUT settings/security/administrator`: `userid`, `administrator` (`false` when left out,
 /// as ONLYOFFICE binds a missing bool) and `productid`, which must be the empty GUID or left out:
 /// only administrators of the whole portal exist here, no product (module) administrators.
-pub fn administrator(body: &Value) -> Result<AdministratorChange, BindError> {
+pub fn administrator<N: Node>(body: &N) -> Result<AdministratorChange, BindError> {
     let f = Fields::new(body)?;
     let user_id = f.guid("userid")?.ok_or_else(|| err("userid", "is required"))?;
     if f.guid("productid")?.is_some_and(|p| !p.is_nil()) {

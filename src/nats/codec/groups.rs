@@ -1,7 +1,6 @@
 //! Group subjects (`people.group.*`): JSON payloads are the REST body plus the group's `id`; protobuf
 //! payloads are GroupService's request messages.
 
-use serde_json::Value;
 use uuid::Uuid;
 
 use super::{DecodeError, message};
@@ -11,6 +10,7 @@ use crate::domain::values::parse_guid;
 use crate::proto::{self, pb};
 use crate::wire::groups as wire;
 use crate::wire::input::{BindError, Fields};
+use crate::wire::node::Node;
 
 pub const CREATE_GROUP: &str = "people.group.create";
 pub const UPDATE_GROUP: &str = "people.group.update";
@@ -40,7 +40,7 @@ pub struct Target<T> {
 }
 
 /// The group's `id` in a JSON payload.
-fn group_id(body: &Value) -> Result<Uuid, BindError> {
+fn group_id<N: Node>(body: &N) -> Result<Uuid, BindError> {
     let f = Fields::new(body)?;
     let missing = || BindError {
         field: "id".into(),
@@ -54,7 +54,7 @@ fn group_id(body: &Value) -> Result<Uuid, BindError> {
 }
 
 /// A JSON payload of the group subject `command`.
-pub fn json(command: &str, expect: Expect, body: &Value) -> Result<GroupChange, BindError> {
+pub fn json<N: Node>(command: &str, expect: Expect, body: &N) -> Result<GroupChange, BindError> {
     if command == CREATE_GROUP {
         return Ok(GroupChange::Create(wire::group_draft(body)?));
     }

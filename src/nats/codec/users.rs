@@ -3,7 +3,6 @@
 //! changes of many users); a protobuf payload is UserService's request message of the same change.
 
 use secrecy::SecretString;
-use serde_json::Value;
 use uuid::Uuid;
 
 use super::{DecodeError, message};
@@ -11,6 +10,7 @@ use crate::application::Expect;
 use crate::domain::user::{UserPatch, UserStatus, UserType};
 use crate::proto::{self, pb};
 use crate::wire::input::{BindError, Fields};
+use crate::wire::node::Node;
 use crate::wire::people;
 
 pub const UPDATE_USER: &str = "people.user.update";
@@ -62,7 +62,7 @@ fn err(field: &str, message: &str) -> BindError {
 }
 
 /// The `userid` of a JSON payload (REST has it in the path).
-fn user_id(body: &Value) -> Result<String, BindError> {
+fn user_id<N: Node>(body: &N) -> Result<String, BindError> {
     Fields::new(body)?
         .string("userid")?
         .map(|u| u.trim().to_string())
@@ -83,7 +83,7 @@ fn unversioned(expect: Option<Expect>) -> Result<(), BindError> {
 }
 
 /// A JSON change of the payload's `userid`.
-fn json_target<T>(body: &Value, expect: Option<Expect>, content: T) -> Result<UserTarget<T>, BindError> {
+fn json_target<N: Node, T>(body: &N, expect: Option<Expect>, content: T) -> Result<UserTarget<T>, BindError> {
     Ok(UserTarget {
         user: user_id(body)?,
         expect: expect.unwrap_or_default(),
@@ -92,7 +92,7 @@ fn json_target<T>(body: &Value, expect: Option<Expect>, content: T) -> Result<Us
 }
 
 /// A JSON payload of the user subject `command`.
-pub fn json(command: &str, expect: Option<Expect>, body: &Value) -> Result<UserChange, BindError> {
+pub fn json<N: Node>(command: &str, expect: Option<Expect>, body: &N) -> Result<UserChange, BindError> {
     Ok(match command {
         UPDATE_USER => UserChange::Update(json_target(body, expect, Box::new(people::user_patch(body)?))?),
         SET_STATUS => {

@@ -27,12 +27,31 @@ pub async fn ensure_database(settings: &DatabaseSettings) -> Result<(), sqlx::Er
     }
 }
 
+/// A pooled connection idle for longer than this is pinged before it is handed out; one used more
+/// recently is not (see `connect`).
+pub const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
+
 /// Opens the pool. Acquisition is bounded so an unreachable database shows as "unavailable" quickly.
+///
+/// sqlx pings a connection (a round trip) when it goes back to the pool, and by default again when it
+/// is taken out: two round trips beside every query, one of them on the request's path. Here a
+/// connection is pinged when taken only after `PING_IF_IDLE_FOR` in the pool (sqlx's documented
+/// pattern). A connection that breaks is still found out: by its failing query and the ping on its
+/// return, which closes it, or, when it broke while idle, by the ping before its next use.
 pub async fn connect(settings: &DatabaseSettings) -> Result<PgPool, sqlx::Error> {
     let options = PgConnectOptions::from_str(settings.url.expose_secret())?.application_name("rollcall");
     PgPoolOptions::new()
         .max_connections(settings.max_connections)
         .acquire_timeout(Duration::from_secs(settings.acquire_timeout_secs))
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_IF_IDLE_FOR {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_with(options)
         .await
 }

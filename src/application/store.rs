@@ -473,14 +473,17 @@ impl App {
     }
 
     /// Appends decided rows, with the view rows they make, in one statement (nothing to do without
-    /// rows), wakes the projector and forgets the users it changed: this instance refuses a terminated
+    /// rows), wakes the projector (at once, or within its gathering time when the view rows were written) and forgets the users it changed: this instance refuses a terminated
     /// user's token from the next request on (other instances once the append's notification arrives).
     async fn append_decided(&self, batch: &DecidedBatch<impl Sized>) -> Result<(), Failed> {
         let (rows, photos, views, keys) = (&batch.rows, &batch.photos, &batch.views, &batch.keys);
         match events::append(self.pool(), rows, photos, views, keys).await {
             Ok(()) => {
-                if !rows.is_empty() {
-                    self.inner.signals.wake.notify_one();
+                // Rows written with their events are readable already: the projector may gather.
+                match (rows.is_empty(), views.is_empty()) {
+                    (true, _) => {}
+                    (false, true) => self.inner.signals.wake.notify_one(),
+                    (false, false) => self.inner.signals.nudge.notify_one(),
                 }
                 let users: Vec<uuid::Uuid> = rows
                     .iter()

@@ -274,6 +274,9 @@ where
 pub struct Signals {
     /// Rung after a command commits, so the projector looks for new events at once.
     pub wake: Arc<Notify>,
+    /// Rung after a command whose read-model rows were written with its events: the projector comes
+    /// within `projector::GATHER`, applying whatever else committed meanwhile in the same batch.
+    pub nudge: Arc<Notify>,
     /// Bumped after each projector batch commits.
     pub progress: watch::Receiver<u64>,
 }
@@ -281,18 +284,24 @@ pub struct Signals {
 /// The projector's ends of the signals.
 pub struct SignalSources {
     pub wake: Arc<Notify>,
+    pub nudge: Arc<Notify>,
     pub progress: watch::Sender<u64>,
 }
 
 pub fn signals() -> (Signals, SignalSources) {
-    let wake = Arc::new(Notify::new());
+    let (wake, nudge) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
     let (tx, rx) = watch::channel(0);
     (
         Signals {
             wake: wake.clone(),
+            nudge: nudge.clone(),
             progress: rx,
         },
-        SignalSources { wake, progress: tx },
+        SignalSources {
+            wake,
+            nudge,
+            progress: tx,
+        },
     )
 }
 

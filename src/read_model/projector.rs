@@ -24,6 +24,10 @@ use crate::persistence::feed::{
 
 /// Events applied per transaction.
 pub const BATCH: i64 = 2_000;
+/// How long a nudged projector gathers commits before its batch (see `Signals::nudge`). Each batch is
+/// a commit of its own (and the publisher's after it): one per command at low load would put two more
+/// WAL flushes beside each command's own.
+pub const GATHER: Duration = Duration::from_millis(20);
 /// How often an idle projector looks for events written by other instances.
 const IDLE_POLL: Duration = Duration::from_millis(250);
 pub const CHECKPOINT: &str = "read_models";
@@ -226,6 +230,15 @@ impl Projector {
             tokio::select! {
                 () = shutdown.cancelled() => break,
                 () = self.signals.wake.notified() => {}
+                () = self.signals.nudge.notified() => {
+                    // What was committed is in the read models already: gather what else commits for a
+                    // moment (one batch and one commit for many), unless someone waits for the projector.
+                    tokio::select! {
+                        () = shutdown.cancelled() => break,
+                        () = self.signals.wake.notified() => {}
+                        () = tokio::time::sleep(GATHER) => {}
+                    }
+                }
                 () = tokio::time::sleep(pause) => {}
             }
         }

@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use rollcall::grpc::pb::person_service_client::PersonServiceClient;
 use rollcall::grpc::pb::{CreatePersonRequest, ShareType, UpdatePersonRequest};
-use tonic::metadata::MetadataValue;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 
 use crate::ceiling::UPDATE_PER_CLIENT;
+use crate::grpc::{authorized, counted, endpoint};
 use crate::session::{self, ABOUT, JOB_TITLE};
 use crate::stats::{Ceiling, Outcome, plural};
 
@@ -22,17 +22,7 @@ pub async fn run(
     tag: &str,
     pid: Option<u32>,
 ) -> Result<Outcome, String> {
-    let endpoint = Endpoint::from_shared(url.to_string())
-        .map_err(|e| format!("{url}: {e}"))?
-        .tcp_nodelay(true);
-    let bearer: MetadataValue<_> = format!("Bearer {token}")
-        .parse()
-        .map_err(|e| format!("token as metadata: {e}"))?;
-    let authorized = |message| {
-        let mut request = tonic::Request::new(message);
-        request.metadata_mut().insert("authorization", bearer.clone());
-        request
-    };
+    let (endpoint, bearer) = endpoint(url, token)?;
     let mut conns: Vec<(PersonServiceClient<Channel>, Arc<Vec<i64>>)> = Vec::with_capacity(clients);
     for c in 0..clients {
         let channel = endpoint.connect().await.map_err(|e| format!("connect {url}: {e}"))?;
@@ -40,14 +30,17 @@ pub async fn run(
         let mut ids = Vec::with_capacity(UPDATE_PER_CLIENT);
         for p in 0..UPDATE_PER_CLIENT {
             let created = client
-                .create_person(authorized(CreatePersonRequest {
-                    first_name: Some("Bench".into()),
-                    last_name: Some(format!("{tag}-u{clients}-{c}-{p}")),
-                    job_title: Some(JOB_TITLE.into()),
-                    about: Some(ABOUT.into()),
-                    share_type: ShareType::None.into(),
-                    ..Default::default()
-                }))
+                .create_person(authorized(
+                    &bearer,
+                    CreatePersonRequest {
+                        first_name: Some("Bench".into()),
+                        last_name: Some(format!("{tag}-u{clients}-{c}-{p}")),
+                        job_title: Some(JOB_TITLE.into()),
+                        about: Some(ABOUT.into()),
+                        share_type: ShareType::None.into(),
+                        ..Default::default()
+                    },
+                ))
                 .await
                 .map_err(|s| format!("create a person to update: {:?}: {}", s.code(), s.message()))?;
             ids.push(created.into_inner().id);
@@ -57,19 +50,15 @@ pub async fn run(
     let call = move |(mut client, ids): (PersonServiceClient<Channel>, Arc<Vec<i64>>), i: u64| {
         // The loop numbers each client's calls from `client << 32`: the low half counts its calls.
         let n = i & 0xffff_ffff;
-        let mut request = tonic::Request::new(UpdatePersonRequest {
-            id: ids[n as usize % ids.len()],
-            job_title: Some(format!("Title {n}")),
-            ..Default::default()
-        });
-        request.metadata_mut().insert("authorization", bearer.clone());
-        async move {
-            client
-                .update_person(request)
-                .await
-                .map(drop)
-                .map_err(|s| format!("{:?}: {}", s.code(), s.message()))
-        }
+        let request = authorized(
+            &bearer,
+            UpdatePersonRequest {
+                id: ids[n as usize % ids.len()],
+                job_title: Some(format!("Title {n}")),
+                ..Default::default()
+            },
+        );
+        async move { counted(client.update_person(request).await) }
     };
     let mut outcome = Outcome::new(
         format!("gRPC UpdatePerson, {clients} client{}", plural(clients)),

@@ -26,17 +26,7 @@ pub async fn run(
     }
     let last_prefix = format!("{tag}-g{clients}-");
     let call = move |mut client: PersonServiceClient<Channel>, i: u64| {
-        let request = authorized(
-            &bearer,
-            CreatePersonRequest {
-                first_name: Some("Bench".into()),
-                last_name: Some(format!("{last_prefix}{i}")),
-                job_title: Some(JOB_TITLE.into()),
-                about: Some(ABOUT.into()),
-                share_type: ShareType::None.into(),
-                ..Default::default()
-            },
-        );
+        let request = authorized(&bearer, person(format!("{last_prefix}{i}")));
         async move { counted(client.create_person(request).await) }
     };
     let mut outcome = Outcome::new(
@@ -72,4 +62,16 @@ pub fn authorized<T>(bearer: &MetadataValue<Ascii>, message: T) -> tonic::Reques
 /// A call's result as the closed loop counts it.
 pub fn counted<T>(result: Result<T, tonic::Status>) -> Result<(), String> {
     result.map(drop).map_err(|s| format!("{:?}: {}", s.code(), s.message()))
+}
+
+/// The scenarios' person: the same fields as the REST and NATS scenarios' JSON.
+pub fn person(last_name: String) -> CreatePersonRequest {
+    CreatePersonRequest {
+        first_name: Some("Bench".into()),
+        last_name: Some(last_name),
+        job_title: Some(JOB_TITLE.into()),
+        about: Some(ABOUT.into()),
+        share_type: ShareType::None.into(),
+        ..Default::default()
+    }
 }

@@ -5,13 +5,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use rollcall::grpc::pb::UpdatePersonRequest;
 use rollcall::grpc::pb::person_service_client::PersonServiceClient;
-use rollcall::grpc::pb::{CreatePersonRequest, ShareType, UpdatePersonRequest};
 use tonic::transport::Channel;
 
 use crate::ceiling::UPDATE_PER_CLIENT;
-use crate::grpc::{authorized, counted, endpoint};
-use crate::session::{self, ABOUT, JOB_TITLE};
+use crate::grpc::{authorized, counted, endpoint, person};
+use crate::session;
 use crate::stats::{Ceiling, Outcome, plural};
 
 pub async fn run(
@@ -30,17 +30,7 @@ pub async fn run(
         let mut ids = Vec::with_capacity(UPDATE_PER_CLIENT);
         for p in 0..UPDATE_PER_CLIENT {
             let created = client
-                .create_person(authorized(
-                    &bearer,
-                    CreatePersonRequest {
-                        first_name: Some("Bench".into()),
-                        last_name: Some(format!("{tag}-u{clients}-{c}-{p}")),
-                        job_title: Some(JOB_TITLE.into()),
-                        about: Some(ABOUT.into()),
-                        share_type: ShareType::None.into(),
-                        ..Default::default()
-                    },
-                ))
+                .create_person(authorized(&bearer, person(format!("{tag}-u{clients}-{c}-{p}"))))
                 .await
                 .map_err(|s| format!("create a person to update: {:?}: {}", s.code(), s.message()))?;
             ids.push(created.into_inner().id);

@@ -417,6 +417,7 @@ impl App {
         }
         let mut views = Collected::default();
         let mut kept = Vec::new();
+        let loaded: std::collections::HashSet<&str> = bounds.iter().map(|(id, _)| id.as_str()).collect();
         touched.sort_unstable();
         touched.dedup();
         for id in touched {
@@ -424,7 +425,7 @@ impl App {
             if let Some(row) = stream.aggregate.inline_row(stream.version) {
                 views.push(A::TYPE, row);
             }
-            if bounds.iter().any(|(loaded, _)| loaded == id) {
+            if loaded.contains(id) {
                 kept.push((id.to_string(), stream.clone()));
             }
         }
@@ -473,8 +474,9 @@ impl App {
     }
 
     /// Appends decided rows, with the view rows they make, in one statement (nothing to do without
-    /// rows), wakes the projector (at once, or within its gathering time when the view rows were written) and forgets the users it changed: this instance refuses a terminated
-    /// user's token from the next request on (other instances once the append's notification arrives).
+    /// rows), wakes the projector (at once, or within its gathering time when the view rows were
+    /// written with them) and forgets the users it changed: this instance refuses a terminated user's
+    /// token from the next request on (other instances once the append's notification arrives).
     async fn append_decided(&self, batch: &DecidedBatch<impl Sized>) -> Result<(), Failed> {
         let (rows, photos, views, keys) = (&batch.rows, &batch.photos, &batch.views, &batch.keys);
         match events::append(self.pool(), rows, photos, views, keys).await {
@@ -536,7 +538,7 @@ impl App {
     }
 
     /// The aggregates `ids` as their events make them (those without events are absent), in one query.
-    pub(super) async fn load_all<A: Aggregate>(&self, ids: &[String]) -> Result<HashMap<String, Decided<A>>, AppError> {
+    pub(super) async fn load_all<A: Aggregate>(&self, ids: &[String]) -> Result<Streams<A>, AppError> {
         fold::<A>(HashMap::new(), events::load_many(self.pool(), A::TYPE, ids).await?)
     }
 
@@ -594,10 +596,7 @@ fn internal(e: serde_json::Error) -> Failed {
 
 /// Each aggregate folded from its stored events onto its state in `starts` (none: from the start),
 /// with its version.
-fn fold<A: Aggregate>(
-    starts: HashMap<String, Decided<A>>,
-    stored: Vec<StoredEvent>,
-) -> Result<HashMap<String, Decided<A>>, AppError> {
+fn fold<A: Aggregate>(starts: Streams<A>, stored: Vec<StoredEvent>) -> Result<Streams<A>, AppError> {
     let mut streams = starts;
     for e in stored {
         let event: A::Event = serde_json::from_value(e.payload).map_err(AppError::internal)?;

@@ -483,6 +483,16 @@ impl App {
     }
 
     async fn person_answer(&self, id: i64, decided: Decided<Person>) -> Result<PersonView, AppError> {
+        // The row the append wrote, with its company and creator as the same statement read them.
+        if let Some(row) = &decided.written {
+            match persons::from_row(row) {
+                Ok(view) if view.id == id && view.version == decided.version => return Ok(view),
+                Ok(_) => tracing::warn!(person_id = id, "the row written is not the change's; reading it back"),
+                Err(e) => {
+                    tracing::warn!(error = %e, person_id = id, "the row written could not be read; reading it back")
+                }
+            }
+        }
         let fetch = || persons::get(self.pool(), id);
         let fallback = || from_record(&decided, PersonView::from_record, "person");
         self.view_at(fetch, |v: &PersonView| v.version, decided.version, fallback)

@@ -5,11 +5,13 @@
 //! decided anew, a bounded number of times (`Backoff::CONFLICT`).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::{Aggregate, DomainEvent};
 use futures::StreamExt;
 use serde::Deserialize as _;
+use sqlx::postgres::PgRow;
 
 use super::error::CLAIM_LOST;
 use super::{Actor, App, AppError, RequestMeta};
@@ -93,6 +95,20 @@ const FINGERPRINT: &str = "request_fingerprint";
 pub(super) struct Decided<A> {
     pub aggregate: A,
     pub version: i64,
+    /// Its view row as the append wrote it, with the view's joins (a change of one stream whose
+    /// aggregate writes its row inline): the answer, without reading it back.
+    pub written: Option<Arc<PgRow>>,
+}
+
+impl<A: Default> Decided<A> {
+    /// A stream without events.
+    fn empty() -> Decided<A> {
+        Decided {
+            aggregate: A::default(),
+            version: 0,
+            written: None,
+        }
+    }
 }
 
 /// Why an append did not happen.
@@ -297,7 +313,7 @@ impl App {
             batch.views.append(&mut then.views);
             batch.keys.append(&mut then.keys);
             match self.append_decided(&batch).await {
-                Ok(()) => {
+                Ok(_) => {
                     self.inner.kept.put(A::TYPE, batch.kept);
                     self.inner.kept.put(B::TYPE, then.kept);
                     return Ok((decided, then.outcomes));
@@ -325,9 +341,14 @@ impl App {
         A::Command: Clone,
     {
         let batch = self.decide_orders(services, orders, reload).await?;
-        self.append_decided(&batch).await?;
+        let mut written = self.append_decided(&batch).await?;
         self.inner.kept.put(A::TYPE, batch.kept);
-        Ok(batch.outcomes)
+        let mut outcomes = batch.outcomes;
+        // Rows come back only for a change of one stream.
+        if let ([Ok(decided)], Some(row)) = (outcomes.as_mut_slice(), written.pop()) {
+            decided.written = Some(Arc::new(row));
+        }
+        Ok(outcomes)
     }
 
     /// Loads what `orders` need (one query: for a stream this instance keeps, only the events after the
@@ -355,10 +376,7 @@ impl App {
         let mut touched: Vec<&str> = Vec::new();
         let mut outcomes = Vec::with_capacity(orders.len());
         for order in orders {
-            let stream = streams.entry(order.id.clone()).or_insert_with(|| Decided {
-                aggregate: A::default(),
-                version: 0,
-            });
+            let stream = streams.entry(order.id.clone()).or_insert_with(Decided::empty);
             match keyed.get(&order.id) {
                 Some(KeySeen::Same) => {
                     outcomes.push(Ok(stream.clone()));
@@ -432,7 +450,8 @@ impl App {
         Ok(DecidedBatch {
             rows,
             photos,
-            views: views.into_views(),
+            // A change of one stream is answered with its row as written (no read-back).
+            views: views.into_views(matches!(orders, [order] if !order.fresh)),
             keys,
             outcomes,
             kept,
@@ -477,10 +496,10 @@ impl App {
     /// rows), wakes the projector (at once, or within its gathering time when the view rows were
     /// written with them) and forgets the users it changed: this instance refuses a terminated user's
     /// token from the next request on (other instances once the append's notification arrives).
-    async fn append_decided(&self, batch: &DecidedBatch<impl Sized>) -> Result<(), Failed> {
+    async fn append_decided(&self, batch: &DecidedBatch<impl Sized>) -> Result<Vec<PgRow>, Failed> {
         let (rows, photos, views, keys) = (&batch.rows, &batch.photos, &batch.views, &batch.keys);
         match events::append(self.pool(), rows, photos, views, keys).await {
-            Ok(()) => {
+            Ok(written) => {
                 // Rows written with their events are readable already: the projector may gather.
                 match (rows.is_empty(), views.is_empty()) {
                     (true, _) => {}
@@ -495,7 +514,7 @@ impl App {
                 if !users.is_empty() {
                     self.inner.identities.evict_all(users);
                 }
-                Ok(())
+                Ok(written)
             }
             Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("23505") => {
                 if db.constraint() == Some(events::KEYS_CONSTRAINT) {
@@ -600,10 +619,7 @@ fn fold<A: Aggregate>(starts: Streams<A>, stored: Vec<StoredEvent>) -> Result<St
     let mut streams = starts;
     for e in stored {
         let event: A::Event = serde_json::from_value(e.payload).map_err(AppError::internal)?;
-        let stream = streams.entry(e.aggregate_id).or_insert_with(|| Decided {
-            aggregate: A::default(),
-            version: 0,
-        });
+        let stream = streams.entry(e.aggregate_id).or_insert_with(Decided::empty);
         stream.aggregate.apply(event);
         stream.version = e.sequence;
     }

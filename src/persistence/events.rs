@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 use sqlx::PgPool;
+use sqlx::postgres::PgRow;
 
 use super::identity_channel;
 
@@ -42,13 +43,20 @@ pub struct NewPhoto {
 /// View rows to write with the events, in the same statement (`read_model::inline`): each row (JSON with
 /// the table's column names and an `id`) gets the global position of the last event appended for its
 /// aggregate, and `upsert` (an `ON CONFLICT` clause on the table aliased `t`) decides over an existing row.
-#[derive(Debug, Clone, PartialEq)]
+/// With `answer`, the statement also returns the rows it wrote as that query makes them (an [`Answer`]):
+/// the answer needs no read-back.
+#[derive(Debug, Clone)]
 pub struct ViewRows {
     pub aggregate_type: &'static str,
     pub table: &'static str,
     pub upsert: &'static str,
     pub rows: Vec<Value>,
+    pub answer: Option<Answer>,
 }
+
+/// A view's query over the rows named by its argument (a table, or the rows a statement wrote), with
+/// the view's joins.
+pub type Answer = fn(&str) -> String;
 
 /// A create's idempotency key, recorded in the append statement of its events (`idempotency_keys`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,15 +137,17 @@ async fn load_bounded<'e>(
 /// kept. The `keys` of the creates among them are recorded too; one recorded already (by an earlier
 /// request, or twice here) breaks [`KEYS_CONSTRAINT`] and likewise undoes everything. When users are
 /// among the aggregates, each one's id is notified on [`identity_channel::CHANNEL`], delivered at commit.
+/// Returns the rows the first view with an `answer` wrote, as its answer query makes them (none when
+/// users are among the aggregates).
 pub async fn append(
     pool: &PgPool,
     events: &[NewEvent],
     photos: &[NewPhoto],
     views: &[ViewRows],
     keys: &[NewKey],
-) -> Result<(), sqlx::Error> {
+) -> Result<Vec<PgRow>, sqlx::Error> {
     if events.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let mut columns = Columns::default();
     for e in events {
@@ -146,7 +156,10 @@ pub async fn append(
     let users = events
         .iter()
         .any(|e| e.aggregate_type == identity_channel::AGGREGATE_TYPE);
-    let sql = statement(views, !keys.is_empty(), users);
+    let answer = (!users)
+        .then(|| views.iter().enumerate().find_map(|(n, v)| v.answer.map(|a| (n, a))))
+        .flatten();
+    let sql = statement(views, !keys.is_empty(), users, answer);
     let mut query = sqlx::query(&sql)
         .bind(columns.aggregate_types)
         .bind(columns.aggregate_ids)
@@ -174,14 +187,18 @@ pub async fn append(
         let rows = serde_json::to_string(&view.rows).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
         query = query.bind(rows);
     }
+    if answer.is_some() {
+        return query.fetch_all(pool).await;
+    }
     query.execute(pool).await?;
-    Ok(())
+    Ok(Vec::new())
 }
 
 /// The append statement for `views` (their rows are the parameters after the events', the photos' and,
 /// with `keys`, the five columns of the keys `$11`–`$15`); with `users`, it notifies each user appended
-/// to (only then: the contacts' appends stay as they are).
-fn statement(views: &[ViewRows], keys: bool, users: bool) -> String {
+/// to (only then: the contacts' appends stay as they are). With `answer` (a view's index and its
+/// answer query), the statement ends with that query over the rows that view wrote, instead of a count.
+fn statement(views: &[ViewRows], keys: bool, users: bool, answer: Option<(usize, Answer)>) -> String {
     let mut sql = String::from(
         "WITH stored_photos AS (
              INSERT INTO photos (sha256, content_type, size, bytes)
@@ -220,6 +237,10 @@ fn statement(views: &[ViewRows], keys: bool, users: bool) -> String {
             ..
         } = view;
         let param = first_view + n;
+        let returning = match answer {
+            Some((a, _)) if a == n => "\n             RETURNING t.*",
+            _ => "",
+        };
         sql.push_str(&format!(
             ",
          view_{n} AS (
@@ -228,7 +249,7 @@ fn statement(views: &[ViewRows], keys: bool, users: bool) -> String {
                JOIN last l ON l.aggregate_type = '{aggregate_type}' AND l.aggregate_id = r.row ->> 'id',
                     LATERAL json_populate_record(NULL::{table},
                         (r.row::jsonb || jsonb_build_object('position', l.position))::json) AS v
-             {upsert})"
+             {upsert}{returning})"
         ));
     }
     if users {
@@ -242,6 +263,9 @@ fn statement(views: &[ViewRows], keys: bool, users: bool) -> String {
             channel = identity_channel::CHANNEL,
             user = identity_channel::AGGREGATE_TYPE,
         ));
+    } else if let Some((n, answer)) = answer {
+        sql.push('\n');
+        sql.push_str(&answer(&format!("view_{n}")));
     } else {
         sql.push_str("\n         SELECT count(*) FROM appended");
     }

@@ -8,19 +8,26 @@ use serde::Serialize;
 use super::{companies, persons};
 use crate::domain::company::Company;
 use crate::domain::person::Person;
-use crate::persistence::events::ViewRows;
+use crate::persistence::events::{Answer, ViewRows};
 
 /// One view row, as JSON with the table's column names.
 pub struct InlineRow {
     pub table: &'static str,
     pub upsert: &'static str,
     pub row: serde_json::Value,
+    /// The view's query over rows named by its argument, to answer with the written row itself.
+    pub answer: Option<Answer>,
 }
 
 impl InlineRow {
-    fn of(table: &'static str, upsert: &'static str, row: impl Serialize) -> Option<InlineRow> {
+    fn of(table: &'static str, upsert: &'static str, row: impl Serialize, answer: Option<Answer>) -> Option<InlineRow> {
         match serde_json::to_value(row) {
-            Ok(row) => Some(InlineRow { table, upsert, row }),
+            Ok(row) => Some(InlineRow {
+                table,
+                upsert,
+                row,
+                answer,
+            }),
             Err(e) => {
                 // The projector still writes it: an answer then waits for the projector, as before.
                 tracing::warn!(error = %e, table, "a view row could not be serialized; left to the projector");
@@ -37,6 +44,7 @@ pub fn person(person: &Person, version: i64) -> Option<InlineRow> {
         "persons",
         persons::UPSERT,
         persons::ProjectedRow::of(record, 0, version),
+        Some(persons::of_rows),
     )
 }
 
@@ -47,6 +55,7 @@ pub fn company(company: &Company, version: i64) -> Option<InlineRow> {
         "companies",
         companies::UPSERT,
         companies::ProjectedRow::of(record, 0, version),
+        None,
     )
 }
 
@@ -63,8 +72,9 @@ impl Collected {
         self.rows.push((aggregate_type, row));
     }
 
-    /// The rows as the append takes them: one entry per table.
-    pub fn into_views(self) -> Vec<ViewRows> {
+    /// The rows as the append takes them: one entry per table; with `answer`, the append returns the
+    /// rows written as their view's query makes them, where the view has one.
+    pub fn into_views(self, answer: bool) -> Vec<ViewRows> {
         let mut views: Vec<ViewRows> = Vec::new();
         for (aggregate_type, row) in self.rows {
             match views.iter_mut().find(|v| v.table == row.table) {
@@ -74,6 +84,7 @@ impl Collected {
                     table: row.table,
                     upsert: row.upsert,
                     rows: vec![row.row],
+                    answer: row.answer.filter(|_| answer),
                 }),
             }
         }

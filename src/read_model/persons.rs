@@ -165,7 +165,18 @@ const JOINS: &str = "LEFT JOIN users u ON u.id = p.created_by LEFT JOIN companie
 
 /// The view of every person, to be narrowed by a `WHERE` on `p`.
 fn select() -> String {
-    format!("{HEAD} persons p {JOINS}")
+    of_rows("persons")
+}
+
+/// The view of the `persons` rows named `rows` (a table or a query's name), e.g. rows just written.
+pub fn of_rows(rows: &str) -> String {
+    format!("{HEAD} {rows} p {JOINS}")
+}
+
+/// A person as [`of_rows`] returns it.
+pub fn from_row(row: &sqlx::postgres::PgRow) -> Result<PersonView, sqlx::Error> {
+    use sqlx::FromRow as _;
+    Row::from_row(row).map(PersonView::from)
 }
 
 /// A `persons` row as the projection writes it (field names are the column names).

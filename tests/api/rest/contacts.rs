@@ -447,3 +447,45 @@ async fn twenty_concurrent_updates_of_one_contact_all_land_in_order() {
         (Some(last), Some("\"21\""))
     );
 }
+
+#[tokio::test]
+async fn a_changes_answer_is_the_person_a_read_then_shows_with_its_company_and_creator() {
+    let r = Rest::spawn().await;
+    let owner = r.owner_token().await;
+    let member = r.member_token("maker@example.com", false).await;
+    // Created by the member, changed by the owner: the answer names the creator, not the caller.
+    let id = r.person(&member, ann()).await;
+    let acme = r.company(&owner, "Acme Ltd").await;
+    let res = r
+        .send(Method::PUT, &format!("crm/contact/person/{id}"), &owner)
+        .json(&json!({"companyId": acme, "firstName": "Anne"}))
+        .send()
+        .await
+        .unwrap();
+    let etag = res.headers()["etag"].to_str().unwrap().to_string();
+    let (status, body) = read(res).await;
+    let answer = response(status, &body, 200).clone();
+    assert_eq!(answer["company"]["displayName"], "Acme Ltd", "{answer}");
+    assert_eq!(answer["createBy"]["displayName"], "Mike Zanyatski", "{answer}");
+    let (status, body, read_etag) = r.fetch(id, &owner).await;
+    assert_eq!(response(status, &body, 200), &answer, "answer and read differ");
+    assert_eq!(read_etag.as_deref(), Some(etag.as_str()));
+
+    let beta = r.company(&owner, "Beta").await;
+    let (status, body) = read(
+        r.post(&format!("crm/contact/company/{beta}/person"), &owner)
+            .json(&json!({"personid": id}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let linked = response(status, &body, 200).clone();
+    assert_eq!(linked["company"]["displayName"], "Beta", "{linked}");
+    let (status, body, _) = r.fetch(id, &owner).await;
+    assert_eq!(
+        response(status, &body, 200),
+        &linked,
+        "a link's answer and the read differ"
+    );
+}

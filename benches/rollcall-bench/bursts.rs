@@ -60,12 +60,15 @@ pub async fn run(cfg: Bursts<'_>, pool: &PgPool) -> Result<Outcome, String> {
         }
         // Bounded poll: every acked command of the burst is a person or was rejected.
         let seen = loop {
-            let seen = nats::persons_count(pool).await? - before;
+            let seen = nats::settled_count(&js, cfg.prefix, pool).await?.map(|n| n - before);
             let gone = rejected.load(std::sync::atomic::Ordering::Relaxed) as i64 - rejected_before;
-            if seen + gone >= acked {
+            if let Some(seen) = seen
+                && seen + gone >= acked
+            {
                 break seen;
             }
             if start.elapsed() > BURST_TIMEOUT {
+                let seen = nats::persons_count(pool).await? - before;
                 timed_out.get_or_insert(format!("burst {} timed out with {seen} of {acked} visible", b + 1));
                 break seen;
             }

@@ -62,6 +62,29 @@ pub async fn count_rejected(client: &async_nats::Client, prefix: &str) -> Result
     Ok(count)
 }
 
+/// Commands the service's consumer (`P-ingest` on `P-commands`) has not settled yet: not delivered, or
+/// delivered and not acked. Asked before counting persons, which scans the table: polling that count
+/// every few milliseconds loaded PostgreSQL as much as a good part of what it measured.
+pub async fn unsettled(js: &jetstream::Context, prefix: &str) -> Result<u64, String> {
+    let stream = js
+        .get_stream(format!("{prefix}-commands"))
+        .await
+        .map_err(|e| format!("stream {prefix}-commands: {e}"))?;
+    let info = stream
+        .consumer_info(format!("{prefix}-ingest"))
+        .await
+        .map_err(|e| format!("consumer {prefix}-ingest: {e}"))?;
+    Ok(info.num_pending + info.num_ack_pending as u64)
+}
+
+/// Persons in the read model once the consumer has settled every command (`None` before).
+pub async fn settled_count(js: &jetstream::Context, prefix: &str, pool: &PgPool) -> Result<Option<i64>, String> {
+    if unsettled(js, prefix).await? > 0 {
+        return Ok(None);
+    }
+    persons_count(pool).await.map(Some)
+}
+
 pub async fn persons_count(pool: &PgPool) -> Result<i64, String> {
     sqlx::query_scalar("SELECT count(*) FROM persons")
         .fetch_one(pool)
@@ -120,18 +143,23 @@ pub async fn run_ingest(cfg: Ingest<'_>, pool: &PgPool) -> Result<Outcome, Strin
     let acked_at = start.elapsed();
     let acked = ack_latency.len() as i64;
 
-    // Bounded poll of the read model: done when every acked command is a person or was rejected.
-    let (mut last_progress, mut last_seen) = (Instant::now(), -1i64);
+    // Bounded poll of the read model: done when every acked command is a person or was rejected
+    // (persons are counted once the consumer has nothing unsettled).
+    let (mut last_progress, mut last_seen) = (Instant::now(), (u64::MAX, -1i64));
     let (seen, done_at) = loop {
-        let seen = persons_count(pool).await? - before;
-        if seen + rejected.load(Ordering::Relaxed) as i64 >= acked {
+        let unsettled = unsettled(&js, cfg.prefix).await?;
+        let seen = match unsettled {
+            0 => persons_count(pool).await? - before,
+            _ => -1,
+        };
+        if seen >= 0 && seen + rejected.load(Ordering::Relaxed) as i64 >= acked {
             break (seen, Some(start.elapsed()));
         }
-        if seen != last_seen {
-            (last_seen, last_progress) = (seen, Instant::now());
+        if (unsettled, seen) != last_seen {
+            (last_seen, last_progress) = ((unsettled, seen), Instant::now());
         }
         if start.elapsed() > cfg.timeout || last_progress.elapsed() > Duration::from_secs(60) {
-            break (seen, None);
+            break (persons_count(pool).await? - before, None);
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     };

@@ -61,7 +61,8 @@ enum ReportError {
     TimedOut,
 }
 
-/// The ingestion of one service instance.
+/// The ingestion of one service instance (cheap to clone: each chunk runs on a task of its own).
+#[derive(Clone)]
 pub struct Ingest {
     app: App,
     client: async_nats::Client,
@@ -70,6 +71,7 @@ pub struct Ingest {
 }
 
 /// What the consumer's settings mean for handling a message.
+#[derive(Debug, Clone, Copy)]
 struct Policy {
     /// Deliveries after which a transient failure is given up.
     give_up_after: i64,
@@ -162,7 +164,7 @@ impl Ingest {
                     end = fill_chunk(&mut batch, &mut chunk, &mut filled_by), if in_flight.len() < PIPELINE => {
                         filled_by = None;
                         if !chunk.is_empty() {
-                            in_flight.push(self.handle_chunk(std::mem::take(&mut chunk), &policy));
+                            in_flight.push(self.spawn_chunk(std::mem::take(&mut chunk), policy));
                         }
                         match end {
                             None => {}
@@ -192,6 +194,21 @@ impl Ingest {
         match broken {
             Some(e) => Err((handled, e)),
             None => Ok(()),
+        }
+    }
+
+    /// Handles a chunk on a task of its own, so chunks in flight decode, decide and settle on every
+    /// core while this loop goes on pulling; resolves to the number of messages in it. A chunk whose
+    /// task panicked leaves its messages unsettled: they come back after `ack_wait`.
+    fn spawn_chunk(&self, chunk: Vec<jetstream::Message>, policy: Policy) -> impl Future<Output = u64> + use<> {
+        let n = chunk.len() as u64;
+        let this = self.clone();
+        let task = tokio::spawn(async move { this.handle_chunk(chunk, &policy).await });
+        async move {
+            task.await.unwrap_or_else(|e| {
+                tracing::error!(error = %e, messages = n, "a chunk of commands failed; its messages come back after ack_wait");
+                n
+            })
         }
     }
 

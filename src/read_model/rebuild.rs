@@ -15,9 +15,9 @@ use crate::persistence::feed::{self, Cursor, PayloadRow};
 
 /// Events read and applied per transaction while filling the shadow tables. Three batches are in
 /// memory at once (one applied, one waiting, one being read). With each event's payload held as JSON
-/// values the process peaked at 168 MiB at 10,000 and 91 MiB at 4,000; held as text, at 30 MiB at
-/// 4,000. The rate moved within the run-to-run spread (1M events, one machine: 27.1k events/s at
-/// 10,000, 22.6k at 6,000, 24.7k at 4,000).
+/// values the process peaked at 168 MiB at 10,000 and 88-91 MiB at 4,000; with payloads held as text,
+/// at 53 MiB at 4,000 (1M events). The rate moved within the run-to-run spread (1M events, one
+/// machine: 27.1k events/s at 10,000, 22.6k at 6,000, 24.7k at 4,000).
 const BATCH: i64 = 4_000;
 /// `maintenance_work_mem` of the index build (PostgreSQL's default is 64 MB): a trigram GIN index
 /// built within memory is built in one pass.

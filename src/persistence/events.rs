@@ -32,6 +32,15 @@ pub struct StoredEvent {
     pub metadata: Value,
 }
 
+/// A stored event as the projections fold it: the payload as JSON text, decoded once into the
+/// aggregate's event type; no metadata.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StoredPayload {
+    pub aggregate_id: String,
+    pub sequence: i64,
+    pub payload: String,
+}
+
 /// Bytes an event refers to by content address (a contact's photo), stored with the event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewPhoto {
@@ -92,8 +101,22 @@ pub async fn load_before(
     conn: &mut sqlx::PgConnection,
     aggregate_type: &str,
     ids: &[(String, i64)],
-) -> Result<Vec<StoredEvent>, sqlx::Error> {
-    load_bounded(conn, aggregate_type, ids, "e.sequence < b.bound").await
+) -> Result<Vec<StoredPayload>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (names, bounds): (Vec<&str>, Vec<i64>) = ids.iter().map(|(id, bound)| (id.as_str(), *bound)).unzip();
+    sqlx::query_as(
+        "SELECT e.aggregate_id, e.sequence, e.payload::text AS payload
+           FROM events e JOIN UNNEST($2::text[], $3::bigint[]) AS b(id, bound) ON e.aggregate_id = b.id
+          WHERE e.aggregate_type = $1 AND e.sequence < b.bound
+          ORDER BY e.aggregate_id, e.sequence",
+    )
+    .bind(aggregate_type)
+    .bind(names)
+    .bind(bounds)
+    .fetch_all(conn)
+    .await
 }
 
 /// Every event of the aggregates `ids` after their sequence `after` (each pair is an id and the last

@@ -1,10 +1,11 @@
 //! The event feed: every committed event in commit-safe order (docs/DESIGN-NOTES.md §1), read from a
-//! named checkpoint. The projector and the event publisher are its two readers; each keeps its own
-//! checkpoint row, a (writer transaction id, global position) pair.
+//! named checkpoint. The projector (and a rebuild) and the event publisher are its readers; each keeps
+//! its own checkpoint row, a (writer transaction id, global position) pair.
 
 use sqlx::PgConnection;
 
-/// A stored event with its place in the global order.
+/// A stored event with its place in the global order, payload and metadata as JSON values (what the
+/// event publisher sends on).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct EventRow {
     pub aggregate_type: String,
@@ -34,6 +35,28 @@ impl EventRow {
     }
 }
 
+/// A stored event as the projections read it: its stream, place and payload, the payload as the JSON
+/// text PostgreSQL prints (`jsonb`'s binary form is that same text), decoded once, straight into the
+/// aggregate's event type. No metadata: no view is made from it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PayloadRow {
+    pub aggregate_type: String,
+    pub aggregate_id: String,
+    pub sequence: i64,
+    pub payload: String,
+    pub global_position: i64,
+    pub tx: i64,
+}
+
+impl PayloadRow {
+    pub fn cursor(&self) -> Cursor {
+        Cursor {
+            tx: self.tx,
+            position: self.global_position,
+        }
+    }
+}
+
 /// The oldest transaction still running: every event written by an older one is final.
 /// Must be read before the reading transaction takes an id of its own (its own id would count).
 pub async fn snapshot_xmin(conn: &mut PgConnection) -> Result<i64, sqlx::Error> {
@@ -42,6 +65,13 @@ pub async fn snapshot_xmin(conn: &mut PgConnection) -> Result<i64, sqlx::Error> 
         .await
 }
 
+/// Which events follow a cursor: `$1`, `$2` the cursor, `$3` the snapshot's xmin, `$4` the limit.
+const AFTER: &str = "FROM events
+          WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
+            AND transaction_id < $3::text::xid8
+          ORDER BY transaction_id, global_position
+          LIMIT $4";
+
 /// Up to `limit` final events after `after`, in commit-safe order.
 pub async fn read_after(
     conn: &mut PgConnection,
@@ -49,21 +79,37 @@ pub async fn read_after(
     xmin: i64,
     limit: i64,
 ) -> Result<Vec<EventRow>, sqlx::Error> {
-    sqlx::query_as(
+    let sql = format!(
         "SELECT aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata,
-                global_position, transaction_id::text::bigint AS tx
-           FROM events
-          WHERE (transaction_id, global_position) > ($1::text::xid8, $2)
-            AND transaction_id < $3::text::xid8
-          ORDER BY transaction_id, global_position
-          LIMIT $4",
-    )
-    .bind(after.tx.to_string())
-    .bind(after.position)
-    .bind(xmin.to_string())
-    .bind(limit)
-    .fetch_all(conn)
-    .await
+                global_position, transaction_id::text::bigint AS tx {AFTER}"
+    );
+    sqlx::query_as(&sql)
+        .bind(after.tx.to_string())
+        .bind(after.position)
+        .bind(xmin.to_string())
+        .bind(limit)
+        .fetch_all(conn)
+        .await
+}
+
+/// [`read_after`] for the projections: the payloads as text, without metadata.
+pub async fn read_payloads_after(
+    conn: &mut PgConnection,
+    after: Cursor,
+    xmin: i64,
+    limit: i64,
+) -> Result<Vec<PayloadRow>, sqlx::Error> {
+    let sql = format!(
+        "SELECT aggregate_type, aggregate_id, sequence, payload::text AS payload,
+                global_position, transaction_id::text::bigint AS tx {AFTER}"
+    );
+    sqlx::query_as(&sql)
+        .bind(after.tx.to_string())
+        .bind(after.position)
+        .bind(xmin.to_string())
+        .bind(limit)
+        .fetch_all(conn)
+        .await
 }
 
 /// Locks and reads a checkpoint (waits while another instance holds it).

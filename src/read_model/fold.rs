@@ -9,7 +9,7 @@ use sqlx::PgConnection;
 
 use super::projector::ProjectionError;
 use crate::persistence::events;
-use crate::persistence::feed::EventRow;
+use crate::persistence::feed::PayloadRow;
 
 /// An aggregate as of the batch's last event of it.
 pub struct Folded<A> {
@@ -23,9 +23,9 @@ pub struct Folded<A> {
 /// Folds the batch `rows` (all of aggregate type `A`, in commit order) onto each aggregate's history.
 pub async fn fold<A: Aggregate>(
     conn: &mut PgConnection,
-    rows: &[&EventRow],
+    rows: &[&PayloadRow],
 ) -> Result<Vec<Folded<A>>, ProjectionError> {
-    let mut batch: BTreeMap<&str, Vec<&EventRow>> = BTreeMap::new();
+    let mut batch: BTreeMap<&str, Vec<&PayloadRow>> = BTreeMap::new();
     for row in rows {
         batch.entry(row.aggregate_id.as_str()).or_default().push(row);
     }
@@ -67,8 +67,8 @@ pub async fn fold<A: Aggregate>(
 pub async fn unwritten<'r>(
     conn: &mut PgConnection,
     table: &str,
-    rows: Vec<&'r EventRow>,
-) -> Result<Vec<&'r EventRow>, sqlx::Error> {
+    rows: Vec<&'r PayloadRow>,
+) -> Result<Vec<&'r PayloadRow>, sqlx::Error> {
     let mut last: BTreeMap<i64, i64> = BTreeMap::new();
     for row in &rows {
         if let Ok(id) = row.aggregate_id.parse::<i64>() {
@@ -93,12 +93,11 @@ pub async fn unwritten<'r>(
         .collect())
 }
 
-fn decode<A: Aggregate>(payload: &serde_json::Value, at: i64, id: &str) -> Result<A::Event, ProjectionError> {
-    A::Event::deserialize(payload).map_err(|source| ProjectionError::Decode {
+/// The event from its stored JSON text, in one pass (no `serde_json::Value` in between).
+fn decode<A: Aggregate>(payload: &str, at: i64, id: &str) -> Result<A::Event, ProjectionError> {
+    serde_json::from_str(payload).map_err(|source| ProjectionError::Decode {
         position: at,
         kind: format!("{}/{id}", A::TYPE),
         source,
     })
 }
-
-use serde::Deserialize as _;

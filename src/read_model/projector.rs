@@ -19,7 +19,8 @@ use crate::domain::group::Group;
 use crate::domain::person::Person;
 use crate::domain::user::User;
 use crate::persistence::feed::{
-    EventRow, announce_projected, listen_projected, lock_checkpoint, read_after, save_checkpoint, snapshot_xmin,
+    PayloadRow, announce_projected, listen_projected, lock_checkpoint, read_payloads_after, save_checkpoint,
+    snapshot_xmin,
 };
 
 /// Events applied per transaction.
@@ -46,7 +47,7 @@ pub enum ProjectionError {
 
 /// Folds a batch of events into the read models: the state each touched aggregate reaches (`fold`)
 /// becomes its row, one set-based statement per view; a deleted contact's or user's row is removed.
-pub async fn apply(conn: &mut PgConnection, tables: Tables, rows: &[EventRow]) -> Result<(), ProjectionError> {
+pub async fn apply(conn: &mut PgConnection, tables: Tables, rows: &[PayloadRow]) -> Result<(), ProjectionError> {
     apply_with(conn, tables, &mut Copies::none(), rows).await
 }
 
@@ -56,7 +57,7 @@ pub async fn apply_with(
     conn: &mut PgConnection,
     tables: Tables,
     copies: &mut Copies,
-    rows: &[EventRow],
+    rows: &[PayloadRow],
 ) -> Result<(), ProjectionError> {
     let of = |kind: &str| rows.iter().filter(|r| r.aggregate_type == kind).collect::<Vec<_>>();
     let (person_rows, company_rows, user_rows) = (of(Person::TYPE), of(Company::TYPE), of(User::TYPE));
@@ -148,8 +149,8 @@ async fn to_write<'r>(
     conn: &mut PgConnection,
     tables: Tables,
     table: &str,
-    rows: Vec<&'r EventRow>,
-) -> Result<Vec<&'r EventRow>, ProjectionError> {
+    rows: Vec<&'r PayloadRow>,
+) -> Result<Vec<&'r PayloadRow>, ProjectionError> {
     if tables != Tables::Live || rows.is_empty() {
         return Ok(rows);
     }
@@ -175,7 +176,7 @@ pub async fn run_batch(pool: &PgPool, limit: i64) -> Result<usize, ProjectionErr
     let mut tx = pool.begin().await?;
     let xmin = snapshot_xmin(&mut tx).await?;
     let cursor = lock_checkpoint(&mut tx, CHECKPOINT).await?;
-    let rows = read_after(&mut tx, cursor, xmin, limit).await?;
+    let rows = read_payloads_after(&mut tx, cursor, xmin, limit).await?;
     apply(&mut tx, Tables::Live, &rows).await?;
     if let Some(last) = rows.last() {
         save_checkpoint(&mut tx, CHECKPOINT, last.cursor(), rows.len() as i64).await?;

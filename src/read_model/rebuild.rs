@@ -11,12 +11,13 @@ use super::Tables;
 use super::copy::Copies;
 use super::projector::{self, CHECKPOINT, ProjectionError};
 use crate::backoff::Backoff;
-use crate::persistence::feed::{self, Cursor, EventRow};
+use crate::persistence::feed::{self, Cursor, PayloadRow};
 
 /// Events read and applied per transaction while filling the shadow tables. Three batches are in
-/// memory at once (one applied, one waiting, one being read), each event decoded into JSON values of a
-/// few KiB: at 10,000 the process peaked at 168 MiB, at 4,000 at 91 MiB. The rate moved within the
-/// run-to-run spread (1M events, one machine: 27.1k events/s at 10,000, 22.6k at 6,000, 24.7k at 4,000).
+/// memory at once (one applied, one waiting, one being read). With each event's payload held as JSON
+/// values the process peaked at 168 MiB at 10,000 and 88-91 MiB at 4,000; with payloads held as text,
+/// at 53 MiB at 4,000 (1M events). The rate moved within the run-to-run spread (1M events, one
+/// machine: 27.1k events/s at 10,000, 22.6k at 6,000, 24.7k at 4,000).
 const BATCH: i64 = 4_000;
 /// `maintenance_work_mem` of the index build (PostgreSQL's default is 64 MB): a trigram GIN index
 /// built within memory is built in one pass.
@@ -47,7 +48,7 @@ async fn fill(
     start: Instant,
     report: &mut impl FnMut(Progress),
 ) -> Result<Cursor, ProjectionError> {
-    let (ahead, mut batches) = tokio::sync::mpsc::channel::<Vec<EventRow>>(1);
+    let (ahead, mut batches) = tokio::sync::mpsc::channel::<Vec<PayloadRow>>(1);
     let read = async move {
         let mut conn = pool.acquire().await?;
         let mut at = cursor;
@@ -55,7 +56,7 @@ async fn fill(
             // Outside a transaction: every event of an older transaction is final, and visible to
             // the read that follows.
             let xmin = feed::snapshot_xmin(&mut conn).await?;
-            let rows = feed::read_after(&mut conn, at, xmin, BATCH).await?;
+            let rows = feed::read_payloads_after(&mut conn, at, xmin, BATCH).await?;
             let Some(last) = rows.last() else {
                 return Ok::<_, ProjectionError>(());
             };
@@ -99,7 +100,7 @@ async fn swap(pool: &PgPool, mut cursor: Cursor, done: &mut u64) -> Result<(), P
     feed::lock_checkpoint(&mut tx, CHECKPOINT).await?;
     let mut applied = 0;
     loop {
-        let rows = feed::read_after(&mut tx, cursor, xmin, BATCH).await?;
+        let rows = feed::read_payloads_after(&mut tx, cursor, xmin, BATCH).await?;
         projector::apply(&mut tx, Tables::Shadow, &rows).await?;
         let Some(last) = rows.last() else { break };
         cursor = last.cursor();

@@ -10,7 +10,6 @@ use std::sync::Arc;
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::{Aggregate, DomainEvent};
 use futures::StreamExt;
-use serde::Deserialize as _;
 use sqlx::postgres::PgRow;
 
 use super::error::CLAIM_LOST;
@@ -408,7 +407,7 @@ impl App {
                     if let Some(check) = &order.key {
                         metadata.insert(FINGERPRINT.to_string(), check.fingerprint.clone());
                     }
-                    let metadata = serde_json::to_value(metadata).map_err(internal)?;
+                    let metadata = serde_json::to_string(&metadata).map_err(internal)?;
                     touched.push(&order.id);
                     for event in sink.collect().await {
                         stream.version += 1;
@@ -416,7 +415,7 @@ impl App {
                         // As a load will read it back: the state kept and answered is the stored one.
                         stream
                             .aggregate
-                            .apply(A::Event::deserialize(&row.payload).map_err(internal)?);
+                            .apply(serde_json::from_str(&row.payload).map_err(internal)?);
                         rows.push(row);
                     }
                     photos.extend(order.photo.clone());
@@ -627,19 +626,14 @@ fn fold<A: Aggregate>(starts: Streams<A>, stored: Vec<StoredEvent>) -> Result<St
 }
 
 /// An event as postgres-es stores it: the event enum as JSON, the metadata as a string map.
-fn new_event<A: Aggregate>(
-    id: &str,
-    sequence: i64,
-    event: &A::Event,
-    metadata: serde_json::Value,
-) -> Result<NewEvent, Failed> {
+fn new_event<A: Aggregate>(id: &str, sequence: i64, event: &A::Event, metadata: String) -> Result<NewEvent, Failed> {
     Ok(NewEvent {
         aggregate_type: A::TYPE,
         aggregate_id: id.to_string(),
         sequence,
         event_type: event.event_type(),
         event_version: event.event_version(),
-        payload: serde_json::to_value(event).map_err(internal)?,
+        payload: serde_json::to_string(event).map_err(internal)?,
         metadata,
     })
 }

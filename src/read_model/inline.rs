@@ -14,14 +14,15 @@ use crate::persistence::events::{Answer, ViewRows};
 pub struct InlineRow {
     pub table: &'static str,
     pub upsert: &'static str,
-    pub row: serde_json::Value,
+    /// The row as a JSON object (text).
+    pub row: String,
     /// The view's query over rows named by its argument, to answer with the written row itself.
     pub answer: Option<Answer>,
 }
 
 impl InlineRow {
     fn of(table: &'static str, upsert: &'static str, row: impl Serialize, answer: Option<Answer>) -> Option<InlineRow> {
-        match serde_json::to_value(row) {
+        match serde_json::to_string(&row) {
             Ok(row) => Some(InlineRow {
                 table,
                 upsert,

@@ -79,17 +79,8 @@ pub async fn read_after(
     xmin: i64,
     limit: i64,
 ) -> Result<Vec<EventRow>, sqlx::Error> {
-    let sql = format!(
-        "SELECT aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata,
-                global_position, transaction_id::text::bigint AS tx {AFTER}"
-    );
-    sqlx::query_as(&sql)
-        .bind(after.tx.to_string())
-        .bind(after.position)
-        .bind(xmin.to_string())
-        .bind(limit)
-        .fetch_all(conn)
-        .await
+    const COLUMNS: &str = "aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata";
+    rows_after(conn, COLUMNS, after, xmin, limit).await
 }
 
 /// [`read_after`] for the projections: the payloads as text, without metadata.
@@ -99,10 +90,22 @@ pub async fn read_payloads_after(
     xmin: i64,
     limit: i64,
 ) -> Result<Vec<PayloadRow>, sqlx::Error> {
-    let sql = format!(
-        "SELECT aggregate_type, aggregate_id, sequence, payload::text AS payload,
-                global_position, transaction_id::text::bigint AS tx {AFTER}"
-    );
+    const COLUMNS: &str = "aggregate_type, aggregate_id, sequence, payload::text AS payload";
+    rows_after(conn, COLUMNS, after, xmin, limit).await
+}
+
+/// `columns` of up to `limit` final events after `after`, with their position and transaction id.
+async fn rows_after<R>(
+    conn: &mut PgConnection,
+    columns: &str,
+    after: Cursor,
+    xmin: i64,
+    limit: i64,
+) -> Result<Vec<R>, sqlx::Error>
+where
+    R: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
+    let sql = format!("SELECT {columns}, global_position, transaction_id::text::bigint AS tx {AFTER}");
     sqlx::query_as(&sql)
         .bind(after.tx.to_string())
         .bind(after.position)

@@ -104,21 +104,8 @@ pub async fn load_before(
     aggregate_type: &str,
     ids: &[(String, i64)],
 ) -> Result<Vec<StoredPayload>, sqlx::Error> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let (names, bounds): (Vec<&str>, Vec<i64>) = ids.iter().map(|(id, bound)| (id.as_str(), *bound)).unzip();
-    sqlx::query_as(
-        "SELECT e.aggregate_id, e.sequence, e.payload::text AS payload
-           FROM events e JOIN UNNEST($2::text[], $3::bigint[]) AS b(id, bound) ON e.aggregate_id = b.id
-          WHERE e.aggregate_type = $1 AND e.sequence < b.bound
-          ORDER BY e.aggregate_id, e.sequence",
-    )
-    .bind(aggregate_type)
-    .bind(names)
-    .bind(bounds)
-    .fetch_all(conn)
-    .await
+    const COLUMNS: &str = "e.aggregate_id, e.sequence, e.payload::text AS payload";
+    load_bounded(conn, COLUMNS, aggregate_type, ids, "e.sequence < b.bound").await
 }
 
 /// Every event of the aggregates `ids` after their sequence `after` (each pair is an id and the last
@@ -128,21 +115,28 @@ pub async fn load_after(
     aggregate_type: &str,
     ids: &[(String, i64)],
 ) -> Result<Vec<StoredEvent>, sqlx::Error> {
-    load_bounded(pool, aggregate_type, ids, "e.sequence > b.bound").await
+    const COLUMNS: &str = "e.aggregate_id, e.sequence, e.event_type, e.event_version, e.payload, e.metadata";
+    load_bounded(pool, COLUMNS, aggregate_type, ids, "e.sequence > b.bound").await
 }
 
-async fn load_bounded<'e>(
+/// `columns` of the events of the aggregates `ids` whose sequence meets `condition` against each id's
+/// bound (`b.bound`), by aggregate and sequence.
+async fn load_bounded<'e, R>(
     executor: impl sqlx::PgExecutor<'e>,
+    columns: &str,
     aggregate_type: &str,
     ids: &[(String, i64)],
     condition: &'static str,
-) -> Result<Vec<StoredEvent>, sqlx::Error> {
+) -> Result<Vec<R>, sqlx::Error>
+where
+    R: for<'r> sqlx::FromRow<'r, PgRow> + Send + Unpin,
+{
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let (names, bounds): (Vec<&str>, Vec<i64>) = ids.iter().map(|(id, bound)| (id.as_str(), *bound)).unzip();
     let sql = format!(
-        "SELECT e.aggregate_id, e.sequence, e.event_type, e.event_version, e.payload, e.metadata
+        "SELECT {columns}
            FROM events e JOIN UNNEST($2::text[], $3::bigint[]) AS b(id, bound) ON e.aggregate_id = b.id
           WHERE e.aggregate_type = $1 AND {condition}
           ORDER BY e.aggregate_id, e.sequence"

@@ -8,14 +8,17 @@
 use std::time::Duration;
 
 use prometheus::{
-    Encoder, Gauge, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
-    TextEncoder,
+    Encoder, Gauge, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 
 /// Latency buckets in seconds: 0.5 ms to 10 s, dense where the targets are (5–50 ms).
 const LATENCY_BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
+
+/// Batch size buckets: 1 (a lone create) to the most a batch takes.
+const BATCH_BUCKETS: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0];
 
 /// Every metric family of the service.
 pub struct Metrics {
@@ -36,6 +39,8 @@ pub struct Metrics {
     /// Streams loaded to decide a command, by whether this instance kept their state (hit: only the
     /// events after it are read) or not (miss: the whole stream is read).
     pub kept_streams: IntCounterVec,
+    /// Single person creates taken together by one batch (group commit: one commit), per batch.
+    pub gathered_creates: Histogram,
     /// JetStream deliveries of commands that were not the first delivery.
     pub nats_redeliveries: IntCounter,
     /// Pull requests taken as ended without the server's timeout status (issue 18).
@@ -141,6 +146,17 @@ impl Metrics {
                 "kept_streams_total",
                 "Streams loaded to decide a command, by whether their state was kept: hit or miss.",
                 &["outcome"],
+            ),
+            gathered_creates: registered(
+                &r,
+                Histogram::with_opts(
+                    HistogramOpts::new(
+                        "gathered_creates",
+                        "Person creates of REST and gRPC callers taken together by one batch (one statement, one commit).",
+                    )
+                    .buckets(BATCH_BUCKETS.to_vec()),
+                )
+                .expect("valid histogram"),
             ),
             nats_redeliveries: registered(
                 &r,

@@ -79,6 +79,15 @@ async fn run(args: &Args) -> Result<(), String> {
     println!("bench: run {tag}, scenarios {scenarios:?}");
     let mut rows: Vec<Outcome> = Vec::new();
     for scenario in scenarios {
+        if service.is_some() {
+            match session::quiet(&args.http_url).await {
+                Ok(waited) if waited.as_millis() >= 200 => {
+                    println!("bench: waited {waited:.1?} for the service to apply what came before")
+                }
+                Ok(_) => {}
+                Err(e) => println!("bench: the service did not catch up before {scenario:?}: {e}"),
+            }
+        }
         let new = match (&service, scenario) {
             (_, Scenario::Ceiling) => ceilings(args, &tag).await,
             (_, Scenario::Peer) => peer::run(args, &tag).await,

@@ -30,6 +30,42 @@ pub async fn login(http_url: &str, email: &str, password: &str) -> Result<String
         .ok_or_else(|| format!("POST {url}: {status} {body}"))
 }
 
+/// How long [`quiet`] waits for the service to catch up before going on regardless.
+const QUIET_LIMIT: Duration = Duration::from_secs(300);
+
+/// Waits until the service's projector and event publisher have applied every committed event (their
+/// lag gauges at `/metrics` read 0), so that a scenario does not share the cores with the catching up
+/// after the one before; how long that took. Gives up (and says so) after [`QUIET_LIMIT`].
+pub async fn quiet(http_url: &str) -> Result<Duration, String> {
+    let url = format!("{http_url}/metrics");
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    loop {
+        let text = client
+            .get(&url)
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .map_err(|e| format!("GET {url}: {e}"))?
+            .text()
+            .await
+            .map_err(|e| format!("GET {url}: {e}"))?;
+        let lag = |name: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name)?.trim().parse::<f64>().ok())
+                .unwrap_or(f64::MAX)
+        };
+        let behind = lag("rollcall_projector_lag_positions ").max(lag("rollcall_publisher_lag_positions "));
+        if behind == 0.0 {
+            return Ok(started.elapsed());
+        }
+        if started.elapsed() > QUIET_LIMIT {
+            return Err(format!("still {behind} positions behind after {QUIET_LIMIT:?}"));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// The REST/NATS JSON body of a person, as the seed shows it.
 pub fn person_json(first_name: &str, last_name: &str) -> Value {
     json!({

@@ -8,6 +8,7 @@ mod commands;
 mod companies;
 mod contacts;
 mod error;
+mod gather;
 mod groups;
 mod identities;
 mod ids;
@@ -72,6 +73,8 @@ struct Inner {
     /// stream, a fixed number of locks); other instances' writers are met by the version check.
     stripes: Vec<tokio::sync::Mutex<()>>,
     contact_ids: ids::ContactIds,
+    /// Single person creates waiting to be committed together (`gather`).
+    gather: gather::Gather,
     /// Who each token's user is, kept exact by the user lifecycle (`identities`).
     identities: Arc<Identities>,
     /// Streams this instance changed lately, as their events make them (`kept`).
@@ -96,6 +99,7 @@ impl App {
                 metrics: Arc::new(Metrics::new()),
                 stripes: (0..STRIPES).map(|_| tokio::sync::Mutex::new(())).collect(),
                 contact_ids: ids::ContactIds::default(),
+                gather: gather::Gather::default(),
                 identities: Arc::new(Identities::default()),
                 kept: kept::Kept::default(),
                 pool,

@@ -41,11 +41,9 @@ impl App {
             draft,
             photo,
         };
-        // A batch of one: the same path as batched NATS creates.
-        let (mut outcomes, companies) = self.append_persons(vec![request]).await;
-        let decided = outcomes
-            .pop()
-            .unwrap_or_else(|| Err(AppError::Internal("a create without an outcome".into())))?;
+        // Committed with the creates of other callers that arrive meanwhile (`gather`).
+        let (decided, companies) = self.append_gathered(request).await;
+        let decided = decided?;
         let id = person_id(&decided)?;
         tracing::info!(person_id = id, "person created");
         let record = decided

@@ -1,6 +1,7 @@
 //! Creating and reading persons through the application.
 
 use rollcall::application::{AppError, Field, Rejection, RequestMeta, Source};
+use rollcall::domain::company::CompanyDraft;
 use rollcall::domain::person::{PersonDraft, PersonError};
 use rollcall::domain::values::ShareType;
 use uuid::Uuid;
@@ -113,6 +114,80 @@ async fn ten_concurrent_retries_of_a_person_create_leave_one_person() {
     ids.dedup();
     assert_eq!(ids.len(), 1, "all retries return the same person");
     assert_eq!(t.count_events("Person", "PersonCreated").await, 1);
+}
+
+/// Creates of many callers at once are committed in batches (group commit), and each caller still gets
+/// its own answer: its own person, its own refusal, its own key's id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn creates_that_arrive_together_are_committed_together_and_each_answered_as_its_own() {
+    let t = TestApp::spawn().await;
+    let owner = t.owner_meta().await;
+    let member = RequestMeta::new(t.member("gather@example.com", false).await, Source::Test);
+    let hidden = CompanyDraft {
+        company_name: Some("Owners only".into()),
+        share_type: ShareType::None,
+        manager_list: vec![owner.actor.id],
+        ..CompanyDraft::default()
+    };
+    let hidden = t.app.create_company(&owner, hidden, None).await.unwrap().id;
+    let keyed = owner.clone().with_idempotency_key("gathered");
+    let calls = (0..40).map(|i| {
+        let (meta, draft) = match i % 10 {
+            3 => (
+                member.clone(),
+                PersonDraft {
+                    company_id: Some(hidden),
+                    ..seed()
+                },
+            ),
+            7 => (keyed.clone(), seed()),
+            _ => (
+                owner.clone(),
+                PersonDraft {
+                    last_name: Some(format!("Wave{i}")),
+                    ..seed()
+                },
+            ),
+        };
+        let app = t.app.clone();
+        async move { app.create_person(&meta, draft, None).await }
+    });
+    let answers = futures::future::join_all(calls).await;
+
+    let mut plain = Vec::new();
+    let mut keyed_ids = Vec::new();
+    for (i, answer) in answers.into_iter().enumerate() {
+        match i % 10 {
+            3 => assert!(matches!(answer, Err(AppError::NotFound("company"))), "{answer:?}"),
+            7 => keyed_ids.push(answer.expect("a keyed create").id),
+            _ => {
+                let person = answer.expect("a plain create");
+                assert_eq!(
+                    person.last_name,
+                    format!("Wave{i}"),
+                    "each caller is answered with its own person"
+                );
+                assert_eq!(person.created_by.id, owner.actor.id);
+                assert_eq!(t.app.get_person(&owner.actor, person.id).await.unwrap(), person);
+                plain.push(person.id);
+            }
+        }
+    }
+    keyed_ids.dedup();
+    assert_eq!(keyed_ids.len(), 1, "one key, one person: {keyed_ids:?}");
+    let mut distinct = plain.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 32);
+    assert!(!plain.contains(&keyed_ids[0]));
+    assert_eq!(t.count_events("Person", "PersonCreated").await, 33);
+    let batches = &t.app.metrics().gathered_creates;
+    assert!(
+        batches.get_sample_sum() > batches.get_sample_count() as f64,
+        "some commit carried more than one caller's create: {} creates in {} commits",
+        batches.get_sample_sum(),
+        batches.get_sample_count()
+    );
 }
 
 #[tokio::test]

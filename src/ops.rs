@@ -136,11 +136,14 @@ impl Ops {
 
     /// How far the feed reader with `checkpoint` (the projector, the event publisher) trails the newest
     /// committed event; from the start when it has no checkpoint yet. `None` if the database did not
-    /// answer.
+    /// answer. Positions are 0 exactly when no event follows the checkpoint in feed order (transaction,
+    /// then position): the last event read need not hold the highest position, since concurrent
+    /// appends interleave the positions of their rows.
     async fn lag(&self, checkpoint: &str) -> Option<Lag> {
         let query = sqlx::query_as::<_, Lag>(
-            "SELECT greatest(coalesce((SELECT max(global_position) FROM events), 0)
-                             - coalesce(c.global_position, 0), 0) AS positions,
+            "SELECT CASE WHEN e.recorded_at IS NULL THEN 0
+                        ELSE greatest(coalesce((SELECT max(global_position) FROM events), 0)
+                                      - coalesce(c.global_position, 0), 1) END AS positions,
                     coalesce(extract(epoch FROM clock_timestamp() - e.recorded_at)::float8, 0) AS seconds
                FROM (SELECT $1::text AS name) n
                LEFT JOIN projector_checkpoints c ON c.name = n.name

@@ -97,9 +97,13 @@ impl Drop for EventTap {
 /// Waits until the publisher's checkpoint stands at the newest event: everything was published.
 async fn publisher_caught_up(pool: &PgPool, prefix: &str) {
     let caught_up = eventually(Duration::from_secs(30), || async {
+        // In feed order (transaction, then position): concurrent appends interleave positions, so the
+        // last event published need not hold the highest one.
         let behind: bool = sqlx::query_scalar(
-            "SELECT coalesce((SELECT global_position FROM projector_checkpoints WHERE name = $1), 0)
-                  < (SELECT coalesce(max(global_position), 0) FROM events)",
+            "SELECT EXISTS (SELECT 1 FROM (SELECT $1::text AS name) n
+                      LEFT JOIN projector_checkpoints c ON c.name = n.name
+                      JOIN events e ON (e.transaction_id, e.global_position)
+                                     > (coalesce(c.transaction_id, '0'::xid8), coalesce(c.global_position, 0)))",
         )
         .bind(format!("nats_events:{prefix}"))
         .fetch_one(pool)

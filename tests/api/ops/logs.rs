@@ -100,7 +100,7 @@ async fn json_logs_carry_correlation_ids_and_no_personal_data_or_secrets() {
         "the HTTP request line carries its id"
     );
     assert!(
-        with_id("persons created", "corr-rest-1"),
+        with_id("person created", "corr-rest-1"),
         "the App's line carries the request's id"
     );
     assert!(

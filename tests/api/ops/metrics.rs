@@ -207,3 +207,60 @@ async fn a_command_left_unacked_shows_as_ack_pending_and_its_redelivery_is_count
     let after = scrape(t.http_addr).await;
     assert_eq!(after.value("rollcall_nats_consumer_ack_pending", &[]), Some(0.0));
 }
+
+/// Appends a copy of the event at `template` for the new person `id`, in `conn`'s transaction.
+async fn copy_event(conn: &mut sqlx::PgConnection, template: i64, id: i64) {
+    sqlx::query(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
+         SELECT aggregate_type, $2::text, 1, event_type, event_version,
+                jsonb_set(payload, '{PersonCreated,id}', to_jsonb($2)), metadata
+           FROM events WHERE global_position = $1",
+    )
+    .bind(template)
+    .bind(id)
+    .execute(conn)
+    .await
+    .unwrap();
+}
+
+/// Concurrent appends interleave positions: the event read last in feed order (transaction, then
+/// position) need not hold the highest one. Caught up must still read as no lag.
+#[tokio::test]
+async fn lag_positions_read_zero_once_caught_up_even_when_appends_interleave_positions() {
+    let t = TestApp::spawn().await;
+    let meta = t.owner_meta().await;
+    let draft = rollcall::domain::person::PersonDraft {
+        first_name: Some("Template".into()),
+        ..Default::default()
+    };
+    t.app.create_person(&meta, draft, None).await.unwrap();
+    let template: i64 = sqlx::query_scalar("SELECT max(global_position) FROM events WHERE aggregate_type = 'Person'")
+        .fetch_one(&t.pool)
+        .await
+        .unwrap();
+    // A takes a position, B takes the next one and commits, A takes a third and commits after B.
+    let mut a = t.pool.begin().await.unwrap();
+    copy_event(&mut a, template, 900_001).await;
+    let mut b = t.pool.begin().await.unwrap();
+    copy_event(&mut b, template, 900_002).await;
+    b.commit().await.unwrap();
+    copy_event(&mut a, template, 900_003).await;
+    a.commit().await.unwrap();
+
+    let caught_up = eventually(Duration::from_secs(20), || async {
+        let m = scrape(t.http_addr).await;
+        let seconds = |name| m.value(name, &[]).unwrap_or(f64::MAX);
+        let published: i64 = sqlx::query_scalar("SELECT count(*) FROM persons WHERE id >= 900001")
+            .fetch_one(&t.pool)
+            .await
+            .unwrap();
+        (published == 3
+            && seconds("rollcall_projector_lag_seconds") == 0.0
+            && seconds("rollcall_publisher_lag_seconds") == 0.0)
+            .then_some(m)
+    })
+    .await
+    .expect("the projector and the publisher catch up");
+    assert_eq!(caught_up.value("rollcall_projector_lag_positions", &[]), Some(0.0));
+    assert_eq!(caught_up.value("rollcall_publisher_lag_positions", &[]), Some(0.0));
+}

@@ -44,9 +44,14 @@ impl Default for Gather {
 }
 
 impl Gather {
+    /// The waiting creates (a panic elsewhere cannot leave them unreachable).
+    fn queue(&self) -> std::sync::MutexGuard<'_, Vec<Waiting>> {
+        self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// Up to [`MOST`] waiting creates, oldest first.
     fn take(&self) -> Vec<Waiting> {
-        let mut queue = self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut queue = self.queue();
         let n = queue.len().min(MOST);
         queue.drain(..n).collect()
     }
@@ -56,11 +61,7 @@ impl App {
     /// Appends `request` with whatever other creates wait at the same time; its own outcome.
     pub(super) async fn append_gathered(&self, request: PersonRequest) -> Gathered {
         let (answer, outcome) = oneshot::channel();
-        {
-            let gather = &self.inner.gather;
-            let mut queue = gather.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            queue.push((request, answer));
-        }
+        self.inner.gather.queue().push((request, answer));
         self.start_batches();
         outcome.await.unwrap_or_else(|_| {
             let lost = AppError::Internal("a gathered create lost its batch".into());

@@ -123,7 +123,9 @@ pub struct Bearer {
 /// Issues and checks `v1.<claims>.<hmac-sha256>` tokens signed with `ROLLCALL_AUTH_SECRET`.
 #[derive(Clone)]
 pub struct Tokens {
-    secret: SecretString,
+    /// HMAC-SHA256 keyed with the secret, before any message: cloned for each MAC, so the key is
+    /// prepared once rather than per token and per fingerprint.
+    keyed: HmacSha256,
     ttl: Duration,
 }
 
@@ -131,12 +133,13 @@ const VERSION: &str = "v1";
 
 impl Tokens {
     pub fn new(secret: SecretString, ttl: Duration) -> Self {
-        Tokens { secret, ttl }
+        let keyed =
+            HmacSha256::new_from_slice(secret.expose_secret().as_bytes()).expect("HMAC accepts keys of any length");
+        Tokens { keyed, ttl }
     }
 
     fn mac(&self, message: &[u8]) -> HmacSha256 {
-        let mut mac = HmacSha256::new_from_slice(self.secret.expose_secret().as_bytes())
-            .expect("HMAC accepts keys of any length");
+        let mut mac = self.keyed.clone();
         mac.update(message);
         mac
     }
@@ -164,6 +167,15 @@ impl Tokens {
     /// Whom (and in which session generation) a token was issued to, if it is genuine and not
     /// expired at `now`.
     pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Bearer, TokenError> {
+        let (bearer, expires) = self.open(token)?;
+        if expires <= now.timestamp() {
+            return Err(TokenError::Expired);
+        }
+        Ok(bearer)
+    }
+
+    /// What a genuine token says, and when it expires (Unix seconds), without looking at the clock.
+    pub fn open(&self, token: &str) -> Result<(Bearer, i64), TokenError> {
         let (signed, sig) = token.trim().rsplit_once('.').ok_or(TokenError::Malformed)?;
         let (version, body) = signed.split_once('.').ok_or(TokenError::Malformed)?;
         if version != VERSION {
@@ -175,13 +187,11 @@ impl Tokens {
             .map_err(|_| TokenError::BadSignature)?;
         let raw = URL_SAFE_NO_PAD.decode(body).map_err(|_| TokenError::Malformed)?;
         let claims: Claims = serde_json::from_slice(&raw).map_err(|_| TokenError::Malformed)?;
-        if claims.exp <= now.timestamp() {
-            return Err(TokenError::Expired);
-        }
-        Ok(Bearer {
+        let bearer = Bearer {
             user: claims.sub,
             generation: claims.generation,
-        })
+        };
+        Ok((bearer, claims.exp))
     }
 
     /// A keyed fingerprint of a request, for idempotency (keeps secrets out of the table).
@@ -191,8 +201,19 @@ impl Tokens {
             mac.update(&(p.len() as u64).to_be_bytes());
             mac.update(p);
         }
-        mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+        hex(&mac.finalize().into_bytes())
     }
+}
+
+/// Lower-case hex, without a string per byte.
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -201,6 +222,26 @@ mod tests {
 
     fn tokens(secret: &str) -> Tokens {
         Tokens::new(SecretString::from(secret.to_string()), Duration::from_secs(60))
+    }
+
+    #[test]
+    fn fingerprints_are_the_hex_of_the_keyed_mac_of_length_prefixed_parts() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xab, 0xff]), "000fabff");
+        let t = tokens(&"s".repeat(32));
+        let mut mac = HmacSha256::new_from_slice("s".repeat(32).as_bytes()).unwrap();
+        mac.update(b"rollcall-idempotency");
+        for part in [&b"ab"[..], b"c"] {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part);
+        }
+        let expected: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(t.fingerprint(&[b"ab", b"c"]), expected);
+        assert_ne!(t.fingerprint(&[b"a", b"bc"]), expected, "parts are length-prefixed");
+        assert_eq!(
+            t.fingerprint(&[b"ab", b"c"]),
+            expected,
+            "the keyed state is reused, not consumed"
+        );
     }
 
     #[test]

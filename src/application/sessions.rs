@@ -8,6 +8,7 @@ use secrecy::SecretString;
 use tracing::instrument;
 use uuid::Uuid;
 
+use super::auth::{Bearer, TokenError};
 use super::identities::{Known, Lookup};
 use super::{Actor, App, AppError, RequestMeta, Source};
 use crate::config::AdminSettings;
@@ -23,10 +24,12 @@ pub struct IssuedToken {
 }
 
 /// Users already looked up while authenticating one batch of messages (`None`: not an active user),
-/// with the session generation each is in: every token is still checked against it.
+/// with the session generation each is in: every token is still checked against it. Tokens whose
+/// signature was checked in the batch are kept with their expiry, which is checked every time.
 #[derive(Debug, Default)]
 pub struct Actors {
     users: HashMap<Uuid, Known>,
+    tokens: HashMap<String, (Bearer, i64)>,
 }
 
 /// The owner's id is fixed, so concurrent or repeated bootstraps can only ever create one owner.
@@ -82,10 +85,23 @@ impl App {
         cache: &mut Actors,
     ) -> Result<Actor, AppError> {
         let token = authorization.and_then(bearer_token).ok_or(AppError::Unauthenticated)?;
-        let bearer = self.inner.tokens.verify(token, Utc::now()).map_err(|e| {
-            tracing::debug!(error = %e, "token refused");
-            AppError::Unauthenticated
-        })?;
+        let opened = match cache.tokens.get(token) {
+            Some(opened) => Ok(*opened),
+            None => self.inner.tokens.open(token).inspect(|opened| {
+                cache.tokens.insert(token.to_string(), *opened);
+            }),
+        };
+        let bearer = opened
+            .and_then(|(bearer, expires)| {
+                if expires <= Utc::now().timestamp() {
+                    return Err(TokenError::Expired);
+                }
+                Ok(bearer)
+            })
+            .map_err(|e| {
+                tracing::debug!(error = %e, "token refused");
+                AppError::Unauthenticated
+            })?;
         let known = match cache.users.get(&bearer.user) {
             Some(known) => known.clone(),
             None => {

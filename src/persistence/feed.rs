@@ -4,8 +4,9 @@
 
 use sqlx::PgConnection;
 
-/// A stored event with its place in the global order, payload and metadata as JSON values (what the
-/// event publisher sends on).
+/// A stored event with its place in the global order, payload and metadata as the JSON text
+/// PostgreSQL prints (what the event publisher sends on, without building JSON values), and the
+/// correlation id from its metadata.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct EventRow {
     pub aggregate_type: String,
@@ -13,8 +14,9 @@ pub struct EventRow {
     pub sequence: i64,
     pub event_type: String,
     pub event_version: String,
-    pub payload: serde_json::Value,
-    pub metadata: serde_json::Value,
+    pub payload: String,
+    pub metadata: String,
+    pub correlation_id: Option<String>,
     pub global_position: i64,
     pub tx: i64,
 }
@@ -79,7 +81,8 @@ pub async fn read_after(
     xmin: i64,
     limit: i64,
 ) -> Result<Vec<EventRow>, sqlx::Error> {
-    const COLUMNS: &str = "aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata";
+    const COLUMNS: &str = "aggregate_type, aggregate_id, sequence, event_type, event_version, payload::text AS payload,
+                           metadata::text AS metadata, metadata->>'correlation_id' AS correlation_id";
     rows_after(conn, COLUMNS, after, xmin, limit).await
 }
 

@@ -46,40 +46,70 @@ fn scrub(value: &mut Value) {
 }
 
 /// The identity and place of an event, the part every form of its message carries.
-fn identity(row: &EventRow) -> serde_json::Map<String, Value> {
-    let v = json!({
-        "id": event_id(&row.aggregate_type, &row.aggregate_id, row.sequence),
-        "type": row.event_type,
-        "version": row.event_version,
-        "aggregateType": row.aggregate_type,
-        "aggregateId": row.aggregate_id,
-        "sequence": row.sequence,
-        "position": row.global_position,
-    });
-    match v {
-        Value::Object(map) => map,
-        _ => serde_json::Map::new(),
-    }
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Identity<'r> {
+    id: Uuid,
+    #[serde(rename = "type")]
+    kind: &'r str,
+    version: &'r str,
+    aggregate_type: &'r str,
+    aggregate_id: &'r str,
+    sequence: i64,
+    position: i64,
 }
 
-/// The message body: the event with its identity, place and metadata.
-pub fn body(row: &EventRow) -> Value {
-    let mut data = row.payload.clone();
-    scrub(&mut data);
-    let mut body = identity(row);
-    body.insert("data".into(), data);
-    body.insert("metadata".into(), row.metadata.clone());
-    Value::Object(body)
+/// An object's opening: the identity's fields, ready for more (no closing brace).
+fn open_with_identity(row: &EventRow, room: usize) -> Vec<u8> {
+    let identity = Identity {
+        id: event_id(&row.aggregate_type, &row.aggregate_id, row.sequence),
+        kind: &row.event_type,
+        version: &row.event_version,
+        aggregate_type: &row.aggregate_type,
+        aggregate_id: &row.aggregate_id,
+        sequence: row.sequence,
+        position: row.global_position,
+    };
+    let mut out = Vec::with_capacity(room + 256);
+    // Writing a struct of strings and numbers into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut out, &identity);
+    out.pop();
+    out
+}
+
+/// The event's data: its stored text, or, when it mentions a password hash, the payload parsed and
+/// scrubbed (`None` if that fails).
+fn data(row: &EventRow) -> Option<std::borrow::Cow<'_, str>> {
+    if !row.payload.contains("password_hash") {
+        return Some(row.payload.as_str().into());
+    }
+    let mut value: Value = serde_json::from_str(&row.payload).ok()?;
+    scrub(&mut value);
+    serde_json::to_string(&value).ok().map(Into::into)
+}
+
+/// The message body: the event with its identity, place and metadata, the payload and metadata as
+/// stored (no JSON values built but for a payload that must be scrubbed); `None` when the payload
+/// could not be scrubbed, which then goes out thin.
+pub fn body(row: &EventRow) -> Option<Vec<u8>> {
+    let data = data(row)?;
+    let mut out = open_with_identity(row, data.len() + row.metadata.len());
+    out.extend_from_slice(b",\"data\":");
+    out.extend_from_slice(data.as_bytes());
+    out.extend_from_slice(b",\"metadata\":");
+    out.extend_from_slice(row.metadata.as_bytes());
+    out.push(b'}');
+    Some(out)
 }
 
 /// The thin body: identity and place only, and why the rest is missing.
-fn thin_body(row: &EventRow, whole: usize) -> Value {
-    let mut body = identity(row);
-    body.insert(
-        "omitted".into(),
-        json!({"fields": ["data", "metadata"], "reason": "too large for the stream", "bytes": whole}),
-    );
-    Value::Object(body)
+fn thin_body(row: &EventRow, whole: usize) -> Vec<u8> {
+    let omitted = json!({"fields": ["data", "metadata"], "reason": "too large for the stream", "bytes": whole});
+    let mut out = open_with_identity(row, 128);
+    out.extend_from_slice(b",\"omitted\":");
+    let _ = serde_json::to_writer(&mut out, &omitted);
+    out.push(b'}');
+    out
 }
 
 /// How an event went out.
@@ -117,8 +147,7 @@ fn headers(row: &EventRow) -> HeaderMap {
     h.insert("Content-Type", "application/json");
     h.insert("Rollcall-Event-Type", row.event_type.as_str());
     // Only a sane id: one stored before correlation ids were bounded may be any size.
-    let correlation = row.metadata.get("correlation_id").and_then(Value::as_str);
-    if let Some(id) = correlation.and_then(sane_correlation_id) {
+    if let Some(id) = row.correlation_id.as_deref().and_then(sane_correlation_id) {
         h.insert("Rollcall-Correlation-Id", id);
     }
     h
@@ -128,16 +157,26 @@ fn headers(row: &EventRow) -> HeaderMap {
 /// it does not fit, else thin; `None` when not even the thin form fits.
 pub fn outgoing(row: &EventRow, limit: usize, thin: bool) -> Option<Outgoing> {
     let headers = headers(row);
-    let whole = serde_json::to_vec(&body(row)).unwrap_or_default();
     let fits = |payload: &[u8]| wire_len(&headers) + payload.len() <= limit;
-    if !thin && fits(&whole) {
-        return Some(Outgoing {
-            form: Form::Whole,
-            headers,
-            payload: Bytes::from(whole),
-        });
-    }
-    let payload = serde_json::to_vec(&thin_body(row, whole.len())).unwrap_or_default();
+    let whole = body(row);
+    let whole_len = match whole {
+        Some(whole) if !thin && fits(&whole) => {
+            return Some(Outgoing {
+                form: Form::Whole,
+                headers,
+                payload: Bytes::from(whole),
+            });
+        }
+        Some(whole) => whole.len(),
+        None => {
+            tracing::error!(
+                position = row.global_position,
+                "an event's payload could not be scrubbed; it goes out thin"
+            );
+            0
+        }
+    };
+    let payload = thin_body(row, whole_len);
     if !fits(&payload) {
         return None;
     }
@@ -163,6 +202,7 @@ mod tests {
     /// NATS's default `max_payload`.
     const ONE_MIB: usize = 1024 * 1024;
 
+    /// A row as the feed reads it: payload and metadata as text, the correlation id taken out.
     fn row(payload: Value, metadata: Value) -> EventRow {
         EventRow {
             aggregate_type: "Person".into(),
@@ -170,11 +210,60 @@ mod tests {
             sequence: 1,
             event_type: "PersonCreated".into(),
             event_version: "1".into(),
-            payload,
-            metadata,
+            payload: payload.to_string(),
+            metadata: metadata.to_string(),
+            correlation_id: metadata["correlation_id"].as_str().map(str::to_string),
             global_position: 9,
             tx: 3,
         }
+    }
+
+    fn parsed(out: &Outgoing) -> Value {
+        serde_json::from_slice(&out.payload).expect("the body is JSON")
+    }
+
+    #[test]
+    fn the_body_carries_identity_place_data_and_metadata_as_stored() {
+        // As PostgreSQL prints jsonb: spaces after separators, keys by length.
+        let mut r = row(json!({}), json!({}));
+        r.payload = r#"{"PersonCreated": {"id": 7, "about": "say \"hi\"\n", "last_name": "Lee"}}"#.into();
+        r.metadata = r#"{"source": "nats", "correlation_id": "c-1"}"#.into();
+        r.correlation_id = Some("c-1".into());
+        let out = outgoing(&r, ONE_MIB, false).unwrap();
+        assert_eq!(out.form, Form::Whole);
+        assert_eq!(
+            parsed(&out),
+            json!({
+                "id": event_id("Person", "7", 1), "type": "PersonCreated", "version": "1",
+                "aggregateType": "Person", "aggregateId": "7", "sequence": 1, "position": 9,
+                "data": {"PersonCreated": {"id": 7, "about": "say \"hi\"\n", "last_name": "Lee"}},
+                "metadata": {"source": "nats", "correlation_id": "c-1"},
+            })
+        );
+        assert_eq!(
+            out.headers.get("Rollcall-Correlation-Id").map(|v| v.as_str()),
+            Some("c-1")
+        );
+        assert_eq!(
+            out.headers.get("Nats-Msg-Id").map(|v| v.to_string()),
+            Some(event_id("Person", "7", 1).to_string())
+        );
+    }
+
+    #[test]
+    fn a_password_hash_never_goes_out_however_deep() {
+        let mut r = row(
+            json!({"UserCreated": {"email": "a@b.io", "password_hash": "$argon2id$secret", "n": [{"password_hash": 1}]}}),
+            json!({}),
+        );
+        r.aggregate_type = "User".into();
+        r.event_type = "UserCreated".into();
+        let out = outgoing(&r, ONE_MIB, false).unwrap();
+        assert!(!String::from_utf8_lossy(&out.payload).contains("argon2id"));
+        assert_eq!(
+            parsed(&out)["data"],
+            json!({"UserCreated": {"email": "a@b.io", "n": [{}]}})
+        );
     }
 
     #[test]
@@ -261,7 +350,7 @@ mod tests {
         let thin = outgoing(&row, 2_000, false).unwrap();
         assert_eq!(thin.form, Form::Thin);
         assert_eq!(thin.headers.get(OMITTED).map(|v| v.as_str()), Some("data, metadata"));
-        let body: Value = serde_json::from_slice(&thin.payload).unwrap();
+        let body = parsed(&thin);
         assert_eq!(body["aggregateId"], "7");
         assert!(body.get("data").is_none() && body.get("metadata").is_none());
         assert_eq!(body["omitted"]["bytes"].as_u64(), Some(whole.payload.len() as u64));

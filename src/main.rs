@@ -1,4 +1,5 @@
 //! The `rollcall` binary: parse settings, start tracing, run the chosen command.
+// One exception, below: the allocator tuning that keeps memory from growing under load.
 #![deny(unsafe_code)]
 
 use std::process::ExitCode;
@@ -20,15 +21,9 @@ enum Failure {
     Rebuild(#[from] ProjectionError),
 }
 
-/// mimalloc, not glibc's malloc: under NATS ingestion glibc's `malloc`/`free`/`malloc_consolidate`
-/// took about a third of the service's CPU (BENCHMARKS.md, session 9), and glibc kept large freed blocks
-/// (argon2id's 19 MiB, 1 MiB bodies) in per-thread arenas unless its mmap threshold was pinned, which
-/// then mapped and unmapped every batch buffer above 128 KiB. mimalloc frees to per-thread pages
-/// without locks and returns unused memory to the system on its own.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
+    // Before the runtime starts its threads: allocator parameters are process-wide.
+    keep_large_blocks_out_of_the_heap();
     match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime.block_on(run()),
         Err(e) => {
@@ -37,6 +32,24 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// Pins glibc's mmap threshold at its default (128 KiB), which also turns its dynamic raising off.
+/// glibc otherwise raises the threshold (up to 32 MiB) the first time a large block is freed
+/// (argon2id's 19 MiB, a 1 MiB request body) and then serves large blocks from its per-thread arenas,
+/// which keep them once freed: a 2-minute soak took RSS from 35 MiB to 900 MiB, for good
+/// (BENCHMARKS.md, "Memory over time"). Pinned, large blocks are mapped and unmapped as they come.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
+fn keep_large_blocks_out_of_the_heap() {
+    // SAFETY: mallopt only sets an allocator parameter, and runs before any other thread exists.
+    let set = unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024) };
+    if set != 1 {
+        eprintln!("warning: mallopt(M_MMAP_THRESHOLD) failed; memory may grow under load");
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn keep_large_blocks_out_of_the_heap() {}
 
 async fn run() -> ExitCode {
     let cli = Cli::parse();

@@ -45,9 +45,15 @@ pub struct PayloadRow {
     pub aggregate_type: String,
     pub aggregate_id: String,
     pub sequence: i64,
+    /// Empty when `written`: nothing needs it.
     pub payload: String,
     pub global_position: i64,
     pub tx: i64,
+    /// The live view already holds its aggregate's row at the aggregate's last position in the batch
+    /// or a later one (mostly a row written with its event, `read_model::inline`): folding it would
+    /// only build a row the upsert leaves out. Only [`read_unwritten_payloads_after`] sets it.
+    #[sqlx(default)]
+    pub written: bool,
 }
 
 impl PayloadRow {
@@ -95,6 +101,43 @@ pub async fn read_payloads_after(
 ) -> Result<Vec<PayloadRow>, sqlx::Error> {
     const COLUMNS: &str = "aggregate_type, aggregate_id, sequence, payload::text AS payload";
     rows_after(conn, COLUMNS, after, xmin, limit).await
+}
+
+/// [`read_payloads_after`] for the live projector: the events of aggregates whose live view row (persons,
+/// companies, keyed by the numeric aggregate id) is already at or past the aggregate's last position in
+/// the batch come `written`, without their payload, so PostgreSQL neither prints nor sends it. One
+/// statement: the primary-key probe goes with the read.
+pub async fn read_unwritten_payloads_after(
+    conn: &mut PgConnection,
+    after: Cursor,
+    xmin: i64,
+    limit: i64,
+) -> Result<Vec<PayloadRow>, sqlx::Error> {
+    let sql = format!(
+        "WITH batch AS (
+             SELECT aggregate_type, aggregate_id, sequence, payload, global_position, transaction_id {AFTER}
+         ), marked AS (
+             SELECT b.*, COALESCE((
+                 CASE b.aggregate_type
+                     WHEN 'Person' THEN (SELECT v.position FROM persons v WHERE v.id = CASE
+                         WHEN b.aggregate_id ~ '^[0-9]{{1,18}}$' THEN b.aggregate_id::bigint END)
+                     WHEN 'Company' THEN (SELECT v.position FROM companies v WHERE v.id = CASE
+                         WHEN b.aggregate_id ~ '^[0-9]{{1,18}}$' THEN b.aggregate_id::bigint END)
+                 END) >= max(b.global_position) OVER (PARTITION BY b.aggregate_type, b.aggregate_id), false) AS written
+               FROM batch b
+         )
+         SELECT aggregate_type, aggregate_id, sequence, CASE WHEN written THEN '' ELSE payload::text END AS payload,
+                global_position, transaction_id::text::bigint AS tx, written
+           FROM marked
+          ORDER BY transaction_id, global_position"
+    );
+    sqlx::query_as(&sql)
+        .bind(after.tx.to_string())
+        .bind(after.position)
+        .bind(xmin.to_string())
+        .bind(limit)
+        .fetch_all(conn)
+        .await
 }
 
 /// `columns` of up to `limit` final events after `after`, with their position and transaction id.

@@ -59,40 +59,6 @@ pub async fn fold<A: Aggregate>(
     Ok(folded)
 }
 
-/// `rows` (of one aggregate type, whose view `table` keys rows by the numeric aggregate id) without
-/// the events of aggregates whose row `table` already holds at their last position in `rows` or a
-/// later one: mostly rows written with their events (`inline`). Folding those (and loading their
-/// history first, for a change) would only build a row that the upsert then leaves out. One probe of
-/// the primary key; an aggregate without a row, or with an older one, keeps all its events.
-pub async fn unwritten<'r>(
-    conn: &mut PgConnection,
-    table: &str,
-    rows: Vec<&'r PayloadRow>,
-) -> Result<Vec<&'r PayloadRow>, sqlx::Error> {
-    let mut last: BTreeMap<i64, i64> = BTreeMap::new();
-    for row in &rows {
-        if let Ok(id) = row.aggregate_id.parse::<i64>() {
-            let at = last.entry(id).or_default();
-            *at = (*at).max(row.global_position);
-        }
-    }
-    if last.is_empty() {
-        return Ok(rows);
-    }
-    let ids: Vec<i64> = last.keys().copied().collect();
-    let sql = format!("SELECT id, position FROM {table} WHERE id = ANY($1)");
-    let written: Vec<(i64, i64)> = sqlx::query_as(&sql).bind(&ids).fetch_all(&mut *conn).await?;
-    for (id, position) in written {
-        if last.get(&id).is_some_and(|at| position >= *at) {
-            last.remove(&id);
-        }
-    }
-    Ok(rows
-        .into_iter()
-        .filter(|r| r.aggregate_id.parse::<i64>().map_or(true, |id| last.contains_key(&id)))
-        .collect())
-}
-
 /// The event from its stored JSON text, in one pass (no `serde_json::Value` in between).
 fn decode<A: Aggregate>(payload: &str, at: i64, id: &str) -> Result<A::Event, ProjectionError> {
     serde_json::from_str(payload).map_err(|source| ProjectionError::Decode {

@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 use cqrs_es::Aggregate;
 
 use super::copy::Copies;
-use super::fold::{Folded, fold, unwritten};
+use super::fold::{Folded, fold};
 use super::{SignalSources, Tables, companies, groups, persons, users};
 use crate::backoff::Backoff;
 use crate::domain::company::Company;
@@ -19,7 +19,7 @@ use crate::domain::group::Group;
 use crate::domain::person::Person;
 use crate::domain::user::User;
 use crate::persistence::feed::{
-    PayloadRow, announce_projected, listen_projected, lock_checkpoint, read_payloads_after, save_checkpoint,
+    PayloadRow, announce_projected, listen_projected, lock_checkpoint, read_unwritten_payloads_after, save_checkpoint,
     snapshot_xmin,
 };
 
@@ -69,7 +69,7 @@ pub async fn apply_with(
         }
     }
     // Companies first: persons join them when read, never when written, so the order is free.
-    let company_rows = to_write(conn, tables, tables.companies(), company_rows).await?;
+    let company_rows = to_write(company_rows);
     if !company_rows.is_empty() {
         let folded = fold::<Company>(conn, &company_rows).await?;
         let (live, gone) = split(&folded, |c: &Company| c.record().map(|r| (r.id, r.deleted)));
@@ -121,7 +121,7 @@ pub async fn apply_with(
         groups::project(conn, tables, &live).await?;
         groups::remove(conn, tables, &gone).await?;
     }
-    let person_rows = to_write(conn, tables, tables.persons(), person_rows).await?;
+    let person_rows = to_write(person_rows);
     if !person_rows.is_empty() {
         let folded = fold::<Person>(conn, &person_rows).await?;
         let (live, gone) = split(&folded, |p: &Person| p.record().map(|r| (r.id, r.deleted)));
@@ -143,18 +143,10 @@ pub async fn apply_with(
     Ok(())
 }
 
-/// `rows` less the events whose rows were written with them (`fold::unwritten`). Only the live tables
-/// get rows written with events, so a rebuild's shadow tables are not probed.
-async fn to_write<'r>(
-    conn: &mut PgConnection,
-    tables: Tables,
-    table: &str,
-    rows: Vec<&'r PayloadRow>,
-) -> Result<Vec<&'r PayloadRow>, ProjectionError> {
-    if tables != Tables::Live || rows.is_empty() {
-        return Ok(rows);
-    }
-    Ok(unwritten(conn, table, rows).await?)
+/// `rows` less the events whose rows were written with them (`PayloadRow::written`, marked by the
+/// live projector's read; a rebuild's shadow tables start empty, so its rows never are).
+fn to_write(rows: Vec<&PayloadRow>) -> Vec<&PayloadRow> {
+    rows.into_iter().filter(|r| !r.written).collect()
 }
 
 /// The folded aggregates that still exist, and the (id, position) of those deleted.
@@ -176,7 +168,7 @@ pub async fn run_batch(pool: &PgPool, limit: i64) -> Result<usize, ProjectionErr
     let mut tx = pool.begin().await?;
     let xmin = snapshot_xmin(&mut tx).await?;
     let cursor = lock_checkpoint(&mut tx, CHECKPOINT).await?;
-    let rows = read_payloads_after(&mut tx, cursor, xmin, limit).await?;
+    let rows = read_unwritten_payloads_after(&mut tx, cursor, xmin, limit).await?;
     apply(&mut tx, Tables::Live, &rows).await?;
     if let Some(last) = rows.last() {
         save_checkpoint(&mut tx, CHECKPOINT, last.cursor(), rows.len() as i64).await?;

@@ -405,6 +405,24 @@ async fn a_projector_commit_is_announced_to_listeners() {
     assert!(matches!(heard, Ok(Ok(_))), "no announcement: {heard:?}");
 }
 
+/// Waits until the projector's checkpoint is past every event committed so far.
+async fn projector_past_every_event(pool: &sqlx::PgPool) {
+    let last: i64 = sqlx::query_scalar("SELECT coalesce(max(global_position), 0) FROM events")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let projected = eventually(Duration::from_secs(10), || async {
+        let at: i64 =
+            sqlx::query_scalar("SELECT global_position FROM projector_checkpoints WHERE name = 'read_models'")
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        (at >= last).then_some(())
+    })
+    .await;
+    assert!(projected.is_some(), "the projector did not reach event {last}");
+}
+
 /// A row written with its events is left alone when the projector reaches those events: no row lock
 /// (which would set the tuple's `xmax` and write a WAL record) for a write that changes nothing.
 #[tokio::test]
@@ -417,20 +435,7 @@ async fn the_projector_leaves_rows_written_with_their_events_untouched() {
     };
     let company = t.app.create_company(&meta, company, None).await.unwrap();
     let person = t.app.create_person(&meta, draft("Untouched"), None).await.unwrap();
-    let last: i64 = sqlx::query_scalar("SELECT max(global_position) FROM events")
-        .fetch_one(&t.pool)
-        .await
-        .unwrap();
-    let projected = eventually(Duration::from_secs(10), || async {
-        let at: i64 =
-            sqlx::query_scalar("SELECT global_position FROM projector_checkpoints WHERE name = 'read_models'")
-                .fetch_one(&t.pool)
-                .await
-                .unwrap();
-        (at >= last).then_some(())
-    })
-    .await;
-    assert!(projected.is_some(), "the projector did not reach the creates");
+    projector_past_every_event(&t.pool).await;
     for (table, id) in [("persons", person.id), ("companies", company.id)] {
         let xmax: String = sqlx::query_scalar(&format!("SELECT xmax::text FROM {table} WHERE id = $1"))
             .bind(id)
@@ -440,4 +445,69 @@ async fn the_projector_leaves_rows_written_with_their_events_untouched() {
         assert_eq!(xmax, "0", "the projector locked the {table} row {id}");
     }
     converges(&t.pool).await.unwrap();
+}
+
+/// The live projector's read marks the events whose aggregate's row is already at or past the
+/// aggregate's last position in the batch, without their payloads; a stale or missing row, and every
+/// aggregate without a numeric-keyed view, keeps its payload to be folded.
+#[tokio::test]
+async fn the_live_read_leaves_out_the_payloads_of_rows_already_written() {
+    let t = TestApp::spawn().await;
+    let meta = t.owner_meta().await;
+    let company = CompanyDraft {
+        company_name: Some("Written Ltd".into()),
+        ..CompanyDraft::default()
+    };
+    let company = t.app.create_company(&meta, company, None).await.unwrap();
+    let stale = t.app.create_person(&meta, draft("Stale"), None).await.unwrap();
+    let missing = t.app.create_person(&meta, draft("Missing"), None).await.unwrap();
+    let fresh = t.app.create_person(&meta, draft("Fresh"), None).await.unwrap();
+    projector_past_every_event(&t.pool).await;
+    // Behind the checkpoint, so the running projector leaves these rows as they are now.
+    sqlx::query("UPDATE persons SET position = position - 1 WHERE id = $1")
+        .bind(stale.id)
+        .execute(&t.pool)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM persons WHERE id = $1")
+        .bind(missing.id)
+        .execute(&t.pool)
+        .await
+        .unwrap();
+    let mut conn = t.pool.acquire().await.unwrap();
+    let xmin = feed::snapshot_xmin(&mut conn).await.unwrap();
+    let rows = feed::read_unwritten_payloads_after(&mut conn, feed::Cursor::default(), xmin, 1_000)
+        .await
+        .unwrap();
+    let of = |kind: &str, id: i64| {
+        rows.iter()
+            .find(|r| r.aggregate_type == kind && r.aggregate_id == id.to_string())
+            .unwrap_or_else(|| panic!("no event of {kind} {id}"))
+    };
+    for (kind, id, written) in [
+        ("Company", company.id, true),
+        ("Person", fresh.id, true),
+        ("Person", stale.id, false),
+        ("Person", missing.id, false),
+    ] {
+        let row = of(kind, id);
+        assert_eq!(row.written, written, "{kind} {id}");
+        assert_eq!(
+            row.payload.is_empty(),
+            written,
+            "{kind} {id}: payload {:?}",
+            row.payload
+        );
+    }
+    let stale_event: PersonEvent = serde_json::from_str::<serde_json::Value>(&of("Person", stale.id).payload)
+        .ok()
+        .and_then(|v| serde_json::from_value(v).ok())
+        .expect("the payload of a stale row's event, whole");
+    assert!(matches!(stale_event, PersonEvent::PersonCreated(c) if c.id == stale.id));
+    assert!(
+        rows.iter()
+            .filter(|r| r.aggregate_type == "User")
+            .all(|r| !r.written && !r.payload.is_empty())
+    );
+    assert!(rows.windows(2).all(|w| w[0].cursor() < w[1].cursor()), "in feed order");
 }

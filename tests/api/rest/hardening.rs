@@ -246,3 +246,43 @@ async fn half_sent_headers_or_a_short_body_are_cut_off_at_the_read_timeout() {
     let res = reqwest::get(format!("http://{}/healthz", t.http_addr)).await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
 }
+
+/// A client still sending a body too large to take reads the 413 and a clean close, not a reset:
+/// the server drains what follows its answer before closing (a reset can destroy an unread answer).
+#[tokio::test]
+async fn a_client_still_sending_a_body_too_large_gets_the_413_and_a_clean_close() {
+    let t = TestApp::spawn().await;
+    let token = crate::helpers::rest_owner_token(t.http_addr).await;
+    let total = 1_200_000usize;
+    let mut stream = TcpStream::connect(t.http_addr).await.unwrap();
+    let head = format!(
+        "POST /api/2.0/crm/contact/person HTTP/1.1\r\nHost: x\r\nAuthorization: {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {total}\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let first = 256 * 1024;
+    stream.write_all(&vec![b' '; first]).await.unwrap();
+    // The answer comes before the body is read.
+    let mut answer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut chunk))
+            .await
+            .expect("an answer within 10 s")
+            .expect("the answer, not a reset");
+        assert!(n > 0, "closed before answering: {}", String::from_utf8_lossy(&answer));
+        answer.extend_from_slice(&chunk[..n]);
+    }
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+    // The rest of the body still goes out, and the connection ends with the server's FIN.
+    stream
+        .write_all(&vec![b' '; total - first])
+        .await
+        .expect("the rest of the body is taken, not reset");
+    let mut rest = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut rest))
+        .await
+        .expect("closed within 10 s")
+        .expect("a clean close, not a reset");
+}

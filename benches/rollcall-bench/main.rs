@@ -7,6 +7,7 @@ mod args;
 mod bursts;
 mod ceiling;
 mod chart;
+mod cpu;
 mod gaps;
 mod grpc;
 mod nats;

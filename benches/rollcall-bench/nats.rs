@@ -115,6 +115,7 @@ pub async fn run_ingest(cfg: Ingest<'_>, pool: &PgPool) -> Result<Outcome, Strin
         stats::reset_peak_rss(pid);
     }
     let window = gaps::db_now(pool).await?;
+    let cpu = crate::cpu::snapshot(cfg.pid);
     let start = Instant::now();
     let mut acks = Vec::with_capacity(cfg.count);
     for i in 0..cfg.count {
@@ -164,6 +165,7 @@ pub async fn run_ingest(cfg: Ingest<'_>, pool: &PgPool) -> Result<Outcome, Strin
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     let elapsed = done_at.unwrap_or_else(|| start.elapsed());
+    let cpu = cpu.report_since(cfg.pid, seen.max(0) as u64, "command");
     let gap = gaps::longest(&[window], &gaps::append_times(pool, after).await?);
 
     let mut o = Outcome::new(format!("NATS ingest, {} commands", cfg.count), "commands/s");
@@ -188,6 +190,8 @@ pub async fn run_ingest(cfg: Ingest<'_>, pool: &PgPool) -> Result<Outcome, Strin
     if let Some(g) = gap {
         o.note.push_str(&format!("; {g}"));
     }
+    o.note
+        .push_str(&format!("; {cpu} (from the first publish until all were visible)"));
     if done_at.is_none() {
         o.note.push_str(&format!("; TIMED OUT with {seen} of {acked} visible"));
     }

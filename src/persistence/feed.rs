@@ -89,7 +89,7 @@ pub async fn read_after(
 ) -> Result<Vec<EventRow>, sqlx::Error> {
     const COLUMNS: &str = "aggregate_type, aggregate_id, sequence, event_type, event_version, payload::text AS payload,
                            metadata::text AS metadata, metadata->>'correlation_id' AS correlation_id";
-    rows_after(conn, COLUMNS, after, xmin, limit).await
+    fetch_after(conn, &select_after(COLUMNS), after, xmin, limit).await
 }
 
 /// [`read_after`] for the projections: the payloads as text, without metadata.
@@ -100,7 +100,7 @@ pub async fn read_payloads_after(
     limit: i64,
 ) -> Result<Vec<PayloadRow>, sqlx::Error> {
     const COLUMNS: &str = "aggregate_type, aggregate_id, sequence, payload::text AS payload";
-    rows_after(conn, COLUMNS, after, xmin, limit).await
+    fetch_after(conn, &select_after(COLUMNS), after, xmin, limit).await
 }
 
 /// [`read_payloads_after`] for the live projector: the events of aggregates whose live view row (persons,
@@ -131,19 +131,18 @@ pub async fn read_unwritten_payloads_after(
            FROM marked
           ORDER BY transaction_id, global_position"
     );
-    sqlx::query_as(&sql)
-        .bind(after.tx.to_string())
-        .bind(after.position)
-        .bind(xmin.to_string())
-        .bind(limit)
-        .fetch_all(conn)
-        .await
+    fetch_after(conn, &sql, after, xmin, limit).await
 }
 
-/// `columns` of up to `limit` final events after `after`, with their position and transaction id.
-async fn rows_after<R>(
+/// The read of `columns` of the final events after a cursor, with their position and transaction id.
+fn select_after(columns: &str) -> String {
+    format!("SELECT {columns}, global_position, transaction_id::text::bigint AS tx {AFTER}")
+}
+
+/// Up to `limit` rows of `sql`, a read built on [`AFTER`], with its four parameters.
+async fn fetch_after<R>(
     conn: &mut PgConnection,
-    columns: &str,
+    sql: &str,
     after: Cursor,
     xmin: i64,
     limit: i64,
@@ -151,8 +150,7 @@ async fn rows_after<R>(
 where
     R: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
 {
-    let sql = format!("SELECT {columns}, global_position, transaction_id::text::bigint AS tx {AFTER}");
-    sqlx::query_as(&sql)
+    sqlx::query_as(sql)
         .bind(after.tx.to_string())
         .bind(after.position)
         .bind(xmin.to_string())

@@ -25,6 +25,13 @@ fn draft(name: &str) -> PersonDraft {
     }
 }
 
+fn company(name: &str) -> CompanyDraft {
+    CompanyDraft {
+        company_name: Some(name.into()),
+        ..CompanyDraft::default()
+    }
+}
+
 /// Appends a PersonCreated event by hand inside `tx`, as postgres-es would.
 async fn append_person(tx: &mut sqlx::PgConnection, id: i64, name: &str) {
     let event = PersonEvent::PersonCreated(PersonCreated {
@@ -429,11 +436,11 @@ async fn projector_past_every_event(pool: &sqlx::PgPool) {
 async fn the_projector_leaves_rows_written_with_their_events_untouched() {
     let t = TestApp::spawn().await;
     let meta = t.owner_meta().await;
-    let company = CompanyDraft {
-        company_name: Some("Untouched Ltd".into()),
-        ..CompanyDraft::default()
-    };
-    let company = t.app.create_company(&meta, company, None).await.unwrap();
+    let company = t
+        .app
+        .create_company(&meta, company("Untouched Ltd"), None)
+        .await
+        .unwrap();
     let person = t.app.create_person(&meta, draft("Untouched"), None).await.unwrap();
     projector_past_every_event(&t.pool).await;
     for (table, id) in [("persons", person.id), ("companies", company.id)] {
@@ -454,11 +461,7 @@ async fn the_projector_leaves_rows_written_with_their_events_untouched() {
 async fn the_live_read_leaves_out_the_payloads_of_rows_already_written() {
     let t = TestApp::spawn().await;
     let meta = t.owner_meta().await;
-    let company = CompanyDraft {
-        company_name: Some("Written Ltd".into()),
-        ..CompanyDraft::default()
-    };
-    let company = t.app.create_company(&meta, company, None).await.unwrap();
+    let company = t.app.create_company(&meta, company("Written Ltd"), None).await.unwrap();
     let stale = t.app.create_person(&meta, draft("Stale"), None).await.unwrap();
     let missing = t.app.create_person(&meta, draft("Missing"), None).await.unwrap();
     let fresh = t.app.create_person(&meta, draft("Fresh"), None).await.unwrap();

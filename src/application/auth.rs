@@ -167,11 +167,7 @@ impl Tokens {
     /// Whom (and in which session generation) a token was issued to, if it is genuine and not
     /// expired at `now`.
     pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Bearer, TokenError> {
-        let (bearer, expires) = self.open(token)?;
-        if expires <= now.timestamp() {
-            return Err(TokenError::Expired);
-        }
-        Ok(bearer)
+        unexpired(self.open(token)?, now)
     }
 
     /// What a genuine token says, and when it expires (Unix seconds), without looking at the clock.
@@ -203,6 +199,14 @@ impl Tokens {
         }
         hex(&mac.finalize().into_bytes())
     }
+}
+
+/// The bearer of a token opened by [`Tokens::open`], unless it has expired at `now`.
+pub fn unexpired((bearer, expires): (Bearer, i64), now: DateTime<Utc>) -> Result<Bearer, TokenError> {
+    if expires <= now.timestamp() {
+        return Err(TokenError::Expired);
+    }
+    Ok(bearer)
 }
 
 /// Lower-case hex, without a string per byte.

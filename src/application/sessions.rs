@@ -8,7 +8,7 @@ use secrecy::SecretString;
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::auth::{Bearer, TokenError};
+use super::auth::{Bearer, unexpired};
 use super::identities::{Known, Lookup};
 use super::{Actor, App, AppError, RequestMeta, Source};
 use crate::config::AdminSettings;
@@ -91,17 +91,10 @@ impl App {
                 cache.tokens.insert(token.to_string(), *opened);
             }),
         };
-        let bearer = opened
-            .and_then(|(bearer, expires)| {
-                if expires <= Utc::now().timestamp() {
-                    return Err(TokenError::Expired);
-                }
-                Ok(bearer)
-            })
-            .map_err(|e| {
-                tracing::debug!(error = %e, "token refused");
-                AppError::Unauthenticated
-            })?;
+        let bearer = opened.and_then(|opened| unexpired(opened, Utc::now())).map_err(|e| {
+            tracing::debug!(error = %e, "token refused");
+            AppError::Unauthenticated
+        })?;
         let known = match cache.users.get(&bearer.user) {
             Some(known) => known.clone(),
             None => {

@@ -115,14 +115,13 @@ pub async fn read_unwritten_payloads_after(
 ) -> Result<Vec<PayloadRow>, sqlx::Error> {
     let sql = format!(
         "WITH batch AS (
-             SELECT aggregate_type, aggregate_id, sequence, payload, global_position, transaction_id {AFTER}
+             SELECT aggregate_type, aggregate_id, sequence, payload, global_position, transaction_id,
+                    CASE WHEN aggregate_id ~ '^[0-9]{{1,18}}$' THEN aggregate_id::bigint END AS row_id {AFTER}
          ), marked AS (
              SELECT b.*, COALESCE((
                  CASE b.aggregate_type
-                     WHEN 'Person' THEN (SELECT v.position FROM persons v WHERE v.id = CASE
-                         WHEN b.aggregate_id ~ '^[0-9]{{1,18}}$' THEN b.aggregate_id::bigint END)
-                     WHEN 'Company' THEN (SELECT v.position FROM companies v WHERE v.id = CASE
-                         WHEN b.aggregate_id ~ '^[0-9]{{1,18}}$' THEN b.aggregate_id::bigint END)
+                     WHEN 'Person' THEN (SELECT v.position FROM persons v WHERE v.id = b.row_id)
+                     WHEN 'Company' THEN (SELECT v.position FROM companies v WHERE v.id = b.row_id)
                  END) >= max(b.global_position) OVER (PARTITION BY b.aggregate_type, b.aggregate_id), false) AS written
                FROM batch b
          )

@@ -41,6 +41,8 @@ pub struct Metrics {
     pub kept_streams: IntCounterVec,
     /// Single person creates taken together by one batch (group commit: one commit), per batch.
     pub gathered_creates: Histogram,
+    /// Changes of CRM contacts taken together by one batch, per batch and aggregate type.
+    pub gathered_changes: HistogramVec,
     /// JetStream deliveries of commands that were not the first delivery.
     pub nats_redeliveries: IntCounter,
     /// Pull requests taken as ended without the server's timeout status (issue 18).
@@ -155,6 +157,18 @@ impl Metrics {
                         "Person creates of REST and gRPC callers taken together by one batch (one statement, one commit).",
                     )
                     .buckets(BATCH_BUCKETS.to_vec()),
+                )
+                .expect("valid histogram"),
+            ),
+            gathered_changes: registered(
+                &r,
+                HistogramVec::new(
+                    HistogramOpts::new(
+                        "gathered_changes",
+                        "Changes of CRM persons or companies taken together by one batch (one statement, one commit).",
+                    )
+                    .buckets(BATCH_BUCKETS.to_vec()),
+                    &["aggregate"],
                 )
                 .expect("valid histogram"),
             ),

@@ -8,7 +8,8 @@ use serde::Serialize;
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::store::{Decided, Order, Stream};
+use super::gather_changes::Gathered;
+use super::store::{Decided, Order};
 use super::visibility::{crm_viewer, person_for, viewer_of};
 use super::{Actor, App, AppError, Contact, PhotoUpload, RequestMeta};
 use crate::domain::company::{Company, CompanyCommand, CompanyPatch};
@@ -399,9 +400,10 @@ impl App {
         expect: Expect,
     ) -> Result<Decided<A>, AppError>
     where
-        A: Stream<Services = ()>,
+        A: Gathered,
         AppError: From<A::Error>,
-        A::Command: Clone,
+        A::Command: Clone + Send + Sync,
+        A::Error: Send,
     {
         if meta.actor.is_visitor {
             return Err(AppError::Forbidden("visitors have no access to the CRM"));
@@ -424,7 +426,8 @@ impl App {
             key,
             claim: None,
         };
-        self.observed(meta, name, self.execute(&(), order)).await
+        // Committed with the changes of other callers that arrive meanwhile (`gather_changes`).
+        self.observed(meta, name, self.execute_gathered(order)).await
     }
 
     /// Unlinks every person the read model shows linked to a deleted company (each its own event).

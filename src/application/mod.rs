@@ -9,6 +9,7 @@ mod companies;
 mod contacts;
 mod error;
 mod gather;
+mod gather_changes;
 mod groups;
 mod identities;
 mod ids;
@@ -75,6 +76,9 @@ struct Inner {
     contact_ids: ids::ContactIds,
     /// Single person creates waiting to be committed together (`gather`).
     gather: gather::Gather,
+    /// Changes of persons and of companies waiting to be committed together (`gather_changes`).
+    person_changes: gather_changes::Changes<crate::domain::person::Person>,
+    company_changes: gather_changes::Changes<crate::domain::company::Company>,
     /// Who each token's user is, kept exact by the user lifecycle (`identities`).
     identities: Arc<Identities>,
     /// Streams this instance changed lately, as their events make them (`kept`).
@@ -100,6 +104,8 @@ impl App {
                 stripes: (0..STRIPES).map(|_| tokio::sync::Mutex::new(())).collect(),
                 contact_ids: ids::ContactIds::default(),
                 gather: gather::Gather::default(),
+                person_changes: gather_changes::Changes::default(),
+                company_changes: gather_changes::Changes::default(),
                 identities: Arc::new(Identities::default()),
                 kept: kept::Kept::default(),
                 pool,

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::{Aggregate, DomainEvent};
 use futures::StreamExt;
+use sqlx::Row as _;
 use sqlx::postgres::PgRow;
 
 use super::error::CLAIM_LOST;
@@ -94,8 +95,9 @@ const FINGERPRINT: &str = "request_fingerprint";
 pub(super) struct Decided<A> {
     pub aggregate: A,
     pub version: i64,
-    /// Its view row as the append wrote it, with the view's joins (a change of one stream whose
-    /// aggregate writes its row inline): the answer, without reading it back.
+    /// Its view row as the append wrote it, with the view's joins (a change of a stream whose
+    /// aggregate writes its row inline and whose view has an answer query): the answer, without
+    /// reading it back.
     pub written: Option<Arc<PgRow>>,
 }
 
@@ -142,6 +144,28 @@ fn failed(f: Failed) -> AppError {
     match f {
         Failed::Error(e) => e,
         Failed::Lost | Failed::KeyTaken => AppError::Conflict("concurrent update, retry"),
+    }
+}
+
+/// Gives each change the view row the append wrote for it, matched by stream id and version (rows come
+/// back for views with an answer query; a stream changed twice in one batch has one row, its last
+/// version's, so its earlier change is answered otherwise).
+fn attach_written<A: Aggregate>(orders: &[Order<A>], outcomes: &mut [Outcome<A>], written: Vec<PgRow>) {
+    if written.is_empty() {
+        return;
+    }
+    let mut rows: HashMap<(String, i64), Arc<PgRow>> = written
+        .into_iter()
+        .filter_map(|row| {
+            let id: i64 = row.try_get("id").ok()?;
+            let version: i64 = row.try_get("version").ok()?;
+            Some(((id.to_string(), version), Arc::new(row)))
+        })
+        .collect();
+    for (order, outcome) in orders.iter().zip(outcomes) {
+        if let Ok(decided) = outcome {
+            decided.written = rows.remove(&(order.id.clone(), decided.version));
+        }
     }
 }
 
@@ -340,13 +364,10 @@ impl App {
         A::Command: Clone,
     {
         let batch = self.decide_orders(services, orders, reload).await?;
-        let mut written = self.append_decided(&batch).await?;
+        let written = self.append_decided(&batch).await?;
         self.inner.kept.put(A::TYPE, batch.kept);
         let mut outcomes = batch.outcomes;
-        // Rows come back only for a change of one stream.
-        if let ([Ok(decided)], Some(row)) = (outcomes.as_mut_slice(), written.pop()) {
-            decided.written = Some(Arc::new(row));
-        }
+        attach_written(orders, &mut outcomes, written);
         Ok(outcomes)
     }
 
@@ -449,8 +470,8 @@ impl App {
         Ok(DecidedBatch {
             rows,
             photos,
-            // A change of one stream is answered with its row as written (no read-back).
-            views: views.into_views(matches!(orders, [order] if !order.fresh)),
+            // Changes are answered with their rows as written (no read-back); creates by their events.
+            views: views.into_views(orders.iter().any(|order| !order.fresh)),
             keys,
             outcomes,
             kept,

@@ -1,10 +1,12 @@
 //! Contacts that change, over REST: updates that keep what they leave out, versions (`ETag`,
-//! `If-Match` → 412), links, access, contact data, delete, and concurrent updates that all land.
+//! `If-Match` → 412), links, access, contact data, delete; concurrent changes in `concurrent`.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::{Rest, error_message, read, response};
+
+mod concurrent;
 
 impl Rest {
     fn send(&self, method: Method, path: &str, token: &str) -> reqwest::RequestBuilder {
@@ -392,60 +394,6 @@ async fn contact_data_is_added_changed_found_and_removed_with_one_primary_per_ty
     assert_eq!(response(status, &body, 200), &json!([]));
     let missing = r.get("crm/contact/bycontactinfo", &token).send().await.unwrap();
     assert_eq!(missing.status(), StatusCode::BAD_REQUEST);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn twenty_concurrent_updates_of_one_contact_all_land_in_order() {
-    let r = Rest::spawn().await;
-    let token = r.owner_token().await;
-    let id = r.person(&token, ann()).await;
-    let updates = (0..20).map(|i| {
-        let (client, url, token) = (
-            r.client.clone(),
-            r.url(&format!("crm/contact/person/{id}")),
-            token.clone(),
-        );
-        tokio::spawn(async move {
-            let res = client
-                .put(url)
-                .header("Authorization", token)
-                .json(&json!({"about": format!("update {i}")}))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(
-                res.status(),
-                StatusCode::OK,
-                "update {i}: {}",
-                res.text().await.unwrap()
-            );
-        })
-    });
-    for update in futures::future::join_all(updates).await {
-        update.unwrap();
-    }
-    let abouts: Vec<(i64, Value)> = sqlx::query_as(
-        "SELECT sequence, payload -> 'PersonUpdated' -> 'about' FROM events
-          WHERE aggregate_type = 'Person' AND aggregate_id = $1 AND sequence > 1 ORDER BY sequence",
-    )
-    .bind(id.to_string())
-    .fetch_all(&r.t.pool)
-    .await
-    .unwrap();
-    assert_eq!(
-        abouts.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
-        (2..=21).collect::<Vec<_>>()
-    );
-    let mut values: Vec<&str> = abouts.iter().filter_map(|(_, v)| v.as_str()).collect();
-    let last = *values.last().unwrap();
-    values.sort();
-    values.dedup();
-    assert_eq!(values.len(), 20, "every update is one event");
-    let (_, body, etag) = r.fetch(id, &token).await;
-    assert_eq!(
-        (body["response"]["about"].as_str(), etag.as_deref()),
-        (Some(last), Some("\"21\""))
-    );
 }
 
 #[tokio::test]

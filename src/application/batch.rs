@@ -189,6 +189,7 @@ impl App {
                 let company = CompanyRef {
                     id: r.id,
                     name: Some(f.company_name.clone()),
+                    about: f.about.clone(),
                     share_type: f.share_type,
                     managers: f.managers.clone(),
                 };

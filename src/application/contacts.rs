@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::gather_changes::Gathered;
 use super::store::{Decided, Order};
-use super::visibility::{crm_viewer, person_for, viewer_of};
+use super::visibility::{company_shown_to, crm_viewer, person_for, viewer_of};
 use super::{Actor, App, AppError, Contact, PhotoUpload, RequestMeta};
 use crate::domain::company::{Company, CompanyCommand, CompanyPatch};
 use crate::domain::contact_info::{ContactInfo, ContactInfoDraft, InfoType};
@@ -61,7 +61,7 @@ impl App {
         let decided = self
             .change::<Person>(meta, "crm.person.update", id, command, &patch, photo, expect)
             .await?;
-        self.person_answer(id, decided).await
+        self.person_answer(&meta.actor, id, decided).await
     }
 
     /// `PUT crm/contact/company/{id}`: what the patch leaves out keeps its value.
@@ -95,10 +95,11 @@ impl App {
         let decided = self
             .change::<Person>(meta, "crm.person.link", person_id, command, &company_id, None, expect)
             .await?;
-        self.person_answer(person_id, decided).await
+        self.person_answer(&meta.actor, person_id, decided).await
     }
 
-    /// `DELETE crm/contact/company/{companyid}/person`: a person not linked to it stays as it is.
+    /// `DELETE crm/contact/company/{companyid}/person`: a person not linked to it stays as it is; an
+    /// unknown company, or one the caller may not see, is 404.
     pub async fn unlink_person(
         &self,
         meta: &RequestMeta,
@@ -106,11 +107,12 @@ impl App {
         person_id: i64,
         expect: Expect,
     ) -> Result<PersonView, AppError> {
+        self.require_visible_company(&meta.actor, company_id).await?;
         let command = PersonCommand::UnlinkFromCompany { company_id };
         let decided = self
             .change::<Person>(meta, "crm.person.unlink", person_id, command, &company_id, None, expect)
             .await?;
-        self.person_answer(person_id, decided).await
+        self.person_answer(&meta.actor, person_id, decided).await
     }
 
     /// `PUT crm/contact/{id}/access`: who may see and change the contact.
@@ -132,7 +134,7 @@ impl App {
                 let decided = self
                     .change::<Person>(meta, "crm.contact.access", id, command, &content, None, expect)
                     .await?;
-                Ok(Contact::Person(self.person_answer(id, decided).await?))
+                Ok(Contact::Person(self.person_answer(&meta.actor, id, decided).await?))
             }
             Kind::Company => {
                 let command = CompanyCommand::SetAccess {
@@ -160,7 +162,7 @@ impl App {
                     .await?;
                 let view = match before {
                     Some(Contact::Person(view)) => view,
-                    _ => from_record(&decided, PersonView::from_record, "person")?,
+                    _ => company_shown_to(&meta.actor, from_record(&decided, PersonView::from_record, "person")?),
                 };
                 Ok(Contact::Person(PersonView {
                     version: decided.version,
@@ -280,26 +282,27 @@ impl App {
         })
     }
 
-    /// `POST crm/contact/{id}/data`: the entry added.
+    /// `POST crm/contact/{id}/data`: the entry added, and the contact's version.
     pub async fn add_contact_data(
         &self,
         meta: &RequestMeta,
         id: i64,
         draft: ContactInfoDraft,
         expect: Expect,
-    ) -> Result<ContactInfo, AppError> {
-        let (info, added) = self
+    ) -> Result<(ContactInfo, i64), AppError> {
+        let (info, added, version) = self
             .data_change(meta, id, "crm.contact.data.add", &draft, expect, |d| {
                 (PersonCommand::AddInfo(d.clone()), CompanyCommand::AddInfo(d.clone()))
             })
             .await?;
         // An added entry gets the highest id the contact ever gave.
-        info.into_iter().find(|i| i.id == added).ok_or(AppError::Conflict(
+        let entry = info.into_iter().find(|i| i.id == added).ok_or(AppError::Conflict(
             "the entry was removed again before it could be read",
-        ))
+        ))?;
+        Ok((entry, version))
     }
 
-    /// `PUT crm/contact/{id}/data/{dataid}`: the entry as changed.
+    /// `PUT crm/contact/{id}/data/{dataid}`: the entry as changed, and the contact's version.
     pub async fn change_contact_data(
         &self,
         meta: &RequestMeta,
@@ -307,8 +310,8 @@ impl App {
         data_id: i64,
         draft: ContactInfoDraft,
         expect: Expect,
-    ) -> Result<ContactInfo, AppError> {
-        let (info, _) = self
+    ) -> Result<(ContactInfo, i64), AppError> {
+        let (info, _, version) = self
             .data_change(
                 meta,
                 id,
@@ -329,35 +332,39 @@ impl App {
                 },
             )
             .await?;
-        info.into_iter()
+        let entry = info
+            .into_iter()
             .find(|i| i64::from(i.id) == data_id)
-            .ok_or(AppError::NotFound("contact data"))
+            .ok_or(AppError::NotFound("contact data"))?;
+        Ok((entry, version))
     }
 
-    /// `DELETE crm/contact/{id}/data/{dataid}`: the entry removed.
+    /// `DELETE crm/contact/{id}/data/{dataid}`: the entry removed, and the contact's version.
     pub async fn remove_contact_data(
         &self,
         meta: &RequestMeta,
         id: i64,
         data_id: i64,
         expect: Expect,
-    ) -> Result<ContactInfo, AppError> {
+    ) -> Result<(ContactInfo, i64), AppError> {
         let entry = self
             .contact_data(&meta.actor, id)
             .await?
             .into_iter()
             .find(|i| i64::from(i.id) == data_id);
-        self.data_change(meta, id, "crm.contact.data.remove", &data_id, expect, |d| {
-            (
-                PersonCommand::RemoveInfo { id: *d },
-                CompanyCommand::RemoveInfo { id: *d },
-            )
-        })
-        .await?;
-        entry.ok_or(AppError::NotFound("contact data"))
+        let (_, _, version) = self
+            .data_change(meta, id, "crm.contact.data.remove", &data_id, expect, |d| {
+                (
+                    PersonCommand::RemoveInfo { id: *d },
+                    CompanyCommand::RemoveInfo { id: *d },
+                )
+            })
+            .await?;
+        Ok((entry.ok_or(AppError::NotFound("contact data"))?, version))
     }
 
-    /// One change of a contact's data, whichever kind the contact is; its data afterwards.
+    /// One change of a contact's data, whichever kind the contact is; its data afterwards, the highest
+    /// entry id it ever gave, and its version.
     async fn data_change<C: Serialize>(
         &self,
         meta: &RequestMeta,
@@ -366,7 +373,7 @@ impl App {
         content: &C,
         expect: Expect,
         commands: impl Fn(&C) -> (PersonCommand, CompanyCommand),
-    ) -> Result<(Vec<ContactInfo>, i32), AppError> {
+    ) -> Result<(Vec<ContactInfo>, i32, i64), AppError> {
         let (person, company) = commands(content);
         match self.kind(id).await? {
             Kind::Person => {
@@ -374,14 +381,16 @@ impl App {
                     .change::<Person>(meta, name, id, person, content, None, expect)
                     .await?;
                 let last = decided.aggregate.record().map_or(0, |r| r.last_info_id);
-                Ok((self.person_answer(id, decided).await?.common_data, last))
+                let view = self.person_answer(&meta.actor, id, decided).await?;
+                Ok((view.common_data, last, view.version))
             }
             Kind::Company => {
                 let decided = self
                     .change::<Company>(meta, name, id, company, content, None, expect)
                     .await?;
                 let last = decided.aggregate.record().map_or(0, |r| r.last_info_id);
-                Ok((self.company_answer(&meta.actor, id, decided).await?.common_data, last))
+                let view = self.company_answer(&meta.actor, id, decided).await?;
+                Ok((view.common_data, last, view.version))
             }
         }
     }
@@ -452,7 +461,7 @@ impl App {
             match outcome {
                 // Read-your-writes: the company's persons read unlinked once the delete answers.
                 Ok(decided) => {
-                    self.person_answer(person.id, decided).await?;
+                    self.person_answer(&meta.actor, person.id, decided).await?;
                 }
                 Err(e) => tracing::warn!(error = %e, company_id, "a person of a deleted company could not be unlinked"),
             }
@@ -485,7 +494,15 @@ impl App {
         }
     }
 
-    async fn person_answer(&self, id: i64, decided: Decided<Person>) -> Result<PersonView, AppError> {
+    /// A changed person as `actor` may see it: without a company invisible to them.
+    async fn person_answer(&self, actor: &Actor, id: i64, decided: Decided<Person>) -> Result<PersonView, AppError> {
+        self.person_written(id, decided)
+            .await
+            .map(|view| company_shown_to(actor, view))
+    }
+
+    /// A changed person at the version its change made.
+    async fn person_written(&self, id: i64, decided: Decided<Person>) -> Result<PersonView, AppError> {
         // The row the append wrote, with its company and creator as the same statement read them.
         if let Some(row) = &decided.written {
             match persons::from_row(row) {

@@ -26,12 +26,18 @@ pub(super) fn viewer_of(actor: &Actor) -> Viewer {
 }
 
 /// A person as `actor` may see it: `None` when it is invisible to them; its company only if visible.
-pub(super) fn person_for(actor: &Actor, mut view: PersonView) -> Option<PersonView> {
+pub(super) fn person_for(actor: &Actor, view: PersonView) -> Option<PersonView> {
     if !actor.may_see(view.share_type, &view.managers) {
         return None;
     }
+    Some(company_shown_to(actor, view))
+}
+
+/// A person with its company left out when `actor` may not see that company (a change's answer goes
+/// to whoever may change the person, who need not see its company).
+pub(super) fn company_shown_to(actor: &Actor, mut view: PersonView) -> PersonView {
     view.company = view.company.filter(|c| actor.may_see(c.share_type, &c.managers));
-    Some(view)
+    view
 }
 
 /// A company as `actor` may see it: `None` when it is invisible to them.

@@ -98,6 +98,16 @@ impl InfoType {
         }
     }
 
+    /// The number of the category named `name` (any case) among this type's, or written as a number.
+    pub fn category_code(self, name: &str) -> Option<i32> {
+        let name = name.trim();
+        if let Ok(n) = name.parse::<i32>() {
+            return Some(n);
+        }
+        let at = self.categories().iter().position(|c| c.eq_ignore_ascii_case(name))?;
+        i32::try_from(at).ok()
+    }
+
     /// The category's name (`categoryName`), `None` when the category does not exist for this type.
     pub fn category_name(self, category: i32) -> Option<&'static str> {
         usize::try_from(category)
@@ -123,9 +133,24 @@ pub struct ContactInfo {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactInfoDraft {
     pub info_type: Option<InfoType>,
-    pub category: Option<i32>,
+    pub category: Option<Category>,
     pub data: Option<String>,
     pub is_primary: Option<bool>,
+}
+
+/// A category as a request gives it: its number, or its name among the categories of the entry's type
+/// (`Work`, `Mobile`, … in any case), as ONLYOFFICE takes it; the type may be the entry's current one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Category {
+    Code(i32),
+    Name(String),
+}
+
+impl From<i32> for Category {
+    fn from(code: i32) -> Category {
+        Category::Code(code)
+    }
 }
 
 /// A contact-data rule that was broken.
@@ -162,7 +187,11 @@ pub fn decide(base: Option<&ContactInfo>, id: i32, draft: &ContactInfoDraft) -> 
         return Err(InfoRule::EmailInvalid);
     }
     // A type change keeps the category only where the new type has it.
-    let category = draft.category.or(base.map(|b| b.category)).unwrap_or(0);
+    let category = match &draft.category {
+        Some(Category::Code(code)) => *code,
+        Some(Category::Name(name)) => info_type.category_code(name).ok_or(InfoRule::CategoryInvalid)?,
+        None => base.map_or(0, |b| b.category),
+    };
     if info_type.category_name(category).is_none() {
         return Err(InfoRule::CategoryInvalid);
     }
@@ -259,15 +288,32 @@ mod tests {
             Err(InfoRule::AddressNotSupported)
         );
         let fax = ContactInfoDraft {
-            category: Some(3),
+            category: Some(Category::Code(3)),
             ..draft(InfoType::Email, "a@b.io")
         };
         assert_eq!(decide(None, 1, &fax), Err(InfoRule::CategoryInvalid));
         let fax = ContactInfoDraft {
-            category: Some(3),
+            category: Some(Category::Code(3)),
             ..draft(InfoType::Phone, "+1 555")
         };
         assert_eq!(decide(None, 1, &fax).map(|i| i.category), Ok(3));
+        // By name, in any case, among the categories of the entry's type (its current one on a change).
+        let mobile = ContactInfoDraft {
+            category: Some(Category::Name("mobile".into())),
+            ..draft(InfoType::Phone, "+1 555 0100")
+        };
+        assert_eq!(decide(None, 1, &mobile).map(|i| i.category), Ok(2));
+        let work = decide(None, 1, &draft(InfoType::Email, "a@b.io")).unwrap();
+        let renamed = ContactInfoDraft {
+            category: Some(Category::Name("Work".into())),
+            ..ContactInfoDraft::default()
+        };
+        assert_eq!(decide(Some(&work), 1, &renamed).map(|i| i.category), Ok(1));
+        let fax_for_email = ContactInfoDraft {
+            category: Some(Category::Name("Fax".into())),
+            ..ContactInfoDraft::default()
+        };
+        assert_eq!(decide(Some(&work), 1, &fax_for_email), Err(InfoRule::CategoryInvalid));
         assert_eq!(
             decide(None, 1, &draft(InfoType::Skype, &"x".repeat(256))),
             Err(InfoRule::DataTooLong)

@@ -139,7 +139,7 @@ impl PersonService for Persons {
     async fn add_contact_data(&self, request: Request<AddContactDataRequest>) -> Result<Response<ContactData>, Status> {
         let (meta, req) = command(&self.app, request, |r| &mut r.request_id).await?;
         let draft = contact_data_draft(req.info_type, req.category, req.data, req.is_primary)?;
-        let info = self
+        let (info, _) = self
             .app
             .add_contact_data(&meta, req.id, draft, expect(req.expected_version)?)
             .await?;
@@ -153,7 +153,7 @@ impl PersonService for Persons {
         let (meta, req) = command(&self.app, request, |r| &mut r.request_id).await?;
         let data_id = positive("data_id", req.data_id)?;
         let draft = contact_data_draft(req.info_type, req.category, req.data, req.is_primary)?;
-        let info = self
+        let (info, _) = self
             .app
             .change_contact_data(&meta, req.id, data_id, draft, expect(req.expected_version)?)
             .await?;
@@ -166,7 +166,7 @@ impl PersonService for Persons {
     ) -> Result<Response<ContactData>, Status> {
         let (meta, req) = command(&self.app, request, |r| &mut r.request_id).await?;
         let data_id = positive("data_id", req.data_id)?;
-        let info = self
+        let (info, _) = self
             .app
             .remove_contact_data(&meta, req.id, data_id, expect(req.expected_version)?)
             .await?;

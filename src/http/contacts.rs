@@ -284,10 +284,13 @@ pub async fn add_data(
     body: Input,
 ) -> Result<Response, ApiError> {
     let draft = changes::contact_info(&body.fields)?;
-    let info = app
+    let (info, version) = app
         .add_contact_data(&caller.meta, params::contact_id(&id)?, draft, expect(&headers)?)
         .await?;
-    Ok(single(StatusCode::CREATED, output::contact_info(&info), Lower))
+    Ok(with_etag(
+        single(StatusCode::CREATED, output::contact_info(&info), Lower),
+        version,
+    ))
 }
 
 /// Changes an entry; what the body leaves out keeps its value.
@@ -307,10 +310,13 @@ pub async fn change_data(
 ) -> Result<Response, ApiError> {
     let draft = changes::contact_info(&body.fields)?;
     let (id, data_id) = (params::contact_id(&id)?, params::positive("dataid", &data_id)?);
-    let info = app
+    let (info, version) = app
         .change_contact_data(&caller.meta, id, data_id, draft, expect(&headers)?)
         .await?;
-    Ok(single(StatusCode::OK, output::contact_info(&info), Lower))
+    Ok(with_etag(
+        single(StatusCode::OK, output::contact_info(&info), Lower),
+        version,
+    ))
 }
 
 /// Removes an entry; answers with it.
@@ -328,16 +334,19 @@ pub async fn remove_data(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let (id, data_id) = (params::contact_id(&id)?, params::positive("dataid", &data_id)?);
-    let info = app
+    let (info, version) = app
         .remove_contact_data(&caller.meta, id, data_id, expect(&headers)?)
         .await?;
-    Ok(single(StatusCode::OK, output::contact_info(&info), Lower))
+    Ok(with_etag(
+        single(StatusCode::OK, output::contact_info(&info), Lower),
+        version,
+    ))
 }
 
-/// The contacts holding a value: `infoType` (required), `data`, `category`, `isPrimary`.
+/// The contacts holding a value: `infoType` (required), `data`, `category` (name or number), `isPrimary`.
 #[utoipa::path(
     get, path = "/api/2.0/crm/contact/bycontactinfo", tag = "crm",
-    params(("infoType" = String, Query), ("data" = Option<String>, Query), ("category" = Option<i32>, Query),
+    params(("infoType" = String, Query), ("data" = Option<String>, Query), ("category" = Option<String>, Query),
         ("isPrimary" = Option<bool>, Query)),
     responses((status = 200, description = "persons and companies", body = PersonListReply), (status = 400, body = ErrorReply),
         (status = 401, body = ErrorReply)),
@@ -356,8 +365,9 @@ pub async fn by_contact_info(
         })?;
     let category = params::value(&pairs, "category")
         .map(|c| {
-            c.parse::<i32>()
-                .map_err(|_| ApiError::invalid("category", "must be an integer"))
+            info_type.category_code(c).ok_or_else(|| {
+                ApiError::invalid("category", format!("{c:?} is not a category of {}", info_type.name()))
+            })
         })
         .transpose()?;
     let is_primary = params::value(&pairs, "isPrimary")

@@ -154,7 +154,18 @@ pub struct Prepared {
 
 /// Decodes and authenticates one command; `actors` remembers users already looked up (one batch).
 pub async fn prepare(app: &App, incoming: Incoming<'_>, actors: &mut Actors) -> Result<Prepared, Failure> {
-    let decoded = codec::decode(incoming.command, incoming.headers, incoming.payload).map_err(Failure::Undecodable)?;
+    let decoded = codec::decode(incoming.command, incoming.headers, incoming.payload);
+    prepare_decoded(app, incoming, decoded, actors).await
+}
+
+/// [`prepare`] of a command decoded already.
+pub async fn prepare_decoded(
+    app: &App,
+    incoming: Incoming<'_>,
+    decoded: Result<codec::Decoded, DecodeError>,
+    actors: &mut Actors,
+) -> Result<Prepared, Failure> {
+    let decoded = decoded.map_err(Failure::Undecodable)?;
     let names = names_of(incoming.headers);
     let authorization = headers::get(incoming.headers, headers::AUTHORIZATION);
     let actor = app
@@ -183,12 +194,22 @@ pub async fn execute(app: &App, incoming: Incoming<'_>) -> Result<Created, Failu
     run(app, prepared).await
 }
 
+/// Authenticates and runs one command decoded already.
+pub async fn execute_decoded(
+    app: &App,
+    incoming: Incoming<'_>,
+    decoded: Result<codec::Decoded, DecodeError>,
+) -> Result<Created, Failure> {
+    let prepared = prepare_decoded(app, incoming, decoded, &mut Actors::default()).await?;
+    run(app, prepared).await
+}
+
 /// Runs a prepared command and answers with what it created or changed (once the read model shows it).
 pub async fn run(app: &App, Prepared { meta, command, names }: Prepared) -> Result<Created, Failure> {
     let actor = || Box::new(meta.actor.clone());
     let changed = |contact| Created::Changed(Box::new(contact), actor());
     let data = |contact, status| {
-        move |info| Created::Data {
+        move |(info, _version)| Created::Data {
             contact,
             info: Box::new(info),
             status,

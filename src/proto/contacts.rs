@@ -7,7 +7,7 @@ use super::pb::{self, SetContactAccessRequest, UpdateCompanyRequest, UpdatePerso
 use super::persons::share_type_in;
 use crate::application::{Contact, Expect};
 use crate::domain::company::CompanyPatch;
-use crate::domain::contact_info::{ContactInfo, ContactInfoDraft, InfoType};
+use crate::domain::contact_info::{Category, ContactInfo, ContactInfoDraft, InfoType};
 use crate::domain::person::{CustomFieldInput, PersonPatch};
 use crate::domain::values::{Patch, ShareType};
 
@@ -169,7 +169,7 @@ pub fn contact_data_draft(
         .transpose()?;
     Ok(ContactInfoDraft {
         info_type,
-        category,
+        category: category.map(Category::Code),
         data,
         is_primary,
     })

@@ -39,6 +39,8 @@ pub struct PersonView {
 pub struct CompanyRef {
     pub id: i64,
     pub name: Option<String>,
+    /// Its description (`about`), empty when unknown.
+    pub about: String,
     pub share_type: ShareType,
     /// Its managers (who may see it when it is private).
     pub managers: Vec<Uuid>,
@@ -65,6 +67,7 @@ impl PersonView {
             company: f.company_id.map(|id| CompanyRef {
                 id,
                 name: None,
+                about: String::new(),
                 share_type: ShareType::None,
                 managers: Vec::new(),
             }),
@@ -112,6 +115,7 @@ struct Row {
     creator_last_name: Option<String>,
     creator_title: Option<String>,
     company_name: Option<String>,
+    company_about: Option<String>,
     company_share_type: Option<i16>,
     company_managers: Option<Vec<Uuid>>,
 }
@@ -130,6 +134,7 @@ impl From<Row> for PersonView {
             company: r.company_id.map(|id| CompanyRef {
                 id,
                 name: r.company_name,
+                about: r.company_about.unwrap_or_default(),
                 share_type: r
                     .company_share_type
                     .and_then(|c| ShareType::from_code(c.into()))
@@ -159,7 +164,7 @@ const HEAD: &str = "SELECT p.id, p.first_name, p.last_name, p.title, p.company_i
         p.managers, p.custom_fields, p.photo, p.created_by, p.created_at, p.common_data, p.version,
         u.user_name AS creator_user_name, u.first_name AS creator_first_name,
         u.last_name AS creator_last_name, u.title AS creator_title,
-        c.company_name, c.share_type AS company_share_type, c.managers AS company_managers
+        c.company_name, c.about AS company_about, c.share_type AS company_share_type, c.managers AS company_managers
    FROM";
 const JOINS: &str = "LEFT JOIN users u ON u.id = p.created_by LEFT JOIN companies c ON c.id = p.company_id";
 

@@ -4,7 +4,7 @@
 use super::input::{BindError, Fields, custom_fields, err, share_type};
 use super::node::{Node, View};
 use crate::domain::company::CompanyPatch;
-use crate::domain::contact_info::{ContactInfoDraft, InfoType};
+use crate::domain::contact_info::{Category, ContactInfoDraft, InfoType};
 use crate::domain::person::PersonPatch;
 use crate::domain::values::{Patch, ShareType};
 
@@ -86,7 +86,7 @@ pub fn access<N: Node>(body: &N) -> Result<(Option<ShareType>, Option<Vec<uuid::
 }
 
 /// Binds `POST crm/contact/{id}/data` and `PUT …/data/{dataid}`: `infoType` by name or number,
-/// `category` by number, `data`, `isPrimary`.
+/// `category` by name (of the entry's type) or number, `data`, `isPrimary`.
 pub fn contact_info<N: Node>(body: &N) -> Result<ContactInfoDraft, BindError> {
     let f = Fields::new(body)?;
     let info_type = match f.raw("infoType").map(N::view) {
@@ -105,10 +105,25 @@ pub fn contact_info<N: Node>(body: &N) -> Result<ContactInfoDraft, BindError> {
         })
     })
     .transpose()?;
-    let category = f
-        .int("category")?
-        .map(|c| i32::try_from(c).map_err(|_| err("category", "is out of range")))
-        .transpose()?;
+    let category = match f.view("category") {
+        Some(View::Str(s)) if !s.trim().is_empty() && s.trim().parse::<i64>().is_err() => {
+            Some(Category::Name(s.trim().to_string()))
+        }
+        _ => f
+            .int("category")
+            .map_err(|_| {
+                err(
+                    "category",
+                    "must be a category name (Home, Work, Mobile, …) or a number",
+                )
+            })?
+            .map(|c| {
+                i32::try_from(c)
+                    .map(Category::Code)
+                    .map_err(|_| err("category", "is out of range"))
+            })
+            .transpose()?,
+    };
     Ok(ContactInfoDraft {
         info_type,
         category,
@@ -195,7 +210,13 @@ mod tests {
             Some(InfoType::Phone)
         );
         assert_eq!(contact_info(&json!({"infoType": "Fax"})).unwrap_err().field, "infoType");
-        assert_eq!(contact_info(&json!({"category": "x"})).unwrap_err().field, "category");
+        assert_eq!(contact_info(&json!({"category": true})).unwrap_err().field, "category");
+        assert_eq!(contact_info(&json!({"category": 1.5})).unwrap_err().field, "category");
+        let by = |c: serde_json::Value| contact_info(&json!({ "category": c })).unwrap().category;
+        assert_eq!(by(json!(2)), Some(Category::Code(2)));
+        assert_eq!(by(json!(" 2 ")), Some(Category::Code(2)));
+        assert_eq!(by(json!("Mobile")), Some(Category::Name("Mobile".into())));
+        assert_eq!(by(json!("")), None);
         assert_eq!(person_id(&json!({"personid": "7"})).unwrap(), 7);
         assert_eq!(person_id(&json!({})).unwrap_err().field, "personid");
         assert_eq!(contact_id(&json!({"id": 5, "firstName": "A"})).unwrap(), 5);

@@ -56,7 +56,7 @@ impl<'a, N: Node + 'a> Fields<'a, N> {
     }
 
     /// What the value named `name` is, `null` counting as absent.
-    fn view(&self, name: &str) -> Option<View<'a, N>> {
+    pub(super) fn view(&self, name: &str) -> Option<View<'a, N>> {
         self.get(name).map(N::view)
     }
 

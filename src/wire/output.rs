@@ -135,7 +135,7 @@ fn nested_company(c: &CompanyRef, viewer: &Actor) -> CompanyDto {
     let editable = can_edit(c.share_type, &c.managers, viewer);
     CompanyDto {
         company_name: c.name.clone(),
-        about: String::new(),
+        about: c.about.clone(),
         have_late_tasks: false,
         display_name: c.name.clone(),
         is_company: true,
@@ -390,14 +390,15 @@ impl Envelope {
         }
     }
 
-    /// A page of a list; `nextIndex` is where the next page starts, when there is one.
+    /// A page of a list. `nextIndex`, when more items follow, is ONLYOFFICE's `startIndex + count + 1`
+    /// (one past where the next page starts: its off-by-one, kept because its clients read it).
     pub fn list(status_code: u16, items: Vec<Value>, start_index: i64, total: i64) -> Envelope {
         let count = items.len() as i64;
         let next = start_index + count;
         Envelope {
             count,
             start_index,
-            next_index: (count > 0 && next < total).then_some(next),
+            next_index: (count > 0 && next < total).then_some(next + 1),
             total: Some(total),
             status: 0,
             status_code,

@@ -99,7 +99,7 @@ async fn access_and_contact_data_follow_the_contact_rules() {
     let phone = ContactInfoDraft {
         info_type: Some(InfoType::Phone),
         data: Some("+1 555".into()),
-        category: Some(3),
+        category: Some(3.into()),
         ..Default::default()
     };
     let added = then(vec![created()], CompanyCommand::AddInfo(phone)).await.unwrap();
@@ -112,7 +112,7 @@ async fn access_and_contact_data_follow_the_contact_rules() {
     let bad = ContactInfoDraft {
         info_type: Some(InfoType::Phone),
         data: Some("1".into()),
-        category: Some(9),
+        category: Some(9.into()),
         ..Default::default()
     };
     Given::with(())

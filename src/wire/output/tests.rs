@@ -75,6 +75,7 @@ fn person_view() -> PersonView {
         company: Some(CompanyRef {
             id: 7,
             name: Some("Food and Culture Project".into()),
+            about: String::new(),
             share_type: ShareType::None,
             managers: Vec::new(),
         }),
@@ -232,7 +233,8 @@ fn envelopes_carry_count_status_and_paging() {
             "response"
         ]
     );
-    assert_eq!((page["count"].clone(), page["nextIndex"].clone()), (json!(2), json!(4)));
+    // ONLYOFFICE's startIndex + count + 1.
+    assert_eq!((page["count"].clone(), page["nextIndex"].clone()), (json!(2), json!(5)));
     let last = serde_json::to_value(Envelope::list(200, vec![json!(1)], 9, 10)).unwrap();
     assert!(last.get("nextIndex").is_none());
     let empty = serde_json::to_value(Envelope::list(200, vec![], 0, 0)).unwrap();

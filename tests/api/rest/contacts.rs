@@ -360,10 +360,46 @@ async fn contact_data_is_added_changed_found_and_removed_with_one_primary_per_ty
     let found = response(status, &body, 200).as_array().unwrap().clone();
     assert_eq!(found.iter().map(|c| c["id"].as_i64()).collect::<Vec<_>>(), [Some(id)]);
 
+    // Categories by name, as ONLYOFFICE clients send them (in a form too), among the type's own.
+    let (status, body) = read(
+        r.post(&format!("crm/contact/{id}/data"), &token)
+            .form(&[("infoType", "Phone"), ("data", "+1 555 0100"), ("category", "mobile")])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let phone = response(status, &body, 201).clone();
+    assert_eq!(
+        (phone["category"].as_i64(), phone["categoryName"].as_str()),
+        (Some(2), Some("Mobile"))
+    );
+    let (status, body) = read(
+        r.get("crm/contact/bycontactinfo?infoType=Phone&category=Mobile", &token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let found = response(status, &body, 200).as_array().unwrap().clone();
+    assert_eq!(found.iter().map(|c| c["id"].as_i64()).collect::<Vec<_>>(), [Some(id)]);
+    let (status, body) = read(
+        r.get("crm/contact/bycontactinfo?infoType=Phone&category=Postal", &token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(error_message(status, &body, 400).starts_with("category"), "{body}");
+
     for (body, field) in [
         (json!({"infoType": "Fax", "data": "1"}), "infoType"),
         (json!({"infoType": "Email", "data": "not-an-email"}), "data"),
         (json!({"infoType": "Phone", "data": "1", "category": 9}), "category"),
+        (
+            json!({"infoType": "Email", "data": "a@b.io", "category": "Mobile"}),
+            "category",
+        ),
         (json!({"data": "1"}), "infoType"),
     ] {
         let (status, reply) = read(add(body.clone()).await.unwrap()).await;

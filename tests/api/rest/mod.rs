@@ -3,6 +3,7 @@
 
 mod authentication;
 mod companies;
+mod company_links;
 mod contacts;
 mod errors;
 mod groups;

@@ -85,6 +85,27 @@ pub enum Command {
     Group(GroupChange),
 }
 
+impl Command {
+    /// The streams the command changes, as keys that order the commands of one stream (`order`); none
+    /// for a create, whose stream is new. A user named by user name and by GUID in two commands is
+    /// two keys.
+    pub fn streams(&self) -> Vec<String> {
+        let contact = |id: &i64| vec![format!("contact:{id}")];
+        match self {
+            Command::CreatePerson(_) | Command::CreateUser(_) | Command::CreateCompany(_) => Vec::new(),
+            Command::UpdatePerson(c) => contact(&c.id),
+            Command::UpdateCompany(c) => contact(&c.id),
+            Command::DeleteContact(c) => contact(&c.id),
+            Command::SetAccess(c) => contact(&c.id),
+            Command::AddData(c) => contact(&c.id),
+            Command::ChangeData(c) => contact(&c.id),
+            Command::RemoveData(c) => contact(&c.id),
+            Command::User(change) => change.users().map(|u| format!("user:{u}")).collect(),
+            Command::Group(change) => change.group().map(|g| format!("group:{g}")).into_iter().collect(),
+        }
+    }
+}
+
 /// A change of the contact `id`, expected at a version or not.
 #[derive(Debug)]
 pub struct Change<T> {

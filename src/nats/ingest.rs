@@ -3,6 +3,7 @@
 //! re-ensures the stream and consumer after errors.
 
 mod batch;
+mod order;
 
 use std::future::Future;
 use std::time::Duration;
@@ -68,6 +69,15 @@ pub struct Ingest {
     client: async_nats::Client,
     js: jetstream::Context,
     names: Names,
+    /// Turns of the commands on each stream, in delivery order.
+    order: order::Order,
+}
+
+/// A command other than a person create, decoded, with its turn on the streams it changes.
+struct Single {
+    message: jetstream::Message,
+    decoded: Result<codec::Decoded, codec::DecodeError>,
+    turn: order::Turn,
 }
 
 /// What the consumer's settings mean for handling a message.
@@ -86,7 +96,13 @@ impl Ingest {
         let js = jetstream::ContextBuilder::new()
             .timeout(Duration::from_secs(5))
             .build(client.clone());
-        Ingest { app, client, js, names }
+        Ingest {
+            app,
+            client,
+            js,
+            names,
+            order: order::Order::default(),
+        }
     }
 
     /// Consumes until `shutdown`; errors (NATS down, consumer deleted, missed heartbeats) lead to the
@@ -200,10 +216,26 @@ impl Ingest {
     /// Handles a chunk on a task of its own, so chunks in flight decode, decide and settle on every
     /// core while this loop goes on pulling; resolves to the number of messages in it. A chunk whose
     /// task panicked leaves its messages unsettled: they come back after `ack_wait`.
+    ///
+    /// The commands other than person creates are decoded here, in delivery order, and take their
+    /// turns on the streams they change (`order`).
     fn spawn_chunk(&self, chunk: Vec<jetstream::Message>, policy: Policy) -> impl Future<Output = u64> + use<> {
         let n = chunk.len() as u64;
+        let (persons, others): (Vec<_>, Vec<_>) = chunk
+            .into_iter()
+            .partition(|m| self.names.command_of(&m.subject) == Some(codec::CREATE_PERSON));
+        let singles = others
+            .into_iter()
+            .map(|message| {
+                let command = self.names.command_of(&message.subject).unwrap_or_default();
+                let decoded = codec::decode(command, message.headers.as_ref(), &message.payload);
+                let streams = decoded.as_ref().map(|d| d.command.streams()).unwrap_or_default();
+                let turn = self.order.enter(streams);
+                Single { message, decoded, turn }
+            })
+            .collect();
         let this = self.clone();
-        let task = tokio::spawn(async move { this.handle_chunk(chunk, &policy).await });
+        let task = tokio::spawn(async move { this.handle_chunk(persons, singles, &policy).await });
         async move {
             task.await.unwrap_or_else(|e| {
                 tracing::error!(error = %e, messages = n, "a chunk of commands failed; its messages come back after ack_wait");
@@ -212,14 +244,13 @@ impl Ingest {
         }
     }
 
-    /// Handles the messages pulled together: person creates as one batch, the rest one by one.
-    async fn handle_chunk(&self, chunk: Vec<jetstream::Message>, policy: &Policy) -> u64 {
-        let n = chunk.len() as u64;
-        let (persons, others): (Vec<_>, Vec<_>) = chunk
-            .into_iter()
-            .partition(|m| self.names.command_of(&m.subject) == Some(codec::CREATE_PERSON));
+    /// Handles the messages pulled together: person creates as one batch, the rest one by one, each
+    /// in its turn. Commands start in delivery order, so one waiting for its turn waits for a command
+    /// already started.
+    async fn handle_chunk(&self, persons: Vec<jetstream::Message>, singles: Vec<Single>, policy: &Policy) -> u64 {
+        let n = (persons.len() + singles.len()) as u64;
         // Futures collected first: a stream of closures here defeats the `Send` proof of the task.
-        let singles: Vec<_> = others.into_iter().map(|m| self.handle(m, policy)).collect();
+        let singles: Vec<_> = singles.into_iter().map(|s| self.handle(s, policy)).collect();
         let singles = futures::stream::iter(singles)
             .buffer_unordered(CONCURRENCY)
             .collect::<Vec<()>>();
@@ -227,14 +258,23 @@ impl Ingest {
         n
     }
 
-    /// Runs one message's command and settles the message, in a span of its own.
-    async fn handle(&self, message: jetstream::Message, policy: &Policy) {
+    /// Runs one message's command once its turn has come and settles the message, in a span of its own.
+    async fn handle(&self, single: Single, policy: &Policy) {
+        let Single {
+            message,
+            decoded,
+            mut turn,
+        } = single;
         let Some(received) = Received::of(&message, &self.names) else {
             return;
         };
         async {
             let result = keep_alive(&[&message], policy.keepalive, async {
-                dispatch::execute(&self.app, received.incoming(&message)).await
+                turn.wait().await;
+                let result = dispatch::execute_decoded(&self.app, received.incoming(&message), decoded).await;
+                // Done: the next command on its streams may start while this one is settled.
+                drop(turn);
+                result
             })
             .await;
             let settle = settle::decide(result.map(|c| c.describe()), received.delivered, policy.give_up_after);

@@ -31,6 +31,18 @@ pub enum GroupChange {
     RemoveMembers(Target<Vec<Uuid>>),
 }
 
+impl GroupChange {
+    /// The group it changes; `None` for a create.
+    pub fn group(&self) -> Option<Uuid> {
+        match self {
+            GroupChange::Create(_) => None,
+            GroupChange::Update(t) => Some(t.id),
+            GroupChange::Delete(t) => Some(t.id),
+            GroupChange::AddMembers(t) | GroupChange::RemoveMembers(t) => Some(t.id),
+        }
+    }
+}
+
 /// A change of the group `id`, expected at a version or not.
 #[derive(Debug)]
 pub struct Target<T> {

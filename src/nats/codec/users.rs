@@ -54,6 +54,23 @@ pub enum UserChange {
     Administrator(UserTarget<bool>),
 }
 
+impl UserChange {
+    /// The users it changes, as named (GUIDs and user names in lower case).
+    pub fn users(&self) -> impl Iterator<Item = String> + '_ {
+        let (one, many): (Option<&str>, &[Uuid]) = match self {
+            UserChange::Update(t) => (Some(&t.user), &[]),
+            UserChange::Email(t) => (Some(&t.user), &[]),
+            UserChange::Password(t) => (Some(&t.user), &[]),
+            UserChange::Delete(t) => (Some(&t.user), &[]),
+            UserChange::Administrator(t) => (Some(&t.user), &[]),
+            UserChange::Status(ids, _) | UserChange::Type(ids, _) => (None, ids),
+        };
+        one.map(|u| u.trim().to_lowercase())
+            .into_iter()
+            .chain(many.iter().map(Uuid::to_string))
+    }
+}
+
 fn err(field: &str, message: &str) -> BindError {
     BindError {
         field: field.to_string(),

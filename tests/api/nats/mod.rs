@@ -11,6 +11,7 @@ mod groups;
 mod hardening;
 mod idempotency;
 mod limits;
+mod order;
 mod outage;
 mod people_lifecycle;
 mod protobuf;

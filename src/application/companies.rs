@@ -4,7 +4,7 @@ use tracing::instrument;
 
 use super::commands::{creator, now};
 use super::store::Order;
-use super::visibility::{company_for, crm_viewer, person_for, viewer_of};
+use super::visibility::{company_for, crm_viewer, person_for};
 use super::{Actor, App, AppError, PhotoUpload, RequestError, RequestMeta};
 use crate::domain::company::{Company, CompanyCommand, CompanyDraft, CreateCompany};
 use crate::read_model::companies::{self, CompanyView};
@@ -91,11 +91,22 @@ impl App {
             view.created_by = creator(&meta.actor);
             return Ok(view);
         }
-        // An earlier request's company (a keyed retry): as the read model shows it now.
-        let from_event = || Some(CompanyView::from_record(record, decided.version));
-        let viewer = viewer_of(&meta.actor);
-        self.created_view(|| companies::get(self.pool(), id, viewer), from_event)
-            .await
+        // An earlier request's company (a keyed retry): the first result, the company as its create
+        // made it, even if it changed or was deleted since.
+        let first = match decided.version {
+            1 => decided,
+            _ => self
+                .load_first::<Company>(&id.to_string())
+                .await?
+                .ok_or(AppError::NotFound("company"))?,
+        };
+        let record = first
+            .aggregate
+            .record()
+            .ok_or_else(|| AppError::Internal("a created company without its record".into()))?;
+        let mut view = CompanyView::from_record(record, first.version);
+        view.created_by = creator(&meta.actor);
+        Ok(view)
     }
 
     /// A company by id, as the caller may see it (404 when invisible to them).

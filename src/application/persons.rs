@@ -43,9 +43,17 @@ impl App {
         };
         // Committed with the creates of other callers that arrive meanwhile (`gather`).
         let (decided, companies) = self.append_gathered(request).await;
-        let decided = decided?;
+        let mut decided = decided?;
         let id = person_id(&decided)?;
         tracing::info!(person_id = id, "person created");
+        if decided.version > 1 {
+            // A keyed retry of a create whose person changed (or was deleted) since: the answer is the
+            // first result, the person as its create made it.
+            decided = self
+                .load_first(&id.to_string())
+                .await?
+                .ok_or(AppError::NotFound("person"))?;
+        }
         let record = decided
             .aggregate
             .record()

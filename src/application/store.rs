@@ -581,6 +581,14 @@ impl App {
         fold::<A>(HashMap::new(), events::load_many(self.pool(), A::TYPE, ids).await?)
     }
 
+    /// An aggregate as its first event made it (the first result of a create that a keyed retry
+    /// answers with again); `None` when it has no events.
+    pub(super) async fn load_first<A: Aggregate>(&self, id: &str) -> Result<Option<Decided<A>>, AppError> {
+        let stored = events::load_after(self.pool(), A::TYPE, &[(id.to_string(), 0)]).await?;
+        let first = stored.into_iter().filter(|e| e.sequence == 1).collect();
+        Ok(fold::<A>(HashMap::new(), first)?.remove(id))
+    }
+
     /// An aggregate as its events make it (the source of truth, not the read model); `None` when it
     /// has no events.
     pub(super) async fn load<A: Aggregate>(&self, id: &str) -> Result<Option<Decided<A>>, AppError> {

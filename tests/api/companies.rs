@@ -2,10 +2,10 @@
 
 use std::collections::HashSet;
 
-use rollcall::application::{AppError, Contact, Rejection};
-use rollcall::domain::company::{CompanyDraft, CompanyError};
+use rollcall::application::{AppError, Contact, Expect, Rejection};
+use rollcall::domain::company::{CompanyDraft, CompanyError, CompanyPatch};
 use rollcall::domain::person::PersonDraft;
-use rollcall::domain::values::ShareType;
+use rollcall::domain::values::{Patch, ShareType};
 
 use crate::helpers::TestApp;
 
@@ -151,7 +151,7 @@ async fn a_company_create_is_idempotent() {
 }
 
 #[tokio::test]
-async fn a_replayed_company_create_answers_as_the_company_reads_now() {
+async fn a_replayed_company_create_answers_the_first_result_however_the_company_changed() {
     let t = TestApp::spawn().await;
     let meta = t.owner_meta().await.with_idempotency_key("company-replay");
     let first = t.app.create_company(&meta, company("Acme"), None).await.unwrap();
@@ -161,8 +161,24 @@ async fn a_replayed_company_create_answers_as_the_company_reads_now() {
         .create_person(&owner, person("Ann", Some(first.id)), None)
         .await
         .unwrap();
-    // The retry is answered from the read model, not from the create's event: the person counts.
+    let rename = CompanyPatch {
+        company_name: Patch::Set("Acme Ltd".into()),
+        ..Default::default()
+    };
+    t.app
+        .update_company(&owner, first.id, rename, None, Expect::default())
+        .await
+        .unwrap();
+    // The retry answers what the create answered: the company as its create made it.
     let again = t.app.create_company(&meta, company("Acme"), None).await.unwrap();
-    assert_eq!((again.id, again.persons_count), (first.id, 1));
+    assert_eq!(
+        (
+            again.id,
+            again.company_name.as_str(),
+            again.version,
+            again.persons_count
+        ),
+        (first.id, "Acme", 1, 0)
+    );
     assert_eq!(t.count_events("Company", "CompanyCreated").await, 1);
 }

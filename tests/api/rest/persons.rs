@@ -266,6 +266,51 @@ async fn an_idempotency_key_retry_returns_the_same_person_and_creates_one() {
 }
 
 #[tokio::test]
+async fn a_retry_after_the_person_changed_or_was_deleted_answers_the_first_result() {
+    let r = Rest::spawn().await;
+    let token = r.owner_token().await;
+    let send = || {
+        r.post("crm/contact/person", &token)
+            .header("Idempotency-Key", "first-result")
+            .json(&json!({"firstName": "Ann", "lastName": "Lee", "shareType": "readWrite"}))
+            .send()
+    };
+    let (status, first) = read(send().await.unwrap()).await;
+    let id = response(status, &first, 201)["id"].as_i64().unwrap();
+    let renamed = r
+        .client
+        .put(r.url(&format!("crm/contact/person/{id}")))
+        .header("Authorization", &token)
+        .json(&json!({"firstName": "Anne"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(renamed.status(), StatusCode::OK);
+    for step in ["renamed", "deleted"] {
+        let res = send().await.unwrap();
+        let etag = res.headers().get("etag").map(|v| v.to_str().unwrap().to_string());
+        let (status, again) = read(res).await;
+        assert_eq!(
+            response(status, &again, 201),
+            response(status, &first, 201),
+            "{step}: {again}"
+        );
+        assert_eq!(etag.as_deref(), Some("\"1\""), "{step}");
+        let deleted = r
+            .client
+            .delete(r.url(&format!("crm/contact/{id}")))
+            .header("Authorization", &token)
+            .send()
+            .await
+            .unwrap();
+        assert!(deleted.status() == StatusCode::OK || step == "deleted");
+    }
+    assert_eq!(r.t.count_events("Person", "PersonCreated").await, 1);
+    let gone = r.get(&format!("crm/contact/{id}"), &token).send().await.unwrap();
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND, "a retry recreates nothing");
+}
+
+#[tokio::test]
 async fn the_person_filter_pages_with_total() {
     let r = Rest::spawn().await;
     let token = r.owner_token().await;

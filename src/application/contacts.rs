@@ -364,7 +364,7 @@ impl App {
     }
 
     /// One change of a contact's data, whichever kind the contact is; its data afterwards, the highest
-    /// entry id it ever gave, and its version.
+    /// entry id it ever gave, and the version the change made.
     async fn data_change<C: Serialize>(
         &self,
         meta: &RequestMeta,
@@ -380,17 +380,23 @@ impl App {
                 let decided = self
                     .change::<Person>(meta, name, id, person, content, None, expect)
                     .await?;
-                let last = decided.aggregate.record().map_or(0, |r| r.last_info_id);
+                let (last, version) = (
+                    decided.aggregate.record().map_or(0, |r| r.last_info_id),
+                    decided.version,
+                );
                 let view = self.person_answer(&meta.actor, id, decided).await?;
-                Ok((view.common_data, last, view.version))
+                Ok((view.common_data, last, version))
             }
             Kind::Company => {
                 let decided = self
                     .change::<Company>(meta, name, id, company, content, None, expect)
                     .await?;
-                let last = decided.aggregate.record().map_or(0, |r| r.last_info_id);
+                let (last, version) = (
+                    decided.aggregate.record().map_or(0, |r| r.last_info_id),
+                    decided.version,
+                );
                 let view = self.company_answer(&meta.actor, id, decided).await?;
-                Ok((view.common_data, last, view.version))
+                Ok((view.common_data, last, version))
             }
         }
     }

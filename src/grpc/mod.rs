@@ -32,6 +32,15 @@ use pb::user_service_server::UserServiceServer;
 pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
 /// How often health re-checks readiness.
 const HEALTH_INTERVAL: Duration = Duration::from_secs(1);
+/// An HTTP/2 connection silent this long is pinged; one that does not answer within
+/// [`PING_TIMEOUT`] is closed, so a client that vanished (no FIN) does not hold it forever.
+const PING_AFTER: Duration = Duration::from_secs(30);
+const PING_TIMEOUT: Duration = Duration::from_secs(20);
+/// TCP keepalive of accepted sockets: probes after this long idle, every [`PROBE_EVERY`], at most
+/// [`PROBES`] times.
+const PROBE_AFTER: Duration = Duration::from_secs(60);
+const PROBE_EVERY: Duration = Duration::from_secs(10);
+const PROBES: u32 = 3;
 
 /// Serves the gRPC services on `listener` until `shutdown`, letting in-flight calls finish.
 pub async fn serve(listener: TcpListener, app: App, ops: Ops, shutdown: CancellationToken) -> Result<(), TaskError> {
@@ -46,7 +55,15 @@ pub async fn serve(listener: TcpListener, app: App, ops: Ops, shutdown: Cancella
     let groups = GroupServiceServer::new(groups::Groups::new(app.clone())).max_decoding_message_size(MAX_REQUEST_BYTES);
     let metrics = app.metrics();
     let monitor = tokio::spawn(health::monitor(ops, reporter, HEALTH_INTERVAL, shutdown.clone()));
+    let incoming = TcpIncoming::from(listener)
+        // TCP_NODELAY: without it, every small answer waits for the client's delayed ACK (~40 ms).
+        .with_nodelay(Some(true))
+        .with_keepalive(Some(PROBE_AFTER))
+        .with_keepalive_interval(Some(PROBE_EVERY))
+        .with_keepalive_retries(Some(PROBES));
     let served = tonic::transport::Server::builder()
+        .http2_keepalive_interval(Some(PING_AFTER))
+        .http2_keepalive_timeout(Some(PING_TIMEOUT))
         .layer(observe::ObserveLayer(metrics))
         .add_service(health_service)
         .add_service(reflection_v1)
@@ -55,11 +72,7 @@ pub async fn serve(listener: TcpListener, app: App, ops: Ops, shutdown: Cancella
         .add_service(users)
         .add_service(companies)
         .add_service(groups)
-        // TCP_NODELAY: without it, every small answer waits for the client's delayed ACK (~40 ms).
-        .serve_with_incoming_shutdown(
-            TcpIncoming::from(listener).with_nodelay(Some(true)),
-            shutdown.cancelled_owned(),
-        )
+        .serve_with_incoming_shutdown(incoming, shutdown.cancelled_owned())
         .await
         .map_err(TaskError::Grpc);
     monitor.abort();

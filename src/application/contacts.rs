@@ -15,7 +15,7 @@ use super::{Actor, App, AppError, Contact, PhotoUpload, RequestMeta};
 use crate::domain::company::{Company, CompanyCommand, CompanyPatch};
 use crate::domain::contact_info::{ContactInfo, ContactInfoDraft, InfoType};
 use crate::domain::person::{Person, PersonCommand, PersonPatch};
-use crate::domain::values::ShareType;
+use crate::domain::values::{Patch, ShareType};
 use crate::persistence::events::NewPhoto;
 use crate::read_model::companies::{self, CompanyView};
 use crate::read_model::persons::{self, Creator, PersonView};
@@ -52,10 +52,14 @@ impl App {
         expect: Expect,
     ) -> Result<PersonView, AppError> {
         let photo = PhotoUpload::attach(photo, &mut patch.photo)?;
-        if let crate::domain::values::Patch::Set(company) = patch.company_id
-            && company > 0
-        {
-            self.require_visible_company(&meta.actor, company).await?;
+        match patch.company_id {
+            Patch::Keep => {}
+            Patch::Set(company) => {
+                self.require_visible_company(&meta.actor, company).await?;
+                self.require_leaving_visible_company(&meta.actor, id, Some(company))
+                    .await?;
+            }
+            Patch::Clear => self.require_leaving_visible_company(&meta.actor, id, None).await?,
         }
         let command = PersonCommand::Update(patch.clone());
         let decided = self
@@ -91,6 +95,8 @@ impl App {
         expect: Expect,
     ) -> Result<PersonView, AppError> {
         self.require_visible_company(&meta.actor, company_id).await?;
+        self.require_leaving_visible_company(&meta.actor, person_id, Some(company_id))
+            .await?;
         let command = PersonCommand::LinkToCompany { company_id };
         let decided = self
             .change::<Person>(meta, "crm.person.link", person_id, command, &company_id, None, expect)
@@ -481,6 +487,32 @@ impl App {
         match company.as_ref().and_then(|c| c.aggregate.live()) {
             Some(r) if actor.may_see(r.fields.share_type, &r.fields.managers) => Ok(()),
             _ => Err(AppError::NotFound("company")),
+        }
+    }
+
+    /// Fails (404, as unlinking from it would) when a change of person `id` to `company` (`None`: no
+    /// company) would take it away from a company the caller may not see. A person the caller may not
+    /// see, or one without a company, is left to the change itself, which answers for it.
+    async fn require_leaving_visible_company(
+        &self,
+        actor: &Actor,
+        id: i64,
+        company: Option<i64>,
+    ) -> Result<(), AppError> {
+        let person = self.load::<Person>(&id.to_string()).await?;
+        let current = person
+            .as_ref()
+            .and_then(|p| p.aggregate.live())
+            .filter(|r| actor.may_see(r.fields.share_type, &r.fields.managers))
+            .and_then(|r| r.fields.company_id);
+        let Some(current) = current.filter(|c| Some(*c) != company) else {
+            return Ok(());
+        };
+        // A deleted company may be left by anyone who may change the person.
+        let left = self.load::<Company>(&current.to_string()).await?;
+        match left.as_ref().and_then(|c| c.aggregate.live()) {
+            Some(r) if !actor.may_see(r.fields.share_type, &r.fields.managers) => Err(AppError::NotFound("company")),
+            _ => Ok(()),
         }
     }
 

@@ -2,13 +2,13 @@
 //! its value, `clear_fields` empties fields), access, contact data and expected versions. Shared by
 //! gRPC and protobuf NATS payloads.
 
-use super::convert::{Invalid, guids, invalid};
+use super::convert::{Invalid, guids, invalid, text};
 use super::pb::{self, SetContactAccessRequest, UpdateCompanyRequest, UpdatePersonRequest};
-use super::persons::share_type_in;
+use super::persons::{custom_fields_in, share_type_in};
 use crate::application::{Contact, Expect};
 use crate::domain::company::CompanyPatch;
 use crate::domain::contact_info::{Category, ContactInfo, ContactInfoDraft, InfoType};
-use crate::domain::person::{CustomFieldInput, PersonPatch};
+use crate::domain::person::PersonPatch;
 use crate::domain::values::{Patch, ShareType};
 
 const CLEAR: &str = "clear_fields";
@@ -23,6 +23,8 @@ const PERSON_CLEARABLE: &[&str] = &[
 ];
 const COMPANY_CLEARABLE: &[&str] = &["company_name", "about", "manager_list", "custom_fields"];
 const ACCESS_CLEARABLE: &[&str] = &["manager_list"];
+/// Fields a `clear_fields` may name but that must keep a value: the domain refuses clearing them.
+const NEVER_CLEARED: &[&str] = &["first_name", "last_name", "company_name", "works_from"];
 
 /// `expected_version`: unset for any version; 0 and values past `i64::MAX` name no version.
 pub fn expect(version: Option<u64>) -> Result<Expect, Invalid> {
@@ -49,12 +51,21 @@ pub fn positive(field: &'static str, value: i64) -> Result<i64, Invalid> {
 pub(super) struct Cleared<'a>(&'a [String]);
 
 impl<'a> Cleared<'a> {
+    /// `clearable` holds the fields the request may name; those of them that must keep a value
+    /// ([`NEVER_CLEARED`]) are refused by the domain, naming the field, and are not offered here.
     pub(super) fn new(names: &'a [String], clearable: &[&str]) -> Result<Cleared<'a>, Invalid> {
         match names.iter().find(|n| !clearable.contains(&n.as_str())) {
-            Some(name) => Err(invalid(
-                CLEAR,
-                format!("{name:?} cannot be cleared (one of: {})", clearable.join(", ")),
-            )),
+            Some(name) => {
+                let offered: Vec<&str> = clearable
+                    .iter()
+                    .copied()
+                    .filter(|f| !NEVER_CLEARED.contains(f))
+                    .collect();
+                Err(invalid(
+                    CLEAR,
+                    format!("{name:?} cannot be cleared (one of: {})", offered.join(", ")),
+                ))
+            }
             None => Ok(Cleared(names)),
         }
     }
@@ -88,16 +99,6 @@ impl<'a> Cleared<'a> {
     }
 }
 
-fn custom_fields(fields: Vec<pb::CustomField>) -> Vec<CustomFieldInput> {
-    fields
-        .into_iter()
-        .map(|f| CustomFieldInput {
-            key: f.key,
-            value: Some(f.value),
-        })
-        .collect()
-}
-
 fn share_type(value: Option<i32>) -> Result<Option<ShareType>, Invalid> {
     value.map(share_type_in).transpose()
 }
@@ -113,14 +114,17 @@ pub fn person_patch(req: UpdatePersonRequest) -> Result<PersonPatch, Invalid> {
     };
     let managers = clear.list("manager_list", req.manager_list)?;
     Ok(PersonPatch {
-        first_name: clear.text("first_name", req.first_name)?,
-        last_name: clear.text("last_name", req.last_name)?,
-        job_title: clear.text("job_title", req.job_title)?,
+        first_name: clear.text("first_name", text("first_name", req.first_name)?)?,
+        last_name: clear.text("last_name", text("last_name", req.last_name)?)?,
+        job_title: clear.text("job_title", text("job_title", req.job_title)?)?,
         company_id,
-        about: clear.text("about", req.about)?,
+        about: clear.text("about", text("about", req.about)?)?,
         share_type: share_type(req.share_type)?,
         manager_list: managers.map(|m| guids("manager_list", &m)).transpose()?,
-        custom_field_list: clear.list("custom_fields", req.custom_fields)?.map(custom_fields),
+        custom_field_list: clear
+            .list("custom_fields", req.custom_fields)?
+            .map(custom_fields_in)
+            .transpose()?,
         photo: None,
     })
 }
@@ -130,11 +134,14 @@ pub fn company_patch(req: UpdateCompanyRequest) -> Result<CompanyPatch, Invalid>
     let clear = Cleared::new(&req.clear_fields, COMPANY_CLEARABLE)?;
     let managers = clear.list("manager_list", req.manager_list)?;
     Ok(CompanyPatch {
-        company_name: clear.text("company_name", req.company_name)?,
-        about: clear.text("about", req.about)?,
+        company_name: clear.text("company_name", text("company_name", req.company_name)?)?,
+        about: clear.text("about", text("about", req.about)?)?,
         share_type: share_type(req.share_type)?,
         manager_list: managers.map(|m| guids("manager_list", &m)).transpose()?,
-        custom_field_list: clear.list("custom_fields", req.custom_fields)?.map(custom_fields),
+        custom_field_list: clear
+            .list("custom_fields", req.custom_fields)?
+            .map(custom_fields_in)
+            .transpose()?,
         photo: None,
     })
 }
@@ -170,7 +177,7 @@ pub fn contact_data_draft(
     Ok(ContactInfoDraft {
         info_type,
         category: category.map(Category::Code),
-        data,
+        data: text("data", data)?,
         is_primary,
     })
 }

@@ -1,7 +1,7 @@
 //! Binding the bodies of changes to CRM contacts: updates (a field left out keeps its value, `null` or
 //! `""` clears it), access, contact data and the `personid` of a link, with ONLYOFFICE's names.
 
-use super::input::{BindError, Fields, custom_fields, err, share_type};
+use super::input::{BindError, Fields, checked, custom_fields, err, share_type};
 use super::node::{Node, View};
 use crate::domain::company::CompanyPatch;
 use crate::domain::contact_info::{Category, ContactInfoDraft, InfoType};
@@ -14,7 +14,7 @@ fn text<N: Node>(f: &Fields<'_, N>, name: &str) -> Result<Patch<String>, BindErr
         None => Ok(Patch::Keep),
         Some(View::Null) => Ok(Patch::Clear),
         Some(View::Str("")) => Ok(Patch::Clear),
-        Some(View::Str(s)) => Ok(Patch::Set(s.to_string())),
+        Some(View::Str(s)) => checked(name, s).map(Patch::Set),
         Some(_) => Err(err(name, "must be a string")),
     }
 }

@@ -138,7 +138,7 @@ fn string<N: Node>(field: &str, v: &N) -> Result<String, BindError> {
 }
 
 /// `s`, when it holds no control character (see `domain::text`).
-fn checked(field: &str, s: &str) -> Result<String, BindError> {
+pub(super) fn checked(field: &str, s: &str) -> Result<String, BindError> {
     text::check(s)
         .map(|()| s.to_string())
         .map_err(|e| err(field, e.to_string()))

@@ -6,8 +6,8 @@ use bytes::{Buf, BufMut};
 use prost_types::Timestamp;
 use rollcall::grpc::pb::company_service_client::CompanyServiceClient;
 use rollcall::grpc::pb::{
-    Contact, CreateCompanyRequest, CreatePersonRequest, CreateUserRequest, CustomField, GetUserRequest,
-    ListPersonsRequest, ListUsersRequest,
+    AddContactDataRequest, Contact, CreateCompanyRequest, CreatePersonRequest, CreateUserRequest, CustomField,
+    GetUserRequest, ListPersonsRequest, ListUsersRequest, UpdateCompanyRequest, UpdatePersonRequest,
 };
 use rollcall::grpc::status::{BadRequest, RpcStatus};
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
@@ -136,6 +136,88 @@ async fn control_characters_are_invalid_argument_naming_the_proto_field() {
 
     assert_eq!(t.count_events("Person", "PersonCreated").await, 0);
     assert_eq!(t.count_events("User", "UserCreated").await, 1, "only the owner");
+
+    // Changes are bound by the same rule as creates (a NUL once reached PostgreSQL: INTERNAL).
+    let ann = c
+        .persons
+        .create_person(authed(person("Ann"), &token))
+        .await
+        .unwrap()
+        .into_inner()
+        .id;
+    let updates = [
+        (
+            UpdatePersonRequest {
+                about: Some("a\u{0}b".into()),
+                ..UpdatePersonRequest::default()
+            },
+            "about",
+        ),
+        (
+            UpdatePersonRequest {
+                job_title: Some("\u{1b}[31m".into()),
+                ..UpdatePersonRequest::default()
+            },
+            "job_title",
+        ),
+        (
+            UpdatePersonRequest {
+                custom_fields: vec![CustomField {
+                    key: 1,
+                    value: "x\u{1}".into(),
+                }],
+                ..UpdatePersonRequest::default()
+            },
+            "custom_fields",
+        ),
+    ];
+    for (request, field) in updates {
+        let request = UpdatePersonRequest { id: ann, ..request };
+        assert_invalid(
+            c.persons.update_person(authed(request, &token)).await.unwrap_err(),
+            field,
+        );
+    }
+    let data = AddContactDataRequest {
+        id: ann,
+        info_type: Some(0),
+        data: Some("+1 555\u{7}".into()),
+        ..AddContactDataRequest::default()
+    };
+    assert_invalid(
+        c.persons.add_contact_data(authed(data, &token)).await.unwrap_err(),
+        "data",
+    );
+    let acme = companies
+        .create_company(authed(
+            CreateCompanyRequest {
+                company_name: Some("Acme".into()),
+                ..CreateCompanyRequest::default()
+            },
+            &token,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .id;
+    let rename = UpdateCompanyRequest {
+        id: acme,
+        about: Some("bell \u{7}".into()),
+        ..UpdateCompanyRequest::default()
+    };
+    assert_invalid(
+        companies.update_company(authed(rename, &token)).await.unwrap_err(),
+        "about",
+    );
+    let stored: Vec<String> = sqlx::query_scalar("SELECT event_type FROM events WHERE aggregate_type <> 'User'")
+        .fetch_all(&t.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        stored,
+        ["PersonCreated", "CompanyCreated"],
+        "only the valid creates were stored"
+    );
 }
 
 /// Sends bytes as they are, and reads the answer's bytes as they are.

@@ -68,11 +68,29 @@ async fn a_company_the_caller_may_not_see_stays_out_of_every_answer_and_its_link
         assert!(!reply.to_string().contains("Hidden Ltd"), "{path}: {reply}");
     }
 
-    // Unlinking from a company the member may not see, or from none that exists, is 404 and changes nothing.
+    // Unlinking from a company the member may not see, or from none that exists, is 404 and changes
+    // nothing; so is moving the person away from it (to no company, or to one the member may see).
     for company in [private, 999_999] {
         let path = format!("crm/contact/company/{company}/person");
         let (status, reply) = send(&r, Method::DELETE, &path, &member, json!({"personid": person})).await;
         error_message(status, &reply, 404);
+    }
+    let open = create(
+        &r,
+        &owner,
+        "crm/contact/company",
+        json!({"companyName": "Open Ltd", "shareType": "readWrite"}),
+    )
+    .await;
+    let moves = [
+        (Method::PUT, format!("crm/contact/person/{person}"), json!({"companyId": null})),
+        (Method::PUT, format!("crm/contact/person/{person}"), json!({"companyId": 0})),
+        (Method::PUT, format!("crm/contact/person/{person}"), json!({"companyId": open})),
+        (Method::POST, format!("crm/contact/company/{open}/person"), json!({"personid": person})),
+    ];
+    for (method, path, body) in moves {
+        let (status, reply) = send(&r, method, &path, &member, body.clone()).await;
+        assert!(error_message(status, &reply, 404).contains("company"), "{path} {body}: {reply}");
     }
     let (status, body) = read(r.get(&format!("crm/contact/{person}"), &owner).send().await.unwrap()).await;
     let seen = response(status, &body, 200);

@@ -75,11 +75,58 @@ async fn control_characters_are_400_naming_the_field_wherever_input_is_bound() {
         "email",
     );
 
+    // Changes are bound by the same rule (a NUL in an update once reached PostgreSQL: a 500).
+    let (status, body) = read(person(json!({"firstName": "Ann"})).send().await.unwrap()).await;
+    let ann = response(status, &body, 201)["id"].as_i64().unwrap();
+    let (status, body) = read(
+        r.post("crm/contact/company", &token)
+            .json(&json!({"companyName": "Acme"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let acme = response(status, &body, 201)["id"].as_i64().unwrap();
+    let put = |path: String, body: Value| r.client.put(r.url(&path)).header("Authorization", &token).json(&body);
+    for (path, body, field) in [
+        (
+            format!("crm/contact/person/{ann}"),
+            json!({"about": "a\u{0}b"}),
+            "about",
+        ),
+        (
+            format!("crm/contact/person/{ann}"),
+            json!({"firstName": "A\u{1}nn"}),
+            "firstName",
+        ),
+        (
+            format!("crm/contact/company/{acme}"),
+            json!({"about": "bell \u{7}"}),
+            "about",
+        ),
+        (
+            format!("crm/contact/company/{acme}"),
+            json!({"companyName": "\u{0}"}),
+            "companyName",
+        ),
+    ] {
+        names(&bad_request(put(path.clone(), body)).await, field);
+    }
+    let changes: i64 = sqlx::query_scalar("SELECT count(*) FROM events WHERE event_type LIKE '%Updated'")
+        .fetch_one(&r.t.pool)
+        .await
+        .unwrap();
+    assert_eq!(changes, 0, "no refused change was stored");
+
     // Tab, line feed and carriage return are text, not control input.
     let res = person(json!({"firstName": "Ann", "about": "line one\r\n\tline two"}));
     let (status, body) = read(res.send().await.unwrap()).await;
     assert_eq!(response(status, &body, 201)["about"], "line one\r\n\tline two");
-    assert_eq!(r.t.count_events("Person", "PersonCreated").await, 1);
+    assert_eq!(
+        r.t.count_events("Person", "PersonCreated").await,
+        2,
+        "Ann and the multi-line one"
+    );
     assert_eq!(r.t.count_events("User", "UserCreated").await, 1, "only the owner");
 }
 

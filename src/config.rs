@@ -237,10 +237,12 @@ impl Settings {
             Some(s) => (SecretString::from(s.clone()), false),
             None => (random_secret(), true),
         };
-        let admin = match (&args.admin_email, &args.admin_password) {
+        // An empty value is no value: an owner with an empty password could never log in.
+        let given = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
+        let admin = match (given(&args.admin_email), given(&args.admin_password)) {
             (Some(email), Some(password)) => Some(AdminSettings {
-                email: email.clone(),
-                password: SecretString::from(password.clone()),
+                email,
+                password: SecretString::from(password),
             }),
             (None, None) => None,
             _ => {
@@ -270,6 +272,9 @@ impl Settings {
             http_read_timeout: Duration::from_secs(args.http_read_timeout_secs),
         };
         settings.validate()?;
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&args.log_filter) {
+            return Err(ConfigError::Invalid(format!("RUST_LOG is not a valid log filter: {e}")));
+        }
         Ok((settings, generated))
     }
 
@@ -301,6 +306,15 @@ impl Settings {
         }
         if !self.database.url.expose_secret().starts_with("postgres") {
             return invalid("DATABASE_URL must be a postgres:// or postgresql:// URL");
+        }
+        // Checked even when an owner exists already: a wrong value is a mistake either way.
+        if let Some(admin) = &self.admin {
+            if crate::domain::values::Email::parse(&admin.email).is_none() {
+                return invalid("ROLLCALL_ADMIN_EMAIL must be an email address");
+            }
+            if !crate::domain::user::check_password_policy(&admin.password) {
+                return invalid("ROLLCALL_ADMIN_PASSWORD must be 8 to 120 printable ASCII characters, without spaces");
+            }
         }
         Ok(())
     }
@@ -380,6 +394,33 @@ mod tests {
         assert!(short.to_string().contains("ROLLCALL_AUTH_SECRET"));
         let half = Settings::from_args(&args(&["--admin-email", "a@b.io"]).env).unwrap_err();
         assert!(half.to_string().contains("ROLLCALL_ADMIN_PASSWORD"));
+        let owner = |email: &str, password: &str| {
+            Settings::from_args(&args(&["--admin-email", email, "--admin-password", password]).env)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        assert!(
+            owner("a@b.io", "").unwrap_err().contains("must be set together"),
+            "empty is unset"
+        );
+        assert!(
+            owner("a@b.io", "short7")
+                .unwrap_err()
+                .contains("ROLLCALL_ADMIN_PASSWORD")
+        );
+        assert!(
+            owner("a@b.io", "with space ok")
+                .unwrap_err()
+                .contains("ROLLCALL_ADMIN_PASSWORD")
+        );
+        assert!(
+            owner("not-an-email", "change-me-now")
+                .unwrap_err()
+                .contains("ROLLCALL_ADMIN_EMAIL")
+        );
+        assert_eq!(owner("a@b.io", "change-me-now"), Ok(()));
+        let log = Settings::from_args(&args(&["--log-filter", "=[bad"]).env).unwrap_err();
+        assert!(log.to_string().contains("RUST_LOG"), "{log}");
         let prefix = Settings::from_args(&args(&["--nats-prefix", "a.b"]).env).unwrap_err();
         assert!(prefix.to_string().contains("ROLLCALL_NATS_PREFIX"));
         let timeout = Settings::from_args(&args(&["--http-read-timeout-secs", "0"]).env).unwrap_err();

@@ -66,6 +66,9 @@ pub async fn serve(
             }
         });
     }
+    // Closed before the drain: a new client is refused at once instead of waiting in the backlog
+    // for an accept that never comes.
+    drop(listener);
     graceful.shutdown().await;
     Ok(())
 }

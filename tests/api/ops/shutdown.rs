@@ -150,3 +150,53 @@ async fn sigterm_during_a_burst_answers_every_accepted_request_and_exits_zero() 
     let log = served.log().join("\n");
     assert!(log.contains("rollcall stopped"), "{log}");
 }
+
+#[tokio::test]
+async fn once_sigterm_came_a_new_client_is_refused_while_a_request_in_flight_is_still_answered() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let (settings, _) = test_settings();
+    let _cleanup = Cleanup(settings.clone());
+    let mut served = binary::serve(&settings).await;
+    let addr = served.http_addr;
+    let token = crate::helpers::rest_owner_token(addr).await;
+    let body = json!({"firstName": "Late", "lastName": "Arrival"}).to_string();
+    let mut in_flight = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /api/2.0/crm/contact/person HTTP/1.1\r\nHost: {addr}\r\nAuthorization: {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nExpect: 100-continue\r\n\
+         Connection: close\r\n\r\n",
+        body.len()
+    );
+    in_flight.write_all(head.as_bytes()).await.unwrap();
+    // "100 Continue" comes once the handler reads the body: the request is in flight.
+    let mut interim = [0u8; 25];
+    tokio::time::timeout(Duration::from_secs(10), in_flight.read_exact(&mut interim))
+        .await
+        .expect("100 Continue")
+        .unwrap();
+    assert!(interim.starts_with(b"HTTP/1.1 100 Continue\r\n\r\n"), "{interim:?}");
+
+    let client = async {
+        // A new connection is refused, not left waiting in the listen backlog (bounded poll).
+        let refused = eventually(Duration::from_secs(10), || async {
+            match tokio::net::TcpStream::connect(addr).await {
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => Some(()),
+                _ => None,
+            }
+        })
+        .await;
+        // The request in flight is finished and answered all the same.
+        in_flight.write_all(body.as_bytes()).await.unwrap();
+        let mut answer = String::new();
+        tokio::time::timeout(Duration::from_secs(10), in_flight.read_to_string(&mut answer))
+            .await
+            .expect("answered")
+            .unwrap();
+        (refused, answer)
+    };
+    let (status, (refused, answer)) = tokio::join!(served.terminate(), client);
+    assert!(refused.is_some(), "a new connection was still taken after SIGTERM");
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    assert_eq!(status.code(), Some(0));
+}

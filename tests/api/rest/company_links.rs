@@ -83,14 +83,33 @@ async fn a_company_the_caller_may_not_see_stays_out_of_every_answer_and_its_link
     )
     .await;
     let moves = [
-        (Method::PUT, format!("crm/contact/person/{person}"), json!({"companyId": null})),
-        (Method::PUT, format!("crm/contact/person/{person}"), json!({"companyId": 0})),
-        (Method::PUT, format!("crm/contact/person/{person}"), json!({"companyId": open})),
-        (Method::POST, format!("crm/contact/company/{open}/person"), json!({"personid": person})),
+        (
+            Method::PUT,
+            format!("crm/contact/person/{person}"),
+            json!({"companyId": null}),
+        ),
+        (
+            Method::PUT,
+            format!("crm/contact/person/{person}"),
+            json!({"companyId": 0}),
+        ),
+        (
+            Method::PUT,
+            format!("crm/contact/person/{person}"),
+            json!({"companyId": open}),
+        ),
+        (
+            Method::POST,
+            format!("crm/contact/company/{open}/person"),
+            json!({"personid": person}),
+        ),
     ];
     for (method, path, body) in moves {
         let (status, reply) = send(&r, method, &path, &member, body.clone()).await;
-        assert!(error_message(status, &reply, 404).contains("company"), "{path} {body}: {reply}");
+        assert!(
+            error_message(status, &reply, 404).contains("company"),
+            "{path} {body}: {reply}"
+        );
     }
     let (status, body) = read(r.get(&format!("crm/contact/{person}"), &owner).send().await.unwrap()).await;
     let seen = response(status, &body, 200);

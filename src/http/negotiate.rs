@@ -154,6 +154,8 @@ fn render(format: Format, mut res: Response) -> Response {
 fn default_message(status: StatusCode) -> String {
     match status {
         StatusCode::NOT_FOUND => "not found: no such route".into(),
+        // The one 400 axum makes itself: a path segment that is not percent-encoded UTF-8.
+        StatusCode::BAD_REQUEST => "id: the path must be percent-encoded UTF-8".into(),
         StatusCode::METHOD_NOT_ALLOWED => "method not allowed on this route".into(),
         StatusCode::PAYLOAD_TOO_LARGE => "request body too large".into(),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported content type".into(),

@@ -86,12 +86,20 @@ impl Created {
 /// How a rejection names fields: as the payload did (REST names for JSON, proto names for protobuf).
 pub type Names = fn(Field) -> &'static str;
 
-/// The vocabulary of a message's payload.
+/// The vocabulary of a message's payload; with a `Nats-Msg-Id`, the idempotency key is that header.
 pub fn names_of(headers: Option<&HeaderMap>) -> Names {
-    if headers::is_protobuf(headers) {
-        proto::names::proto
-    } else {
-        wire::names::rest
+    let msg_id = headers::get(headers, headers::MSG_ID).is_some();
+    match (headers::is_protobuf(headers), msg_id) {
+        (true, false) => proto::names::proto,
+        (true, true) => |f| match f {
+            Field::IdempotencyKey => headers::MSG_ID,
+            f => proto::names::proto(f),
+        },
+        (false, false) => wire::names::rest,
+        (false, true) => |f| match f {
+            Field::IdempotencyKey => headers::MSG_ID,
+            f => wire::names::rest(f),
+        },
     }
 }
 

@@ -28,6 +28,7 @@ async fn poison_invalid_unauthorized_and_unknown_commands_are_rejected_once_with
     stream_ready(&js, &prefix).await;
     let token = t.owner_token().await;
     let person = |suffix: &str| format!("{prefix}.commands.{suffix}");
+    let long_key = "k".repeat(300);
 
     let cases: Vec<(&str, String, HeaderMap, Vec<u8>)> = vec![
         (
@@ -71,6 +72,12 @@ async fn poison_invalid_unauthorized_and_unknown_commands_are_rejected_once_with
             person(USER),
             protobuf(&token, "protobuf-user"),
             b"\xff\xff\xff".to_vec(),
+        ),
+        (
+            long_key.as_str(),
+            person(PERSON),
+            headers(&token, Some(&long_key)),
+            br#"{"firstName":"A","lastName":"B"}"#.to_vec(),
         ),
     ];
     for (_, subject, headers, body) in &cases {
@@ -123,6 +130,9 @@ async fn poison_invalid_unauthorized_and_unknown_commands_are_rejected_once_with
     assert_eq!(status("bad-token"), 401);
     assert_eq!(status("unknown"), 404);
     assert_eq!(status("protobuf-user"), 400);
+    // The key the client sent is named as it sent it.
+    assert_eq!(seen[long_key.as_str()].1["field"], "Nats-Msg-Id");
+    assert_eq!(status(&long_key), 400);
 
     // Settled for good: nothing pending, nothing redelivered, nothing reported again.
     let info = drained(&js, &prefix, Duration::from_secs(20)).await;

@@ -164,7 +164,30 @@ async fn text_that_is_not_utf8_or_refers_to_a_control_character_is_400() {
         &bad_request(r.get("crm/contact/filter?filterValue=%FF", &token)).await,
         "filterValue",
     );
-    assert_eq!(r.t.count_events("Person", "PersonCreated").await, 0);
+    for path in ["crm/contact/%FF", "people/%FF%FE"] {
+        names(&bad_request(r.get(path, &token)).await, "id");
+    }
+    // A body in a content coding the service does not decode is refused, not read as plain text.
+    for coding in ["gzip", "br", "identity, gzip"] {
+        let res = r
+            .post("crm/contact/person", &token)
+            .header("Content-Encoding", coding)
+            .json(&json!({"firstName": "Ann"}))
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = read(res).await;
+        assert!(
+            error_message(status, &body, 415).contains("Content-Encoding"),
+            "{coding}: {body}"
+        );
+    }
+    let plain = r
+        .post("crm/contact/person", &token)
+        .header("Content-Encoding", "identity")
+        .json(&json!({"firstName": "Ann"}));
+    assert_eq!(plain.send().await.unwrap().status(), reqwest::StatusCode::CREATED);
+    assert_eq!(r.t.count_events("Person", "PersonCreated").await, 1);
 }
 
 #[tokio::test]

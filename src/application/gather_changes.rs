@@ -189,3 +189,67 @@ impl App {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::application::metadata::{Actor, RequestMeta, Source};
+    use crate::domain::person::PersonCommand;
+
+    fn waiting(id: &str) -> (Waiting<Person>, oneshot::Receiver<Outcome<Person>>) {
+        let (answer, outcome) = oneshot::channel();
+        let order = Order {
+            id: id.to_string(),
+            command: PersonCommand::Delete,
+            meta: RequestMeta::new(Actor::system(), Source::Rest),
+            keyed: false,
+            fresh: false,
+            photo: None,
+            expected: None,
+            authorize: true,
+            key: None,
+            claim: None,
+        };
+        ((order, answer), outcome)
+    }
+
+    fn ids(batch: &[Waiting<Person>]) -> Vec<&str> {
+        batch.iter().map(|(order, _)| order.id.as_str()).collect()
+    }
+
+    #[test]
+    fn a_batch_takes_one_change_per_stream_and_none_of_a_stream_another_batch_holds() {
+        let changes = Changes::<Person>::default();
+        let mut receivers = Vec::new();
+        for id in ["1", "2", "1", "3", "2"] {
+            let (w, r) = waiting(id);
+            changes.queue().waiting.push(w);
+            receivers.push(r);
+        }
+        let first = changes.take();
+        assert_eq!(ids(&first), ["1", "2", "3"], "oldest first, one per stream");
+        let (w, _r) = waiting("3");
+        changes.queue().waiting.push(w);
+        assert!(changes.take().is_empty(), "1, 2 and 3 are held by the first batch");
+        {
+            let _held = Held {
+                changes: &changes,
+                ids: vec!["1".into(), "3".into()],
+            };
+        }
+        assert_eq!(ids(&changes.take()), ["1", "3"], "released streams are taken, in order");
+        assert_eq!(ids(&changes.queue().waiting), ["2"], "2 is still held");
+        changes.release(&["2".to_string()]);
+        assert_eq!(ids(&changes.take()), ["2"]);
+    }
+
+    #[test]
+    fn a_batch_takes_at_most_most_changes() {
+        let changes = Changes::<Person>::default();
+        for n in 0..MOST + 5 {
+            changes.queue().waiting.push(waiting(&n.to_string()).0);
+        }
+        assert_eq!(changes.take().len(), MOST);
+        assert_eq!(changes.queue().waiting.len(), 5);
+    }
+}

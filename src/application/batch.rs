@@ -13,6 +13,7 @@ use super::{App, AppError, Rejection, RequestMeta};
 use crate::domain::company::Company;
 use crate::domain::person::{CreatePerson, Person, PersonCommand, PersonDraft, PersonError};
 use crate::persistence::events::NewPhoto;
+use crate::persistence::idempotency;
 use crate::read_model::persons::CompanyRef;
 
 /// One person create: who asks, what, and the photo its draft refers to.
@@ -169,6 +170,8 @@ impl App {
 
     /// Refuses the creates whose company does not exist in the event store, was deleted, or is
     /// invisible to the create's caller (one query for all); the companies found, as persons show them.
+    /// A keyed create whose key is recorded already is a retry of a create that passed this check: it
+    /// is answered with its first result whatever became of the company since.
     async fn check_companies(&self, items: &[Item], slots: &mut Slots) -> Result<Companies, AppError> {
         let wanted: Vec<String> = items
             .iter()
@@ -184,17 +187,7 @@ impl App {
         let companies: Companies = found
             .values()
             .filter_map(|c| c.aggregate.live())
-            .map(|r| {
-                let f = &r.fields;
-                let company = CompanyRef {
-                    id: r.id,
-                    name: Some(f.company_name.clone()),
-                    about: f.about.clone(),
-                    share_type: f.share_type,
-                    managers: f.managers.clone(),
-                };
-                (r.id, company)
-            })
+            .map(|r| (r.id, CompanyRef::of(r)))
             .collect();
         for item in items {
             let Some(company) = item.company else { continue };
@@ -202,11 +195,19 @@ impl App {
             let visible = companies
                 .get(&company)
                 .is_some_and(|c| actor.may_see(c.share_type, &c.managers));
-            if !visible {
+            if !visible && !self.key_recorded(&item.request.meta).await? {
                 slots[item.index] = Some(Err(AppError::NotFound("company")));
             }
         }
         Ok(companies)
+    }
+
+    /// Whether the request's idempotency key is recorded already (by an earlier request of its actor).
+    async fn key_recorded(&self, meta: &RequestMeta) -> Result<bool, AppError> {
+        match &meta.idempotency_key {
+            None => Ok(false),
+            Some(key) => Ok(idempotency::stored(self.pool(), meta.actor.id, key).await?.is_some()),
+        }
     }
 
     /// A fresh id for every create still pending, and the idempotency key each records with its event

@@ -6,8 +6,9 @@ use super::batch::{PersonRequest, person_id};
 use super::commands::creator;
 use super::visibility::{crm_viewer, person_for};
 use super::{Actor, App, AppError, PhotoUpload, RequestError, RequestMeta};
+use crate::domain::company::Company;
 use crate::domain::person::PersonDraft;
-use crate::read_model::persons::{self, PersonView};
+use crate::read_model::persons::{self, CompanyRef, PersonView};
 use crate::read_model::{ListQuery, Page};
 
 pub(super) const COMMAND: &str = "crm.person.create";
@@ -58,16 +59,17 @@ impl App {
             .aggregate
             .record()
             .ok_or_else(|| AppError::Internal("a created person without its record".into()))?;
-        // Its company as the check the create passed found it (`Some(None)`: no company).
-        let company = match record.fields.company_id {
-            None => Some(None),
-            Some(c) => companies.get(&c).cloned().map(Some),
-        };
-        if decided.version == 1
-            && record.created_by == meta.actor.id
-            && let Some(company) = company
-        {
-            // Only its create in its stream, and its row written with it: the event is the answer.
+        if decided.version == 1 && record.created_by == meta.actor.id {
+            // Only its create in its stream (or the first result of a retry): the event is the answer.
+            // Its company as the check the create passed found it; for a retry whose company was not
+            // checked again (deleted or hidden since), as the caller may see it now, or none.
+            let company = match record.fields.company_id {
+                None => None,
+                Some(c) => match companies.get(&c) {
+                    Some(company) => Some(company.clone()),
+                    None => self.company_shown(&meta.actor, c).await?,
+                },
+            };
             let mut view = PersonView::from_record(record, decided.version);
             view.company = company;
             view.created_by = creator(&meta.actor);
@@ -75,6 +77,16 @@ impl App {
         }
         let from_event = || Some(PersonView::from_record(record, decided.version));
         self.created_view(|| persons::get(self.pool(), id), from_event).await
+    }
+
+    /// Company `id` as a person shows it, when it exists and `actor` may see it.
+    async fn company_shown(&self, actor: &Actor, id: i64) -> Result<Option<CompanyRef>, AppError> {
+        let company = self.load::<Company>(&id.to_string()).await?;
+        Ok(company
+            .as_ref()
+            .and_then(|c| c.aggregate.live())
+            .filter(|r| actor.may_see(r.fields.share_type, &r.fields.managers))
+            .map(CompanyRef::of))
     }
 
     /// A person by id, as the caller may see it (404 when invisible to them).

@@ -97,6 +97,7 @@ pub fn router(app: App) -> Router {
         .route("/api/2.0/group/user/{userid}", get(groups::of_user))
         .route("/api/2.0/openapi.json", get(openapi::document))
         .route("/healthz", get(|| async { "ok" }))
+        .route_layer(from_fn(params::checked_query))
         .route_layer(from_fn(trace::matched_route))
         .fallback(|| async { error::ApiError::from(AppError::NotFound("route")) })
         .layer(DefaultBodyLimit::max(MULTIPART_LIMIT))

@@ -8,6 +8,16 @@ use crate::domain::text;
 
 use super::error::ApiError;
 
+/// Refuses (400 naming the parameter) a request whose query string holds text the service refuses,
+/// whether or not its route reads the query: no route takes such input silently.
+pub async fn checked_query(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match pairs(req.uri().query()) {
+        Ok(_) => next.run(req).await,
+        Err(e) => e.into_response(),
+    }
+}
+
 /// The query string's pairs (not UTF-8, or a control character → 400 naming the parameter).
 pub fn pairs(raw: Option<&str>) -> Result<Vec<(String, String)>, ApiError> {
     urlencoded(raw.unwrap_or_default().as_bytes(), "query")

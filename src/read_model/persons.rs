@@ -46,6 +46,20 @@ pub struct CompanyRef {
     pub managers: Vec<Uuid>,
 }
 
+impl CompanyRef {
+    /// A company as persons show it, from its record.
+    pub fn of(r: &crate::domain::company::CompanyRecord) -> CompanyRef {
+        let f = &r.fields;
+        CompanyRef {
+            id: r.id,
+            name: Some(f.company_name.clone()),
+            about: f.about.clone(),
+            share_type: f.share_type,
+            managers: f.managers.clone(),
+        }
+    }
+}
+
 /// Who created a contact (`createBy`): the user, if the users view knows them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Creator {

@@ -164,6 +164,21 @@ async fn text_that_is_not_utf8_or_refers_to_a_control_character_is_400() {
         &bad_request(r.get("crm/contact/filter?filterValue=%FF", &token)).await,
         "filterValue",
     );
+    // A query string is checked on every route, also where the route does not read it.
+    let put = r
+        .client
+        .put(r.url("crm/contact/person/1?bogus=a%07b"))
+        .header("Authorization", &token)
+        .json(&json!({}));
+    names(&bad_request(put).await, "bogus");
+    names(
+        &bad_request(
+            r.post("crm/contact/person?note=a%00b", &token)
+                .json(&json!({"firstName": "Ann"})),
+        )
+        .await,
+        "note",
+    );
     for path in ["crm/contact/%FF", "people/%FF%FE"] {
         names(&bad_request(r.get(path, &token)).await, "id");
     }

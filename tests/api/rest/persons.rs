@@ -311,6 +311,49 @@ async fn a_retry_after_the_person_changed_or_was_deleted_answers_the_first_resul
 }
 
 #[tokio::test]
+async fn a_retry_after_its_company_was_deleted_still_answers_the_first_result_without_the_company() {
+    let r = Rest::spawn().await;
+    let token = r.owner_token().await;
+    let (status, body) = read(
+        r.post("crm/contact/company", &token)
+            .json(&json!({"companyName": "Gone Ltd", "shareType": "readWrite"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let company = response(status, &body, 201)["id"].as_i64().unwrap();
+    let send = || {
+        r.post("crm/contact/person", &token)
+            .header("Idempotency-Key", "first-result-company")
+            .json(&json!({"firstName": "Ann", "lastName": "Lee", "companyId": company}))
+            .send()
+    };
+    let (status, first) = read(send().await.unwrap()).await;
+    let first = response(status, &first, 201).clone();
+    assert_eq!(first["company"]["id"].as_i64(), Some(company));
+    let deleted = r
+        .client
+        .delete(r.url(&format!("crm/contact/{company}")))
+        .header("Authorization", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::OK);
+    let res = send().await.unwrap();
+    let etag = res.headers().get("etag").map(|v| v.to_str().unwrap().to_string());
+    let (status, again) = read(res).await;
+    let again = response(status, &again, 201);
+    assert_eq!(
+        (again["id"].clone(), etag.as_deref()),
+        (first["id"].clone(), Some("\"1\""))
+    );
+    assert_eq!(again["firstName"], "Ann");
+    assert!(again.get("company").is_none_or(Value::is_null), "{again}");
+    assert_eq!(r.t.count_events("Person", "PersonCreated").await, 1);
+}
+
+#[tokio::test]
 async fn the_person_filter_pages_with_total() {
     let r = Rest::spawn().await;
     let token = r.owner_token().await;

@@ -1,7 +1,8 @@
 //! Rebuilding every read model from the event store while the service keeps serving: fill shadow
 //! tables (primary key only; the row of an aggregate met for the first time goes in by `COPY`, see
-//! `copy`), build their indexes with more memory than a session has by default, then, holding the
-//! projector's checkpoint, catch up, swap them in and move the checkpoint.
+//! `copy`), build their indexes with more memory than a session has by default, then, once every
+//! event committed when it started is past the commit-safe horizon (bounded), holding the projector's
+//! checkpoint, catch up, swap them in and move the checkpoint.
 
 use std::time::{Duration, Instant};
 
@@ -89,6 +90,28 @@ async fn fill(
     Ok(cursor)
 }
 
+/// How long the rebuild waits, before its swap, for the commit-safe horizon to pass the events that
+/// were committed when it started (a transaction of any database on the server holds it back).
+const HORIZON_WAIT: Duration = Duration::from_secs(5);
+
+/// Waits (at most [`HORIZON_WAIT`]) until every transaction up to `last` (the newest writer of an
+/// event committed when the rebuild started) is over, so the swap's catch-up reads all those events;
+/// past the bound, the live projector applies what the rebuild did not reach.
+async fn await_horizon(pool: &PgPool, last: Option<i64>) -> Result<(), ProjectionError> {
+    let Some(last) = last else { return Ok(()) };
+    let deadline = tokio::time::Instant::now() + HORIZON_WAIT;
+    let mut conn = pool.acquire().await?;
+    while feed::snapshot_xmin(&mut conn).await? <= last {
+        if tokio::time::Instant::now() >= deadline {
+            tracing::info!(wait = ?HORIZON_WAIT, "a long transaction holds the commit-safe horizon; \
+                the live projector applies the events the rebuild did not reach");
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    Ok(())
+}
+
 /// How long the swap waits for a table lock before it gives way to readers and tries again.
 const SWAP_LOCK_TIMEOUT: &str = "250ms";
 
@@ -128,6 +151,9 @@ async fn swap(pool: &PgPool, mut cursor: Cursor, done: &mut u64) -> Result<(), P
 pub async fn rebuild(pool: &PgPool, mut report: impl FnMut(Progress)) -> Result<Progress, ProjectionError> {
     let start = Instant::now();
     let mut done = 0;
+    let last: Option<i64> = sqlx::query_scalar("SELECT max(transaction_id)::text::bigint FROM events")
+        .fetch_one(pool)
+        .await?;
     sqlx::query("SELECT rollcall_prepare_rebuild()").execute(pool).await?;
     let cursor = fill(pool, Cursor::default(), &mut done, start, &mut report).await?;
     let filled = start.elapsed();
@@ -139,6 +165,7 @@ pub async fn rebuild(pool: &PgPool, mut report: impl FnMut(Progress)) -> Result<
     sqlx::query("SELECT rollcall_index_rebuild()").execute(&mut *tx).await?;
     tx.commit().await?;
     let indexed = start.elapsed() - filled;
+    await_horizon(pool, last).await?;
 
     // Final catch-up and swap. The swap needs every view's table exclusively, while readers lock them
     // in other orders: it waits at most `SWAP_LOCK_TIMEOUT` for them, gives way and tries again.

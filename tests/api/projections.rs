@@ -520,3 +520,33 @@ async fn the_live_read_leaves_out_the_payloads_of_rows_already_written() {
     );
     assert!(rows.windows(2).all(|w| w[0].cursor() < w[1].cursor()), "in feed order");
 }
+
+/// A transaction open elsewhere on the server holds the commit-safe horizon below the events written
+/// after it began; the rebuild waits for it (bounded) instead of leaving those events to the live
+/// projector, so it rebuilds everything committed when it started.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rebuild_waits_for_a_transaction_that_holds_the_horizon_and_rebuilds_every_event() {
+    let t = TestApp::spawn().await;
+    let meta = t.owner_meta().await;
+    projector_past_every_event(&t.pool).await;
+    let mut blocker = t.pool.begin().await.unwrap();
+    let _xid: String = sqlx::query_scalar("SELECT pg_current_xact_id()::text")
+        .fetch_one(&mut *blocker)
+        .await
+        .unwrap();
+    for i in 0..5 {
+        t.app.create_person(&meta, draft(&format!("H{i}")), None).await.unwrap();
+    }
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+        .fetch_one(&t.pool)
+        .await
+        .unwrap();
+    let pool = t.pool.clone();
+    let rebuilding = tokio::spawn(async move { rebuild::rebuild(&pool, |_| {}).await });
+    // The long transaction ends while the rebuild runs (well within the rebuild's bound).
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    blocker.commit().await.unwrap();
+    let done = rebuilding.await.unwrap().expect("the rebuild succeeds");
+    assert_eq!(done.events, total as u64, "{done:?}");
+    converges(&t.pool).await.unwrap();
+}

@@ -270,16 +270,10 @@ impl App {
             serde_json::to_vec(content).map_err(AppError::internal)
         })?;
         let order = Order {
-            id: id.to_string(),
-            command,
-            meta: meta.clone(),
-            keyed: false,
-            fresh: false,
             photo,
             expected: expect.version,
-            authorize: true,
             key,
-            claim: None,
+            ..Order::change(id.to_string(), command, meta)
         };
         // Committed with the changes of other callers that arrive meanwhile (`gather_changes`).
         self.observed(meta, name, self.execute_gathered(order)).await
@@ -291,16 +285,8 @@ impl App {
         let orders = linked
             .iter()
             .map(|p| Order {
-                id: p.id.to_string(),
-                command: PersonCommand::UnlinkFromCompany { company_id },
-                meta: meta.clone(),
-                keyed: false,
-                fresh: false,
-                photo: None,
-                expected: None,
                 authorize: false,
-                key: None,
-                claim: None,
+                ..Order::change(p.id.to_string(), PersonCommand::UnlinkFromCompany { company_id }, meta)
             })
             .collect();
         for (person, outcome) in linked.iter().zip(self.execute_all::<Person>(&(), orders).await) {

@@ -198,18 +198,8 @@ mod tests {
 
     fn waiting(id: &str) -> (Waiting<Person>, oneshot::Receiver<Outcome<Person>>) {
         let (answer, outcome) = oneshot::channel();
-        let order = Order {
-            id: id.to_string(),
-            command: PersonCommand::Delete,
-            meta: RequestMeta::new(Actor::system(), Source::Rest),
-            keyed: false,
-            fresh: false,
-            photo: None,
-            expected: None,
-            authorize: true,
-            key: None,
-            claim: None,
-        };
+        let meta = RequestMeta::new(Actor::system(), Source::Rest);
+        let order = Order::change(id, PersonCommand::Delete, &meta);
         ((order, answer), outcome)
     }
 

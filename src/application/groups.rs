@@ -224,20 +224,15 @@ impl App {
         let groups: BTreeSet<Uuid> = department.iter().copied().collect();
         groups
             .into_iter()
-            .map(|group| Order {
-                id: group.to_string(),
-                command: GroupCommand::AddMembers {
+            .map(|group| {
+                let command = GroupCommand::AddMembers {
                     members: vec![user],
                     known: BTreeSet::from([user]),
-                },
-                meta: meta.clone(),
-                keyed: false,
-                fresh: false,
-                photo: None,
-                expected: None,
-                authorize: false,
-                key: None,
-                claim: None,
+                };
+                Order {
+                    authorize: false,
+                    ..Order::change(group.to_string(), command, &meta)
+                }
             })
             .collect()
     }
@@ -272,18 +267,7 @@ impl App {
         };
         Ok(leave
             .chain(join)
-            .map(|(group, command)| Order {
-                id: group.to_string(),
-                command,
-                meta: meta.clone(),
-                keyed: false,
-                fresh: false,
-                photo: None,
-                expected: None,
-                authorize: true,
-                key: None,
-                claim: None,
-            })
+            .map(|(group, command)| Order::change(group.to_string(), command, &meta))
             .collect())
     }
 
@@ -316,16 +300,9 @@ impl App {
                 serde_json::to_vec(content).map_err(AppError::internal)
             })?;
             let order = Order {
-                id: id.to_string(),
-                command,
-                meta: meta.clone(),
-                keyed: false,
-                fresh: false,
-                photo: None,
                 expected: expect.version,
-                authorize: true,
                 key,
-                claim: None,
+                ..Order::change(id.to_string(), command, meta)
             };
             self.execute(&(), order).await
         };

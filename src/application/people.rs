@@ -235,15 +235,8 @@ pub(super) fn user_order(
     key: Option<KeyCheck>,
 ) -> Order<User> {
     Order {
-        id: id.to_string(),
-        command,
-        meta: meta.clone(),
-        keyed: false,
-        fresh: false,
-        photo: None,
         expected: expect.version,
-        authorize: true,
         key,
-        claim: None,
+        ..Order::change(id.to_string(), command, meta)
     }
 }

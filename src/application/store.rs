@@ -70,6 +70,25 @@ pub(super) struct Order<A: Aggregate> {
     pub claim: Option<KeyClaim>,
 }
 
+impl<A: Aggregate> Order<A> {
+    /// A change of the existing stream `id` by `meta`'s actor, authorized on the state it is decided
+    /// on, at any version, without a key or photo (set those fields over it where they apply).
+    pub fn change(id: impl Into<String>, command: A::Command, meta: &RequestMeta) -> Order<A> {
+        Order {
+            id: id.into(),
+            command,
+            meta: meta.clone(),
+            keyed: false,
+            fresh: false,
+            photo: None,
+            expected: None,
+            authorize: true,
+            key: None,
+            claim: None,
+        }
+    }
+}
+
 /// A create's idempotency key: the command and the request's fingerprint are recorded with it, so a
 /// retry is told apart from another request that reuses the key.
 #[derive(Debug, Clone)]
